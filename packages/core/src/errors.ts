@@ -1,0 +1,44 @@
+/** Every stable error code Baton throws. Tests and callers branch on these, never on message text. */
+export const BatonErrorCodes = [
+  'BATON_CONFIG',
+  'BATON_ABORTED',
+  'BATON_LOCK_TIMEOUT',
+  'BATON_LOCK_LOST',
+  'BATON_NOT_HELD',
+  'BATON_LEADERSHIP_LOST',
+  'BATON_NOT_LEADER',
+  'BATON_UNAVAILABLE',
+  'BATON_STOPPED',
+  'BATON_STORAGE_CORRUPT',
+  'BATON_PROTOCOL',
+] as const;
+
+export type BatonErrorCode = (typeof BatonErrorCodes)[number];
+
+export interface BatonErrorOptions {
+  cause?: unknown;
+  /** For BATON_CONFIG: the option that was wrong. */
+  field?: string;
+  /** For BATON_CONFIG: the value that was given. */
+  value?: unknown;
+}
+
+/** The one error class Baton throws; `code` is stable across versions and survives forwarding. */
+export class BatonError extends Error {
+  readonly code: BatonErrorCode;
+  readonly field: string | undefined;
+  readonly value: unknown;
+
+  constructor(code: BatonErrorCode, message: string, options: BatonErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'BatonError';
+    this.code = code;
+    this.field = options.field;
+    this.value = options.value;
+  }
+}
+
+/** True when `e` is a BatonError, and (if given) has the code `code`. */
+export function isBatonError(e: unknown, code?: BatonErrorCode): e is BatonError {
+  return e instanceof BatonError && (code === undefined || e.code === code);
+}

@@ -1,0 +1,2 @@
+export type { BatonErrorCode } from './errors.js';
+export { BatonError, isBatonError } from './errors.js';

@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run against the TypeScript sources: the "@baton/source" export
+// condition points each workspace package at its src/index.ts, so no build
+// is needed before `pnpm test`.
+export default defineConfig({
+  ssr: { resolve: { conditions: ['@baton/source'] } },
+  resolve: { conditions: ['@baton/source'] },
+  test: {
+    projects: [
+      { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'lock', include: ['packages/lock/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'election', include: ['packages/election/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'] } },
+    ],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
