@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { ByteWriter } from '../../src/codec/byte-writer.js';
+import { isBatonError } from '../../src/errors.js';
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+}
+
+function expectProtocolError(fn: () => unknown): void {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (e) {
+    thrown = e;
+  }
+  expect(isBatonError(thrown, 'BATON_PROTOCOL')).toBe(true);
+}
+
+describe('ByteWriter', () => {
+  it('writes fixed-width integers little-endian', () => {
+    const w = new ByteWriter()
+      .uint8(0xab)
+      .uint32(0x01020304)
+      .uint53(2 ** 40 + 5)
+      .bool(true)
+      .bool(false);
+    expect(hex(w.finish())).toBe('ab 04 03 02 01 05 00 00 00 00 01 00 00 01 00');
+  });
+
+  it('writes the largest safe integer in 8 bytes', () => {
+    expect(hex(new ByteWriter().uint53(Number.MAX_SAFE_INTEGER).finish())).toBe('ff ff ff ff ff ff 1f 00');
+  });
+
+  it('writes minimal LEB128 varUints', () => {
+    expect(hex(new ByteWriter().varUint(0).finish())).toBe('00');
+    expect(hex(new ByteWriter().varUint(127).finish())).toBe('7f');
+    expect(hex(new ByteWriter().varUint(128).finish())).toBe('80 01');
+    expect(hex(new ByteWriter().varUint(300).finish())).toBe('ac 02');
+    expect(hex(new ByteWriter().varUint(2 ** 32).finish())).toBe('80 80 80 80 10');
+    expect(hex(new ByteWriter().varUint(Number.MAX_SAFE_INTEGER).finish())).toBe('ff ff ff ff ff ff ff 0f');
+  });
+
+  it('writes length-prefixed bytes and UTF-8 strings', () => {
+    const w = new ByteWriter()
+      .bytes(new Uint8Array([1, 2, 3]))
+      .string('é€😀')
+      .string('');
+    expect(hex(w.finish())).toBe('03 01 02 03 09 c3 a9 e2 82 ac f0 9f 98 80 00');
+  });
+
+  it('writes a lone surrogate as U+FFFD with a matching length', () => {
+    expect(hex(new ByteWriter().string('\ud800').finish())).toBe('03 ef bf bd');
+  });
+
+  it('grows past its initial capacity and keeps what it wrote', () => {
+    const w = new ByteWriter({ initialBytes: 16 });
+    const payload = new Uint8Array(10_000).map((_, i) => i % 251);
+    w.uint8(7).raw(payload).uint8(9);
+    const out = w.finish();
+    expect(out.length).toBe(10_002);
+    expect(out[0]).toBe(7);
+    expect(out.subarray(1, 10_001)).toEqual(payload);
+    expect(out[10_001]).toBe(9);
+  });
+
+  it('patches a uint32 already written', () => {
+    const w = new ByteWriter().uint32(0).uint8(1);
+    w.patchUint32(0, 0xdeadbeef);
+    expect(hex(w.finish())).toBe('ef be ad de 01');
+    expectProtocolError(() => w.patchUint32(2, 1));
+    expectProtocolError(() => w.patchUint32(-1, 1));
+  });
+
+  it('refuses to grow past bytesMax', () => {
+    const w = new ByteWriter({ initialBytes: 16, bytesMax: 32 });
+    w.raw(new Uint8Array(32));
+    expectProtocolError(() => w.uint8(0));
+    expect(w.length).toBe(32);
+  });
+
+  it.each([
+    ['uint8', -1],
+    ['uint8', 256],
+    ['uint8', 1.5],
+    ['uint32', 2 ** 32],
+    ['uint32', -1],
+    ['uint53', 2 ** 53],
+    ['uint53', -1],
+    ['uint53', Number.NaN],
+    ['varUint', 2 ** 53],
+    ['varUint', -0.5],
+    ['varUint', Number.POSITIVE_INFINITY],
+  ] as const)('refuses %s %s', (method, value) => {
+    expectProtocolError(() => new ByteWriter()[method](value));
+  });
+});
