@@ -1,0 +1,57 @@
+import type { RaftStatus } from './raw-node.js';
+import type { Ready } from './ready.js';
+import type { Term } from './types.js';
+
+export interface LeaderLeaseOptions {
+  /**
+   * How long after sending a heartbeat round that a quorum acknowledges this
+   * member may consider itself the only leader, in its own clock's ms. Must
+   * be at most (electionTicks - 1) × tickMs × (1 − driftBound): a follower
+   * that acknowledged the round refuses votes for electionTicks of its own
+   * ticks after receiving it, and the first of those ticks may come at once.
+   */
+  readonly leaseMs: number;
+}
+
+/**
+ * The leader lease of DESIGN.md §2.1, kept by the driver with its own
+ * monotonic clock (pure: the time is passed in).
+ *
+ * The core numbers heartbeat rounds; the driver notes its clock when it takes
+ * the Ready that broadcasts a round — no later than the round is sent — and
+ * the core reports the newest round a quorum acknowledged. Leadership is
+ * guaranteed until that round's time plus leaseMs.
+ */
+export class LeaderLease {
+  private readonly leaseMs: number;
+  private term: Term = -1;
+  /** Local time at which each not-yet-superseded round of `term` was taken for sending. */
+  private readonly roundTakenAt = new Map<number, number>();
+
+  constructor(options: LeaderLeaseOptions) {
+    if (!(options.leaseMs >= 0)) throw new RangeError('leaseMs must be >= 0');
+    this.leaseMs = options.leaseMs;
+  }
+
+  /** Call when taking each Ready, before sending its messages, with the member's monotonic clock. */
+  onReady(ready: Ready, status: RaftStatus, nowMs: number): void {
+    if (status.role !== 'leader' || status.term !== this.term) {
+      this.roundTakenAt.clear();
+      this.term = status.role === 'leader' ? status.term : -1;
+    }
+    if (this.term >= 0 && ready.heartbeatRound !== undefined) {
+      this.roundTakenAt.set(ready.heartbeatRound, nowMs);
+    }
+    // Rounds older than the acknowledged one can never matter again.
+    for (const round of this.roundTakenAt.keys()) {
+      if (round < status.leaseRound) this.roundTakenAt.delete(round);
+    }
+  }
+
+  /** Local-clock ms until which this member is guaranteed to be the only leader; -Infinity if it is not. */
+  validUntil(status: RaftStatus): number {
+    if (status.role !== 'leader' || status.term !== this.term || status.leaseRound === 0) return -Infinity;
+    const takenAt = this.roundTakenAt.get(status.leaseRound);
+    return takenAt === undefined ? -Infinity : takenAt + this.leaseMs;
+  }
+}

@@ -1,0 +1,226 @@
+import { type ProposeResult, Raft, type RestoredState } from './raft.js';
+import { type RaftOptions, resolveRaftOptions } from './raft-options.js';
+import type { Ready, SoftState } from './ready.js';
+import { transferLeadership } from './step-leader.js';
+import type {
+  ClusterConfig,
+  ConfigChange,
+  Entry,
+  HardState,
+  LogIndex,
+  MemberId,
+  Message,
+  Role,
+  Snapshot,
+  Term,
+} from './types.js';
+
+export type { ProposeResult, RestoredState } from './raft.js';
+
+/** A point-in-time view of one member's Raft state. */
+export interface RaftStatus {
+  readonly id: MemberId;
+  readonly role: Role;
+  readonly term: Term;
+  readonly vote: MemberId | undefined;
+  readonly leaderId: MemberId | undefined;
+  readonly commitIndex: LogIndex;
+  readonly appliedIndex: LogIndex;
+  readonly lastIndex: LogIndex;
+  readonly snapshotIndex: LogIndex;
+  readonly config: ClusterConfig;
+  /**
+   * The heartbeat round whose acknowledgement by a quorum bounds the leader
+   * lease (see leader-lease.ts); 0 when this member holds no lease.
+   */
+  readonly leaseRound: number;
+  /** Set while a leadership transfer is under way. */
+  readonly leadTransferee: MemberId | undefined;
+}
+
+/**
+ * The driver-facing Raft core (after etcd-io/raft's RawNode): feed it ticks,
+ * messages and proposals; take a Ready, carry it out in the order ready.ts
+ * documents, and call advance(). Pure and deterministic: the same inputs in
+ * the same order give the same outputs.
+ */
+export class RawNode {
+  private readonly raft: Raft;
+  private prevSoft: SoftState;
+  private prevHard: HardState;
+  private pendingReady: Ready | undefined;
+
+  constructor(options: RaftOptions, restored: RestoredState = {}) {
+    this.raft = new Raft(resolveRaftOptions(options), restored);
+    this.prevSoft = this.softState();
+    this.prevHard = this.raft.hardState();
+  }
+
+  get id(): MemberId {
+    return this.raft.id;
+  }
+
+  /** Advances the core's time by one tick (elections, heartbeats, CheckQuorum). */
+  tick(): void {
+    this.raft.tick();
+  }
+
+  /** Hands the core a message addressed to this member. */
+  step(m: Message): void {
+    this.raft.step(m);
+  }
+
+  /** Leader only: appends a command; it is committed when it shows up in committedEntries. */
+  propose(data: Uint8Array): ProposeResult {
+    return this.raft.proposeEntry((index, term) => ({ type: 'command', term, index, data }));
+  }
+
+  /**
+   * Leader only: appends a single-server membership change. Refused while an
+   * earlier change (or anything from before this leader's term) is uncommitted.
+   */
+  proposeConfigChange(change: ConfigChange): ProposeResult {
+    const r = this.raft;
+    if (r.role === 'leader' && r.log.committed < r.pendingConfigIndex)
+      return { ok: false, reason: 'configPending' };
+    const result = r.proposeEntry((index, term) => ({ type: 'config', term, index, change }));
+    if (result.ok) r.pendingConfigIndex = result.index;
+    return result;
+  }
+
+  /**
+   * Asks for a linearizable read point. The answer comes in a later Ready:
+   * readStates ({requestId, index}: serve the read once `index` is applied)
+   * or readFailures (no leader, or leadership lost before confirmation).
+   */
+  readIndex(requestId: string): void {
+    const r = this.raft;
+    if (r.role === 'leader') r.leaderRead(requestId, r.id);
+    else if (r.leaderId !== undefined) {
+      r.send({ type: 'readIndex', from: r.id, to: r.leaderId, term: r.term, requestId });
+    } else r.readFailures.push({ requestId });
+  }
+
+  /** Leader only: hands leadership to `to` (a voter), for a graceful stop. */
+  transferLeadership(to: MemberId): void {
+    transferLeadership(this.raft, to);
+  }
+
+  /**
+   * The driver took a snapshot of its applied state at `snapshot.meta.index`:
+   * entries up to there are dropped from memory, and the snapshot is what
+   * followers that are too far behind receive.
+   */
+  compact(snapshot: Snapshot): void {
+    this.raft.log.compact(snapshot.meta.index);
+    this.raft.latestSnapshot = snapshot;
+  }
+
+  hasReady(): boolean {
+    const r = this.raft;
+    return (
+      r.msgs.length > 0 ||
+      r.log.pendingSnapshot !== undefined ||
+      r.log.unstableEntries().length > 0 ||
+      r.log.committed > r.log.applying ||
+      r.readStates.length > 0 ||
+      r.readFailures.length > 0 ||
+      r.roundToReport !== undefined ||
+      !sameHardState(r.hardState(), this.prevHard) ||
+      !sameSoftState(this.softState(), this.prevSoft)
+    );
+  }
+
+  /** The next batch of work. Call advance(ready) before asking for another. */
+  ready(): Ready {
+    if (this.pendingReady) throw new Error('ready() called again before advance()');
+    const r = this.raft;
+    const soft = this.softState();
+    const hard = r.hardState();
+    const hardChanged = !sameHardState(hard, this.prevHard);
+    const entries = r.log.unstableEntries();
+    const snapshot = r.log.pendingSnapshot;
+    const rd: Ready = {
+      softState: sameSoftState(soft, this.prevSoft) ? undefined : soft,
+      hardState: hardChanged ? hard : undefined,
+      snapshot,
+      entries,
+      messages: r.msgs,
+      committedEntries: r.log.entriesToApply(),
+      readStates: r.readStates,
+      readFailures: r.readFailures,
+      heartbeatRound: r.roundToReport,
+      mustSync:
+        entries.length > 0 ||
+        snapshot !== undefined ||
+        (hardChanged && (hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote)),
+    };
+    r.msgs = [];
+    r.readStates = [];
+    r.readFailures = [];
+    r.roundToReport = undefined;
+    r.log.pendingSnapshot = undefined;
+    r.log.applying = Math.max(r.log.applying, lastIndexOf(rd.committedEntries) ?? 0);
+    this.prevSoft = soft;
+    if (rd.hardState) this.prevHard = rd.hardState;
+    this.pendingReady = rd;
+    return rd;
+  }
+
+  /** The driver has carried out `ready`: its entries are durable and its committed entries applied. */
+  advance(ready: Ready): void {
+    if (ready !== this.pendingReady) throw new Error('advance() with a Ready that is not the pending one');
+    this.pendingReady = undefined;
+    const r = this.raft;
+    if (ready.snapshot) r.log.applied = Math.max(r.log.applied, ready.snapshot.meta.index);
+    const lastEntry = ready.entries[ready.entries.length - 1];
+    if (lastEntry) r.log.stableTo(lastEntry.index, lastEntry.term);
+    const lastApplied = lastIndexOf(ready.committedEntries);
+    if (lastApplied !== undefined) r.log.applied = Math.max(r.log.applied, lastApplied);
+    r.onStable(r.log.stableIndex);
+  }
+
+  status(): RaftStatus {
+    const r = this.raft;
+    return {
+      id: r.id,
+      role: r.role,
+      term: r.term,
+      vote: r.vote,
+      leaderId: r.leaderId,
+      commitIndex: r.log.committed,
+      appliedIndex: r.log.applied,
+      lastIndex: r.log.lastIndex(),
+      snapshotIndex: r.log.snapshotIndex,
+      config: r.config,
+      leaseRound: r.leaseRoundInForce(),
+      leadTransferee: r.leadTransferee,
+    };
+  }
+
+  /** The in-memory log after the snapshot point (for tests and invariant checkers). */
+  entries(): readonly Entry[] {
+    return this.raft.log.allEntries();
+  }
+
+  /** The term of the entry at `index`, if this member still holds it. */
+  termAt(index: LogIndex): Term | undefined {
+    return this.raft.log.term(index);
+  }
+
+  private softState(): SoftState {
+    return { role: this.raft.role, term: this.raft.term, leaderId: this.raft.leaderId };
+  }
+}
+
+function lastIndexOf(entries: readonly Entry[]): LogIndex | undefined {
+  return entries[entries.length - 1]?.index;
+}
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
+
+function sameSoftState(a: SoftState, b: SoftState): boolean {
+  return a.role === b.role && a.term === b.term && a.leaderId === b.leaderId;
+}
