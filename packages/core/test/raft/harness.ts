@@ -1,5 +1,5 @@
-import { RawNode } from '../../src/raft/raw-node.js';
 import type { RaftOptions } from '../../src/raft/raft-options.js';
+import { RawNode } from '../../src/raft/raw-node.js';
 import type { Ready } from '../../src/raft/ready.js';
 import type { Entry, HardState, MemberId, Message, Snapshot } from '../../src/raft/types.js';
 
@@ -168,7 +168,9 @@ export class TestCluster {
   /** Isolates members from each other: messages between different groups are dropped. */
   partition(...groups: MemberId[][]): void {
     const groupOf = new Map<MemberId, number>();
-    groups.forEach((g, i) => g.forEach((id) => groupOf.set(id, i)));
+    groups.forEach((g, i) => {
+      for (const id of g) groupOf.set(id, i);
+    });
     this.filter = (m) => groupOf.get(m.from) === groupOf.get(m.to);
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TestCluster, command, commandsOf } from './harness.js';
+import { command, commandsOf, TestCluster } from './harness.js';
 
 describe('raft smoke', () => {
   it('elects a leader and replicates a command to everyone', () => {
