@@ -1,10 +1,12 @@
+import { failPendingReads, leaderRead } from './leader-reads.js';
 import { allMembers, applyConfigChange, initialConfig, isVoter } from './membership.js';
 import { Progress } from './progress.js';
-import { quorumIndex, voteOutcome } from './quorum.js';
+import { voteOutcome } from './quorum.js';
 import { RaftLog } from './raft-log.js';
 import type { ResolvedRaftOptions } from './raft-options.js';
 import { ReadIndexQueue } from './read-index.js';
 import type { ReadFailure, ReadState } from './ready.js';
+import { bcastAppend, bcastHeartbeat, maybeCommit, updateLeaseRound } from './replication.js';
 import { stepCandidate } from './step-candidate.js';
 import { stepFollower } from './step-follower.js';
 import { stepLeader } from './step-leader.js';
@@ -72,6 +74,8 @@ export class Raft {
   leadTransferee: MemberId | undefined;
   /** Leader: a TimeoutNow went out in this term; the lease is over and an abandoned transfer steps down. */
   timeoutNowSent = false;
+  /** The newest snapshot handed in through compact() or received; sent to followers too far behind. */
+  latestSnapshot: Snapshot | undefined;
   /** Leader: no config change may be proposed until this index is committed. */
   pendingConfigIndex: LogIndex = 0;
   msgs: Message[] = [];
@@ -146,7 +150,7 @@ export class Raft {
     this.round = 0;
     this.roundAcks.clear();
     this.leaseRound = 0;
-    this.failPendingReads();
+    failPendingReads(this);
   }
 
   becomeFollower(term: Term, leaderId: MemberId | undefined): void {
@@ -183,8 +187,8 @@ export class Raft {
     // change of an earlier term) is committed; the no-op commits our term.
     this.pendingConfigIndex = this.log.lastIndex();
     this.appendEntries([{ type: 'noop', term: this.term, index: this.log.lastIndex() + 1 }]);
-    this.bcastAppend();
-    this.bcastHeartbeat();
+    bcastAppend(this);
+    bcastHeartbeat(this);
   }
 
   /** Starts an election: a pre-vote first unless `transfer` (dissertation §3.10, §9.6). */
@@ -260,7 +264,7 @@ export class Raft {
     }
     if (this.heartbeatElapsed >= this.opts.heartbeatTicks) {
       this.heartbeatElapsed = 0;
-      this.bcastHeartbeat();
+      bcastHeartbeat(this);
     }
   }
 
@@ -339,71 +343,6 @@ export class Raft {
     this.log.append(entries);
   }
 
-  /** Sends the follower what it is missing: entries from `next`, or the snapshot if they are compacted. */
-  sendAppend(to: MemberId, sendIfEmpty = true): boolean {
-    const pr = this.progress.get(to);
-    if (!pr || to === this.id || pr.isPaused(this.opts.inflightMessagesMax)) return false;
-    const prevLogIndex = pr.next - 1;
-    const prevLogTerm = this.log.term(prevLogIndex);
-    if (prevLogTerm === undefined) return this.sendSnapshot(to, pr);
-    const entries =
-      pr.state === 'probe' && pr.match + 1 < pr.next
-        ? [] // probing: find the match point before streaming entries
-        : this.log.slice(
-            pr.next,
-            this.log.lastIndex(),
-            this.opts.entriesPerMessageMax,
-            this.opts.bytesPerMessageMax,
-          );
-    if (entries.length === 0 && !sendIfEmpty) return false;
-    this.send({
-      type: 'append',
-      from: this.id,
-      to,
-      term: this.term,
-      prevLogIndex,
-      prevLogTerm,
-      entries,
-      commit: this.log.committed,
-    });
-    pr.sentEntries(prevLogIndex + entries.length, entries.length);
-    return true;
-  }
-
-  private sendSnapshot(to: MemberId, pr: Progress): boolean {
-    const snapshot = this.latestSnapshot;
-    if (!snapshot) return false; // compacted without a snapshot: cannot happen through RawNode
-    this.send({ type: 'snapshot', from: this.id, to, term: this.term, snapshot });
-    pr.becomeSnapshot(snapshot.meta.index, this.tickCount);
-    return true;
-  }
-
-  /** The newest snapshot handed in through compact(), sent to followers that are too far behind. */
-  latestSnapshot: Snapshot | undefined;
-
-  bcastAppend(): void {
-    for (const id of this.progress.keys()) if (id !== this.id) this.sendAppend(id);
-  }
-
-  bcastHeartbeat(): void {
-    this.round++;
-    this.roundToReport = this.round;
-    this.roundAcks.set(this.id, this.round);
-    for (const [to, pr] of this.progress) {
-      if (to === this.id) continue;
-      this.send({
-        type: 'heartbeat',
-        from: this.id,
-        to,
-        term: this.term,
-        // Never tell a follower to commit past what it is known to hold.
-        commit: Math.min(pr.match, this.log.committed),
-        round: this.round,
-      });
-    }
-    this.updateLeaseRound();
-  }
-
   /**
    * The heartbeat round whose quorum acknowledgement bounds this member's
    * leader lease, or 0 when it holds none: not leader, no round acknowledged
@@ -414,70 +353,6 @@ export class Raft {
     return this.leaseRound;
   }
 
-  /** The highest heartbeat round a quorum of voters has acknowledged in this term. */
-  updateLeaseRound(): void {
-    const round = quorumIndex(this.config.voters, (id) => this.roundAcks.get(id) ?? 0);
-    if (round <= this.leaseRound) return;
-    this.leaseRound = round;
-    for (const read of this.reads.confirm(round)) this.releaseRead(read.requestId, read.from, read.index);
-  }
-
-  releaseRead(requestId: string, from: MemberId, index: LogIndex): void {
-    if (from === this.id) this.readStates.push({ requestId, index });
-    else
-      this.send({
-        type: 'readIndexResp',
-        from: this.id,
-        to: from,
-        term: this.term,
-        requestId,
-        index,
-        reject: false,
-      });
-  }
-
-  failRead(requestId: string, from: MemberId): void {
-    if (from === this.id) this.readFailures.push({ requestId });
-    else
-      this.send({
-        type: 'readIndexResp',
-        from: this.id,
-        to: from,
-        term: this.term,
-        requestId,
-        index: 0,
-        reject: true,
-      });
-  }
-
-  private failPendingReads(): void {
-    for (const r of this.reads.drain()) this.failRead(r.requestId, r.from);
-    for (const r of this.readsAwaitingCommit) this.failRead(r.requestId, r.from);
-    this.readsAwaitingCommit = [];
-  }
-
-  /** Leader: serves a read once an entry of this term is committed (dissertation §6.4 step 1). */
-  leaderRead(requestId: string, from: MemberId): void {
-    if (this.log.term(this.log.committed) !== this.term) {
-      this.readsAwaitingCommit.push({ requestId, from });
-      return;
-    }
-    if (this.config.voters.length === 1 && this.config.voters[0] === this.id) {
-      this.releaseRead(requestId, from, this.log.committed);
-      return;
-    }
-    this.reads.add({ requestId, from, index: this.log.committed, round: this.round + 1 });
-    this.bcastHeartbeat();
-  }
-
-  /** Paper §5.3/§5.4.2: commit the quorum's match index, but only by counting entries of our own term. */
-  maybeCommit(): boolean {
-    const index = quorumIndex(this.config.voters, (id) => this.progress.get(id)?.match ?? 0);
-    if (index <= this.log.committed || this.log.term(index) !== this.term) return false;
-    this.commitTo(index);
-    return true;
-  }
-
   /** Advances the commit index and puts committed configuration changes into force. */
   commitTo(index: LogIndex): void {
     const from = this.log.committed + 1;
@@ -486,7 +361,7 @@ export class Raft {
     if (this.role === 'leader' && this.readsAwaitingCommit.length > 0 && this.log.term(index) === this.term) {
       const waiting = this.readsAwaitingCommit;
       this.readsAwaitingCommit = [];
-      for (const r of waiting) this.leaderRead(r.requestId, r.from);
+      for (const read of waiting) leaderRead(this, read.requestId, read.from);
     }
   }
 
@@ -518,15 +393,15 @@ export class Raft {
       this.leadTransferee = undefined;
     }
     // The quorum changed: the commit index and the lease may move.
-    this.maybeCommit();
-    this.updateLeaseRound();
+    maybeCommit(this);
+    updateLeaseRound(this);
   }
 
   /** The driver made entries durable up to `index`: the leader now counts its own copy. */
   onStable(index: LogIndex): void {
     if (this.role !== 'leader') return;
     const self = this.progress.get(this.id);
-    if (self?.maybeUpdate(index) && this.maybeCommit()) this.bcastAppend();
+    if (self?.maybeUpdate(index) && maybeCommit(this)) bcastAppend(this);
   }
 
   /** Leader: appends a new entry and starts replicating it. */
@@ -538,7 +413,7 @@ export class Raft {
     }
     const index = this.log.lastIndex() + 1;
     this.appendEntries([make(index, this.term)]);
-    this.bcastAppend();
+    bcastAppend(this);
     return { ok: true, index, term: this.term };
   }
 }

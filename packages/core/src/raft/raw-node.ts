@@ -1,3 +1,4 @@
+import { leaderRead } from './leader-reads.js';
 import { type ProposeResult, Raft, type RestoredState } from './raft.js';
 import { type RaftOptions, resolveRaftOptions } from './raft-options.js';
 import type { Ready, SoftState } from './ready.js';
@@ -95,7 +96,7 @@ export class RawNode {
    */
   readIndex(requestId: string): void {
     const r = this.raft;
-    if (r.role === 'leader') r.leaderRead(requestId, r.id);
+    if (r.role === 'leader') leaderRead(r, requestId, r.id);
     else if (r.leaderId !== undefined) {
       r.send({ type: 'readIndex', from: r.id, to: r.leaderId, term: r.term, requestId });
     } else r.readFailures.push({ requestId });

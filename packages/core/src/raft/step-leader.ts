@@ -1,5 +1,7 @@
+import { leaderRead } from './leader-reads.js';
 import { isVoter } from './membership.js';
 import type { Raft } from './raft.js';
+import { bcastAppend, maybeCommit, sendAppend, updateLeaseRound } from './replication.js';
 import type { AppendResponse, HeartbeatResponse, MemberId, Message } from './types.js';
 
 /** Leader message handling (paper §5.3, dissertation §3.10, §6.4). */
@@ -12,7 +14,7 @@ export function stepLeader(r: Raft, m: Message): void {
       handleHeartbeatResponse(r, m);
       return;
     case 'readIndex':
-      if (r.progress.has(m.from)) r.leaderRead(m.requestId, m.from);
+      if (r.progress.has(m.from)) leaderRead(r, m.requestId, m.from);
       return;
     default:
       return;
@@ -28,7 +30,7 @@ function handleAppendResponse(r: Raft, m: AppendResponse): void {
     const hint = m.hintTerm > 0 ? r.log.findConflictByTerm(m.hintIndex, m.hintTerm).index : m.hintIndex;
     if (pr.maybeDecrTo(m.index, hint)) {
       if (pr.state === 'replicate') pr.becomeProbe();
-      r.sendAppend(m.from);
+      sendAppend(r, m.from);
     }
     return;
   }
@@ -44,13 +46,13 @@ function handleAppendResponse(r: Raft, m: AppendResponse): void {
   } else {
     pr.freeTo(m.index);
   }
-  if (r.maybeCommit()) {
-    r.bcastAppend();
+  if (maybeCommit(r)) {
+    bcastAppend(r);
   } else if (wasPaused) {
-    r.sendAppend(m.from);
+    sendAppend(r, m.from);
   }
   // Keep the pipeline full while there is more to send.
-  while (r.sendAppend(m.from, false)) {}
+  while (sendAppend(r, m.from, false)) {}
   if (m.from === r.leadTransferee && pr.match === r.log.lastIndex()) sendTimeoutNow(r, m.from);
 }
 
@@ -61,14 +63,14 @@ function handleHeartbeatResponse(r: Raft, m: HeartbeatResponse): void {
   pr.probeSent = false;
   if (m.round > (r.roundAcks.get(m.from) ?? 0)) {
     r.roundAcks.set(m.from, m.round);
-    r.updateLeaseRound();
+    updateLeaseRound(r);
   }
   // A snapshot that got no answer within an election timeout is sent again.
   if (pr.state === 'snapshot' && r.tickCount - pr.snapshotSentAtTick >= r.opts.electionTicks)
     pr.becomeProbe();
   // Appends may have been lost: free a slot so replication can make progress.
   if (pr.state === 'replicate' && pr.isPaused(r.opts.inflightMessagesMax)) pr.freeFirstOne();
-  if (pr.match < r.log.lastIndex()) r.sendAppend(m.from);
+  if (pr.match < r.log.lastIndex()) sendAppend(r, m.from);
 }
 
 function sendTimeoutNow(r: Raft, to: MemberId): void {
@@ -90,5 +92,5 @@ export function transferLeadership(r: Raft, to: MemberId): void {
   r.electionElapsed = 0;
   const pr = r.progress.get(to);
   if (pr && pr.match === r.log.lastIndex()) sendTimeoutNow(r, to);
-  else r.sendAppend(to);
+  else sendAppend(r, to);
 }
