@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import type { MemberId } from '../raft/types.js';
+import type { Backoff } from './backoff.js';
+import { HANDSHAKE_FRAME_BYTES_MAX, HANDSHAKE_NONCE_BYTES, Handshake } from './handshake.js';
+import { SendQueue } from './send-queue.js';
+import type { TransportLogger } from './transport.js';
+import type { ResolvedTlsOptions } from './transport-options.js';
+
+/** What one outgoing link needs. */
+export interface PeerLinkOptions {
+  readonly ownId: MemberId;
+  readonly peerId: MemberId;
+  /** ws:// or wss:// address of the peer. */
+  readonly url: string;
+  readonly secret: Uint8Array | undefined;
+  readonly clusterId: string;
+  readonly tls: ResolvedTlsOptions | undefined;
+  readonly handshakeTimeoutMs: number;
+  readonly sendQueueMessagesMax: number;
+  readonly sendQueueBytesMax: number;
+  readonly socketBufferedBytesMax: number;
+  readonly backoff: Backoff;
+  readonly logger: TransportLogger;
+  /** The handshake finished: frames now reach the peer. */
+  readonly onUp: () => void;
+  /** A link that was up closed. Not called by `close()`. */
+  readonly onDown: () => void;
+}
+
+/** Counters of one link, for tests and metrics. */
+export interface PeerLinkStats {
+  readonly up: boolean;
+  readonly queuedMessages: number;
+  readonly queuedBytes: number;
+  /** Frames handed to the socket. */
+  readonly sentMessages: number;
+  /** Frames refused because the send queue was full. */
+  readonly droppedQueueFull: number;
+  /** Frames refused because the link was not up, or still queued when it went down. */
+  readonly droppedLinkDown: number;
+  /** Handshakes completed. */
+  readonly connects: number;
+}
+
+type LinkState = 'idle' | 'connecting' | 'handshaking' | 'up' | 'waiting' | 'closed';
+
+/**
+ * The outgoing half of one member pair: dials the peer, runs the handshake
+ * as dialer, then only writes frames (the peer sends on the link it dialled
+ * itself). Redials with backoff whenever the socket closes or errs, until
+ * `close()`. Frames are never buffered while the link is down — Raft
+ * retries — and while it is up they wait in a queue bounded by count and
+ * bytes only when the socket itself holds more than `socketBufferedBytesMax`.
+ */
+export class PeerLink {
+  private state: LinkState = 'idle';
+  private socket: WebSocket | undefined;
+  private handshake: Handshake | undefined;
+  private deadline: NodeJS.Timeout | undefined;
+  private redial: NodeJS.Timeout | undefined;
+  private readonly queue: SendQueue;
+  private sent = 0;
+  private droppedDown = 0;
+  private connects = 0;
+  /** Set after a queue-full drop is logged, so a stuck peer logs once per episode, not once per frame. */
+  private warnedQueueFull = false;
+  private closedPromise: Promise<void> | undefined;
+  /** Fired after every write the socket accepted; drains the queue as the socket empties. */
+  private readonly onWritten = (error?: Error): void => {
+    if (error === undefined || error === null) this.drain();
+  };
+
+  constructor(private readonly options: PeerLinkOptions) {
+    this.queue = new SendQueue({
+      messagesMax: options.sendQueueMessagesMax,
+      bytesMax: options.sendQueueBytesMax,
+    });
+  }
+
+  get isUp(): boolean {
+    return this.state === 'up';
+  }
+
+  /** Starts dialling; no-op unless the link is new. */
+  start(): void {
+    if (this.state === 'idle') this.dial();
+  }
+
+  /** Hands `frame` to the socket or the queue; returns false when it was dropped. Never throws. */
+  send(frame: Uint8Array): boolean {
+    const socket = this.socket;
+    if (this.state !== 'up' || socket === undefined) return this.recordDropLinkDown();
+    if (this.queue.length === 0 && socket.bufferedAmount < this.options.socketBufferedBytesMax) {
+      this.write(socket, frame);
+      return true;
+    }
+    if (this.queue.push(frame)) return true;
+    if (!this.warnedQueueFull) {
+      this.warnedQueueFull = true;
+      this.options.logger.warn(
+        { peer: this.options.peerId, queuedMessages: this.queue.length, queuedBytes: this.queue.byteLength },
+        'peer send queue full; dropping messages until it drains',
+      );
+    }
+    return false;
+  }
+
+  /** Counts a frame the caller dropped without handing it over because the link was down. */
+  recordDropLinkDown(): false {
+    this.droppedDown += 1;
+    return false;
+  }
+
+  stats(): PeerLinkStats {
+    return {
+      up: this.state === 'up',
+      queuedMessages: this.queue.length,
+      queuedBytes: this.queue.byteLength,
+      sentMessages: this.sent,
+      droppedQueueFull: this.queue.refusedCount,
+      droppedLinkDown: this.droppedDown,
+      connects: this.connects,
+    };
+  }
+
+  /** Stops for good: no redial, socket destroyed. Idempotent; resolves once the socket closed. */
+  close(): Promise<void> {
+    if (this.closedPromise !== undefined) return this.closedPromise;
+    this.state = 'closed';
+    clearTimeout(this.deadline);
+    clearTimeout(this.redial);
+    this.droppedDown += this.queue.clear();
+    const socket = this.socket;
+    this.socket = undefined;
+    this.closedPromise =
+      socket === undefined || socket.readyState === WebSocket.CLOSED
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            socket.once('close', () => resolve());
+            socket.terminate();
+          });
+    return this.closedPromise;
+  }
+
+  private dial(): void {
+    const { url, tls, handshakeTimeoutMs, peerId, logger } = this.options;
+    this.state = 'connecting';
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(url, {
+        // The acceptor sends only handshake frames on this socket, so nothing bigger is ever legitimate.
+        maxPayload: HANDSHAKE_FRAME_BYTES_MAX,
+        perMessageDeflate: false,
+        followRedirects: false,
+        handshakeTimeout: handshakeTimeoutMs,
+        ...(tls === undefined ? {} : { key: tls.key, cert: tls.cert, ca: tls.ca, rejectUnauthorized: true }),
+      });
+    } catch (error) {
+      logger.error({ peer: peerId, url, err: error }, 'cannot dial peer');
+      this.scheduleRedial();
+      return;
+    }
+    this.socket = socket;
+    socket.binaryType = 'nodebuffer';
+    this.deadline = setTimeout(() => this.abandon(socket, 'handshake-timeout'), handshakeTimeoutMs);
+    socket.on('open', () => this.onOpen(socket));
+    socket.on('message', (data, isBinary) => this.onFrame(socket, data, isBinary));
+    socket.on('error', (error) => {
+      // Refused connections are routine while a peer restarts; the first failure after being up is a warning.
+      const level = this.state === 'up' ? 'warn' : 'debug';
+      logger[level]({ peer: peerId, url, err: error }, 'peer link error');
+    });
+    socket.on('close', () => this.onClose(socket));
+  }
+
+  private onOpen(socket: WebSocket): void {
+    if (socket !== this.socket) return;
+    this.state = 'handshaking';
+    this.handshake = new Handshake({
+      role: 'dialer',
+      ownId: this.options.ownId,
+      expectedPeerId: this.options.peerId,
+      secret: this.options.secret,
+      clusterId: this.options.clusterId,
+      nonce: new Uint8Array(randomBytes(HANDSHAKE_NONCE_BYTES)),
+    });
+    for (const frame of this.handshake.start()) socket.send(frame);
+  }
+
+  private onFrame(socket: WebSocket, data: WebSocket.RawData, isBinary: boolean): void {
+    const handshake = this.handshake;
+    if (socket !== this.socket || this.state !== 'handshaking' || handshake === undefined || isBinary) {
+      this.abandon(socket, 'unexpected-frame');
+      return;
+    }
+    const step = handshake.receive(rawDataToString(data));
+    for (const frame of step.send) socket.send(frame);
+    if (step.status === 'failed') {
+      this.abandon(socket, step.reason);
+    } else if (step.status === 'done') {
+      clearTimeout(this.deadline);
+      this.state = 'up';
+      this.connects += 1;
+      this.warnedQueueFull = false;
+      this.options.backoff.reset();
+      this.options.logger.info({ peer: this.options.peerId, url: this.options.url }, 'peer link up');
+      this.options.onUp();
+    }
+  }
+
+  /** Gives up on this socket; its 'close' event schedules the redial. */
+  private abandon(socket: WebSocket, reason: string): void {
+    if (socket !== this.socket) return;
+    this.options.logger.warn(
+      { peer: this.options.peerId, url: this.options.url, reason },
+      'peer link refused',
+    );
+    socket.terminate();
+  }
+
+  private onClose(socket: WebSocket): void {
+    if (socket !== this.socket) return;
+    const wasUp = this.state === 'up';
+    clearTimeout(this.deadline);
+    this.socket = undefined;
+    this.handshake = undefined;
+    this.droppedDown += this.queue.clear();
+    if (wasUp) {
+      this.options.logger.info({ peer: this.options.peerId }, 'peer link down');
+      this.options.onDown();
+    }
+    this.scheduleRedial();
+  }
+
+  private scheduleRedial(): void {
+    if (this.state === 'closed') return;
+    this.state = 'waiting';
+    this.redial = setTimeout(() => {
+      if (this.state === 'waiting') this.dial();
+    }, this.options.backoff.nextDelayMs());
+  }
+
+  private write(socket: WebSocket, frame: Uint8Array): void {
+    this.sent += 1;
+    socket.send(frame, { binary: true }, this.onWritten);
+  }
+
+  private drain(): void {
+    const socket = this.socket;
+    while (this.state === 'up' && socket !== undefined && this.queue.length > 0) {
+      if (socket.bufferedAmount >= this.options.socketBufferedBytesMax) return;
+      const frame = this.queue.shift();
+      if (frame !== undefined) this.write(socket, frame);
+    }
+    if (this.queue.length === 0) this.warnedQueueFull = false;
+  }
+}
+
+function rawDataToString(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return (data instanceof ArrayBuffer ? Buffer.from(data) : data).toString('utf8');
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { SendQueue } from '../../src/transport/send-queue.js';
+
+function frame(bytes: number, fill = 0): Uint8Array {
+  return new Uint8Array(bytes).fill(fill);
+}
+
+describe('SendQueue', () => {
+  it('is FIFO', () => {
+    const queue = new SendQueue({ messagesMax: 10, bytesMax: 100 });
+    for (const fill of [1, 2, 3]) queue.push(frame(1, fill));
+    expect([queue.shift()?.[0], queue.shift()?.[0], queue.shift()?.[0], queue.shift()]).toEqual([
+      1,
+      2,
+      3,
+      undefined,
+    ]);
+  });
+
+  it('refuses past the message bound and counts refusals', () => {
+    const queue = new SendQueue({ messagesMax: 2, bytesMax: 1000 });
+    expect([queue.push(frame(1)), queue.push(frame(1)), queue.push(frame(1))]).toEqual([true, true, false]);
+    expect(queue.length).toBe(2);
+    expect(queue.refusedCount).toBe(1);
+  });
+
+  it('refuses past the byte bound, yet takes a smaller frame that fits', () => {
+    const queue = new SendQueue({ messagesMax: 100, bytesMax: 10 });
+    expect(queue.push(frame(8))).toBe(true);
+    expect(queue.push(frame(3))).toBe(false);
+    expect(queue.push(frame(2))).toBe(true);
+    expect(queue.byteLength).toBe(10);
+    expect(queue.refusedCount).toBe(1);
+  });
+
+  it('frees room as frames leave', () => {
+    const queue = new SendQueue({ messagesMax: 1, bytesMax: 10 });
+    queue.push(frame(10));
+    expect(queue.push(frame(1))).toBe(false);
+    queue.shift();
+    expect(queue.byteLength).toBe(0);
+    expect(queue.push(frame(1))).toBe(true);
+  });
+
+  it('stays FIFO and accurate across many pushes and shifts', () => {
+    const queue = new SendQueue({ messagesMax: 3000, bytesMax: 1_000_000 });
+    let next = 0;
+    let expected = 0;
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < 100; i++) queue.push(frame(1, next++ % 256));
+      for (let i = 0; i < 90; i++) expect(queue.shift()?.[0]).toBe(expected++ % 256);
+    }
+    expect(queue.length).toBe(500);
+    expect(queue.byteLength).toBe(500);
+  });
+
+  it('clear drops everything and reports how much', () => {
+    const queue = new SendQueue({ messagesMax: 10, bytesMax: 100 });
+    queue.push(frame(5));
+    queue.push(frame(5));
+    expect(queue.clear()).toBe(2);
+    expect([queue.length, queue.byteLength, queue.shift()]).toEqual([0, 0, undefined]);
+  });
+});
