@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/sim/rng.js';
+import { LocalClock, pickLocalClock, SimClock } from '../../src/sim/sim-clock.js';
+
+describe('SimClock', () => {
+  it('only moves forward', () => {
+    const clock = new SimClock();
+    clock.advanceTo(10);
+    clock.advanceTo(10);
+    expect(clock.nowUs).toBe(10);
+    expect(() => clock.advanceTo(9)).toThrow(RangeError);
+  });
+});
+
+describe('LocalClock', () => {
+  it('runs at its rate from its offset and converts back to global time', () => {
+    const clock = new LocalClock(1.05, 100);
+    expect(clock.localMs(0)).toBe(100);
+    expect(clock.localMs(10_000)).toBeCloseTo(110.5, 9);
+    expect(clock.globalUs(110.5)).toBeCloseTo(10_000, 6);
+    expect(clock.globalUsCeil(110.5)).toBeGreaterThanOrEqual(10_000);
+    expect(clock.globalUs(Number.NEGATIVE_INFINITY)).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  it('picks rates within the drift bound from the seed, extremes included', () => {
+    const rng = Rng.fromSeed(1);
+    const rates = Array.from({ length: 300 }, () => pickLocalClock(rng, 0.05).rate);
+    expect(Math.min(...rates)).toBeCloseTo(0.95, 12);
+    expect(Math.max(...rates)).toBeCloseTo(1.05, 12);
+    expect(rates.every((r) => r >= 0.95 - 1e-12 && r <= 1.05 + 1e-12)).toBe(true);
+    const again = Rng.fromSeed(1);
+    expect(pickLocalClock(again, 0.05).rate).toBe(rates[0]);
+  });
+});
