@@ -199,6 +199,21 @@ export class RawNode {
     };
   }
 
+  /** Leader: the voter (other than itself) whose log matches the most, the best transfer target. */
+  mostCaughtUpVoter(): MemberId | undefined {
+    const r = this.raft;
+    let best: MemberId | undefined;
+    let bestMatch = -1;
+    for (const id of r.config.voters) {
+      const match = r.progress.get(id)?.match ?? -1;
+      if (id !== r.id && match > bestMatch) {
+        best = id;
+        bestMatch = match;
+      }
+    }
+    return best;
+  }
+
   /** The in-memory log after the snapshot point (for tests and invariant checkers). */
   entries(): readonly Entry[] {
     return this.raft.log.allEntries();

@@ -1,0 +1,289 @@
+import type { Env, Logger, TimerHandle } from '../env.js';
+import { BatonError } from '../errors.js';
+import { LeaderLease } from '../raft/leader-lease.js';
+import { applyConfigChange, initialConfig } from '../raft/membership.js';
+import type { RaftOptions } from '../raft/raft-options.js';
+import { type RaftStatus, RawNode } from '../raft/raw-node.js';
+import type { Ready, SoftState } from '../raft/ready.js';
+import type { ClusterConfig, LogIndex, MemberId, Message, Snapshot, Term } from '../raft/types.js';
+import type { LogStorage } from '../storage/log-storage.js';
+import { Leadership } from './leadership.js';
+import { PendingProposals, PendingReads } from './pending-requests.js';
+import type { StateMachine } from './state-machine.js';
+
+/** After a stall, at most this many ticks are replayed at once. */
+const TICK_CATCH_UP_MAX = 1000;
+
+export interface NodeLoopOptions {
+  /** Raft tuning; the randomness comes from `env`. */
+  readonly raft: Omit<RaftOptions, 'random'>;
+  /** Real time per tick. */
+  readonly tickMs: number;
+  /** See LeaderLeaseOptions.leaseMs. */
+  readonly leaseMs: number;
+  /** Take a snapshot (and compact the log) after this many applied entries. */
+  readonly snapshotEntries: number;
+  readonly env: Env;
+  readonly storage: LogStorage;
+  /** Hands a message to the transport; never throws. */
+  readonly send: (m: Message) => void;
+  readonly stateMachine: StateMachine;
+  readonly logger: Logger;
+  /** Role, term or leader changed. */
+  readonly onSoftState?: (soft: SoftState) => void;
+  /** Storage failed: the member cannot go on safely and has stopped. */
+  readonly onFatal?: (error: unknown) => void;
+}
+
+/**
+ * The runtime loop of one member: the only place that turns the pure Raft
+ * core into effects. Inputs (ticks, messages, proposals) step the core; each
+ * Ready is carried out strictly in order — persist (fsync), then send, then
+ * apply, then advance — one Ready at a time. Inputs that arrive while a Ready
+ * is being persisted accumulate in the core and go out together in the next
+ * one, which is what batches many proposals into one fsync (group commit).
+ */
+export class NodeLoop {
+  readonly leadership: Leadership;
+  private readonly node: RawNode;
+  private readonly lease: LeaderLease;
+  private readonly proposals = new PendingProposals();
+  private readonly reads = new PendingReads();
+  private appliedIndex: LogIndex;
+  private lastAppliedTerm: Term;
+  private appliedConfig: ClusterConfig;
+  private appliedSinceSnapshot = 0;
+  private lastTickAt: number;
+  private draining = false;
+  private stopped = false;
+  private ticker: TimerHandle | undefined;
+  private drained: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly opts: NodeLoopOptions,
+    node: RawNode,
+    snapshot: Snapshot | undefined,
+  ) {
+    this.node = node;
+    this.lease = new LeaderLease({ leaseMs: opts.leaseMs });
+    this.leadership = new Leadership(opts.env.clock, opts.env.timers);
+    this.appliedIndex = snapshot?.meta.index ?? 0;
+    this.lastAppliedTerm = snapshot?.meta.term ?? 0;
+    this.appliedConfig = snapshot?.meta.config ?? initialConfig(opts.raft.initialVoters);
+    this.lastTickAt = opts.env.clock.now();
+  }
+
+  /** Recovers from storage and starts ticking. */
+  static async start(opts: NodeLoopOptions): Promise<NodeLoop> {
+    const recovered = await opts.storage.load();
+    const node = new RawNode({ ...opts.raft, random: opts.env.random }, recovered);
+    if (recovered.snapshot) opts.stateMachine.restore(recovered.snapshot.data);
+    const loop = new NodeLoop(opts, node, recovered.snapshot);
+    loop.scheduleTick();
+    loop.scheduleDrain();
+    return loop;
+  }
+
+  get id(): MemberId {
+    return this.node.id;
+  }
+
+  status(): RaftStatus {
+    return this.node.status();
+  }
+
+  /** The configuration as of the last applied entry. */
+  config(): ClusterConfig {
+    return this.appliedConfig;
+  }
+
+  /** A message from a peer. */
+  step(m: Message): void {
+    if (this.stopped) return;
+    this.node.step(m);
+    this.afterInput();
+  }
+
+  /**
+   * Proposes a command on this member, which must lead. Resolves with the
+   * state machine's result once the entry is committed and applied here;
+   * rejects BATON_NOT_LEADER if this member does not lead or the entry is
+   * replaced by another leader's.
+   */
+  async propose(data: Uint8Array): Promise<{ index: LogIndex; result: unknown }> {
+    this.throwIfStopped();
+    const res = this.node.propose(data);
+    if (!res.ok) {
+      if (res.reason === 'overloaded')
+        throw new BatonError('BATON_UNAVAILABLE', 'too many uncommitted proposals');
+      throw new BatonError('BATON_NOT_LEADER', `this member cannot propose now (${res.reason})`);
+    }
+    const applied = this.proposals.add(res.index, res.term);
+    this.afterInput();
+    return { index: res.index, result: await applied };
+  }
+
+  /**
+   * A linearizable read point (ReadIndex): resolves with an index once this
+   * member has applied at least everything committed when the read was made.
+   */
+  read(): Promise<LogIndex> {
+    this.throwIfStopped();
+    const id = this.opts.env.newId();
+    const done = this.reads.add(id);
+    this.node.readIndex(id);
+    this.afterInput();
+    return done;
+  }
+
+  /** Hands leadership to another voter (the most caught-up one when `to` is omitted). */
+  transferLeadership(to?: MemberId): MemberId | undefined {
+    const target = to ?? this.node.mostCaughtUpVoter();
+    if (target !== undefined) {
+      this.node.transferLeadership(target);
+      this.afterInput();
+    }
+    return target;
+  }
+
+  /** Waits until every Ready produced so far is carried out. */
+  async settle(): Promise<void> {
+    while (this.draining) await this.drained;
+  }
+
+  /** Stops ticking and applying; pending requests fail with BATON_STOPPED. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.ticker?.cancel();
+    this.leadership.stop();
+    await this.settle();
+    const error = new BatonError('BATON_STOPPED', 'the cluster member has stopped');
+    this.proposals.rejectAll(error);
+    this.reads.rejectAll(error);
+  }
+
+  private throwIfStopped(): void {
+    if (this.stopped) throw new BatonError('BATON_STOPPED', 'the cluster member has stopped');
+  }
+
+  private scheduleTick(): void {
+    this.ticker = this.opts.env.timers.setTimeout(() => {
+      if (this.stopped) return;
+      // Ticks are counted from the monotonic clock, not from timer firings:
+      // a timer may fire a little early (libuv's cached loop time) or very
+      // late (a stalled event loop). The core must never count more time than
+      // really passed — its leader stickiness is what the leader lease rests
+      // on — and counting what did pass keeps elections prompt after a stall.
+      const now = this.opts.env.clock.now();
+      const due = Math.min(Math.floor((now - this.lastTickAt) / this.opts.tickMs), TICK_CATCH_UP_MAX);
+      if (due > 0) {
+        this.lastTickAt = due === TICK_CATCH_UP_MAX ? now : this.lastTickAt + due * this.opts.tickMs;
+        for (let i = 0; i < due; i++) this.node.tick();
+        this.afterInput();
+      }
+      this.scheduleTick();
+    }, this.opts.tickMs);
+  }
+
+  private afterInput(): void {
+    this.refreshLeadership();
+    this.scheduleDrain();
+  }
+
+  private refreshLeadership(): void {
+    const status = this.node.status();
+    this.leadership.update({
+      status,
+      leaseUntil: this.lease.validUntil(status),
+      appliedOwnTerm: this.lastAppliedTerm === status.term,
+    });
+  }
+
+  private scheduleDrain(): void {
+    if (this.draining || this.stopped || !this.node.hasReady()) return;
+    this.draining = true;
+    this.drained = new Promise((resolve) => {
+      queueMicrotask(() => {
+        this.drain().finally(() => {
+          this.draining = false;
+          resolve();
+        });
+      });
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (!this.stopped && this.node.hasReady()) await this.handleReady(this.node.ready());
+    } catch (error) {
+      this.fatal(error);
+    }
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    // The lease round's clock is read before anything of this Ready is sent.
+    this.lease.onReady(rd, this.node.status(), this.opts.env.clock.now());
+    if (rd.softState) this.opts.onSoftState?.(rd.softState);
+    // Abort a token before a TimeoutNow (or anything else) leaves.
+    this.refreshLeadership();
+    if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
+      await this.opts.storage.persist({
+        ...(rd.snapshot ? { snapshot: rd.snapshot } : {}),
+        entries: rd.entries,
+        ...(rd.hardState ? { hardState: rd.hardState } : {}),
+        sync: rd.mustSync,
+      });
+    }
+    for (const m of rd.messages) this.opts.send(m);
+    this.apply(rd);
+    this.node.advance(rd);
+    this.reads.applied(this.appliedIndex);
+    this.refreshLeadership();
+    if (this.appliedSinceSnapshot >= this.opts.snapshotEntries) await this.takeSnapshot();
+  }
+
+  private apply(rd: Ready): void {
+    const sm = this.opts.stateMachine;
+    if (rd.snapshot) {
+      sm.restore(rd.snapshot.data);
+      this.appliedIndex = rd.snapshot.meta.index;
+      this.lastAppliedTerm = rd.snapshot.meta.term;
+      this.appliedConfig = rd.snapshot.meta.config;
+      this.proposals.coveredBySnapshot(this.appliedIndex);
+    }
+    for (const e of rd.committedEntries) {
+      const result = sm.apply(e);
+      if (e.type === 'config') this.appliedConfig = applyConfigChange(this.appliedConfig, e.change);
+      this.appliedIndex = e.index;
+      this.lastAppliedTerm = e.term;
+      this.appliedSinceSnapshot++;
+      this.proposals.applied(e, result);
+    }
+    for (const rs of rd.readStates) this.reads.confirmed(rs.requestId, rs.index, this.appliedIndex);
+    for (const rf of rd.readFailures) {
+      this.reads.failed(
+        rf.requestId,
+        new BatonError('BATON_NOT_LEADER', 'the read could not be confirmed by a leader'),
+      );
+    }
+  }
+
+  /** Captures the applied state, makes it durable, then lets the core drop the entries it covers. */
+  private async takeSnapshot(): Promise<void> {
+    const snapshot: Snapshot = {
+      meta: { index: this.appliedIndex, term: this.lastAppliedTerm, config: this.appliedConfig },
+      data: this.opts.stateMachine.snapshot(),
+    };
+    await this.opts.storage.saveSnapshot(snapshot);
+    this.node.compact(snapshot);
+    this.appliedSinceSnapshot = 0;
+    this.opts.logger.debug({ index: snapshot.meta.index }, 'snapshot taken');
+  }
+
+  private fatal(error: unknown): void {
+    this.opts.logger.error({ err: error }, 'member stopped: storage failed');
+    void this.stop();
+    this.opts.onFatal?.(error);
+  }
+}
