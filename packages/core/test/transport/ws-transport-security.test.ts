@@ -1,0 +1,193 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  connectAll,
+  type Member,
+  MemberPool,
+  openRaw,
+  type RawClient,
+  roundTrip,
+  SECRET,
+} from './transport-fixtures.js';
+
+const pool = new MemberPool();
+const raws: RawClient[] = [];
+afterEach(async () => {
+  for (const raw of raws.splice(0)) raw.ws.terminate();
+  await pool.closeAll();
+});
+
+async function raw(target: Member): Promise<RawClient> {
+  const client = await openRaw(target.url);
+  raws.push(client);
+  return client;
+}
+
+/** Two linked members: b is the target of the attacks, a its legitimate peer. */
+async function cluster(options: Parameters<MemberPool['start']>[1] = {}): Promise<{ a: Member; b: Member }> {
+  const a = await pool.start('a', options);
+  const b = await pool.start('b', options);
+  await connectAll([a, b]);
+  return { a, b };
+}
+
+function hello(id: string, auth: string): string {
+  return JSON.stringify({ t: 'hello', v: 1, id, auth, nonce: Buffer.alloc(32, 9).toString('base64') });
+}
+
+function refusal(b: Member, reason: string, failure?: string) {
+  return b.logger.waitFor(
+    (e) =>
+      e.level === 'warn' && e.obj.reason === reason && (failure === undefined || e.obj.failure === failure),
+    `b logs ${reason} ${failure ?? ''}`,
+  );
+}
+
+describe('WsTransport refuses bad peers and keeps the good links', () => {
+  it('a client without the secret', async () => {
+    const { a, b } = await cluster();
+    const intruder = await raw(b);
+    intruder.ws.send(hello('mallory', 'none'));
+    await intruder.waitClosed('intruder disconnected');
+    await refusal(b, 'handshake-failed', 'mode-mismatch');
+    await roundTrip(a, b, 1);
+  });
+
+  it('a client with a wrong HMAC, which learns no MAC from the member', async () => {
+    const { a, b } = await cluster();
+    const intruder = await raw(b);
+    intruder.ws.send(hello('mallory', 'hmac-sha256'));
+    intruder.ws.send(JSON.stringify({ t: 'proof', mac: Buffer.alloc(32, 1).toString('base64') }));
+    await intruder.waitClosed('intruder disconnected');
+    await refusal(b, 'handshake-failed', 'bad-proof');
+    expect(intruder.frames.items.map((f) => JSON.parse(f).t)).toEqual(['hello']);
+    await roundTrip(a, b, 1);
+  });
+
+  it('a client with another secret, going through the real handshake', async () => {
+    const { a, b } = await cluster();
+    const intruder = await raw(b);
+    await expect(intruder.handshake('mallory', 'not-the-secret', 'b')).rejects.toThrow();
+    await intruder.waitClosed('intruder disconnected');
+    await refusal(b, 'handshake-failed', 'bad-proof');
+    await roundTrip(a, b, 1);
+  });
+
+  it('a client that sends garbage instead of a handshake', async () => {
+    const { a, b } = await cluster();
+    const intruder = await raw(b);
+    intruder.ws.send(Buffer.from([0xde, 0xad, 0xbe, 0xef]));
+    await intruder.waitClosed('intruder disconnected');
+    await refusal(b, 'handshake-failed', 'malformed');
+    await roundTrip(a, b, 1);
+  });
+
+  it('an authenticated peer that sends a malformed frame', async () => {
+    const { a, b } = await cluster();
+    const peer = await raw(b);
+    await peer.handshake('c', SECRET, 'b');
+    peer.ws.send(Buffer.from('{"not":"a message"'));
+    await peer.waitClosed('peer disconnected');
+    await refusal(b, 'malformed-frame');
+    await roundTrip(a, b, 1);
+  });
+
+  it('an authenticated peer that sends a text frame', async () => {
+    const { a, b } = await cluster();
+    const peer = await raw(b);
+    await peer.handshake('c', SECRET, 'b');
+    peer.ws.send('hello again');
+    await peer.waitClosed('peer disconnected');
+    await refusal(b, 'text-frame-after-handshake');
+    await roundTrip(a, b, 1);
+  });
+
+  it('a frame over maxPayloadBytes, refused before it is buffered whole', async () => {
+    const { a, b } = await cluster({ maxPayloadBytes: 64 * 1024 });
+    const peer = await raw(b);
+    await peer.handshake('c', SECRET, 'b');
+    peer.ws.send(Buffer.alloc(64 * 1024 + 1, 0x20));
+    await peer.waitClosed('peer disconnected');
+    const logged = await b.logger.waitFor(
+      (e) => e.msg === 'peer connection error',
+      'b logs the oversized frame',
+    );
+    expect((logged.obj.err as { code?: string }).code).toBe('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH');
+    expect(b.inbox.items).toEqual([]);
+    await roundTrip(a, b, 1);
+  });
+
+  it('an oversized frame even before the handshake', async () => {
+    const { a, b } = await cluster({ maxPayloadBytes: 64 * 1024 });
+    const intruder = await raw(b);
+    intruder.ws.send(Buffer.alloc(1024 * 1024));
+    await intruder.waitClosed('intruder disconnected');
+    await roundTrip(a, b, 1);
+  });
+
+  it('a message claiming to come from another member', async () => {
+    const { a, b } = await cluster();
+    const peer = await raw(b);
+    await peer.handshake('c', SECRET, 'b');
+    peer.ws.send(
+      Buffer.from(JSON.stringify({ type: 'heartbeat', from: 'a', to: 'b', term: 9, commit: 0, round: 77 })),
+    );
+    await peer.waitClosed('spoofer disconnected');
+    const logged = await refusal(b, 'wrong-sender');
+    expect(logged.obj).toMatchObject({ peer: 'c', claimedFrom: 'a' });
+    expect(b.inbox.items.some((m) => m.type === 'heartbeat' && m.round === 77)).toBe(false);
+    await roundTrip(a, b, 1);
+  });
+
+  it('a message addressed to another member', async () => {
+    const { a, b } = await cluster();
+    const peer = await raw(b);
+    await peer.handshake('c', SECRET, 'b');
+    peer.ws.send(
+      Buffer.from(JSON.stringify({ type: 'heartbeat', from: 'c', to: 'a', term: 9, commit: 0, round: 77 })),
+    );
+    await peer.waitClosed('peer disconnected');
+    await refusal(b, 'wrong-recipient');
+    expect(b.inbox.items.some((m) => m.type === 'heartbeat' && m.round === 77)).toBe(false);
+    await roundTrip(a, b, 1);
+  });
+
+  it('a client that claims to be the member itself', async () => {
+    const { a, b } = await cluster();
+    const intruder = await raw(b);
+    intruder.ws.send(hello('b', 'hmac-sha256'));
+    await intruder.waitClosed('intruder disconnected');
+    await refusal(b, 'handshake-failed', 'self');
+    await roundTrip(a, b, 1);
+  });
+
+  it('a client that stays silent past the handshake deadline', async () => {
+    const { a, b } = await cluster({ handshakeTimeoutMs: 200 });
+    const silent = await raw(b);
+    await silent.waitClosed('silent client disconnected');
+    await refusal(b, 'handshake-timeout');
+    await roundTrip(a, b, 1);
+  });
+
+  it('connections beyond pendingHandshakesMax', async () => {
+    const { a, b } = await cluster({ pendingHandshakesMax: 2 });
+    await raw(b);
+    await raw(b);
+    await expect(openRaw(b.url)).rejects.toThrow();
+    await b.logger.waitFor((e) => e.msg === 'refusing peer connection', 'b refuses the third');
+    await roundTrip(a, b, 1);
+  });
+
+  it('a stale inbound link when the same peer authenticates again', async () => {
+    const { a, b } = await cluster();
+    const first = await raw(b);
+    await first.handshake('c', SECRET, 'b');
+    const second = await raw(b);
+    await second.handshake('c', SECRET, 'b');
+    await first.waitClosed('stale link dropped');
+    second.ws.send(
+      Buffer.from(JSON.stringify({ type: 'heartbeat', from: 'c', to: 'b', term: 1, commit: 0, round: 5 })),
+    );
+    await b.inbox.waitFor((m) => m.from === 'c', 'b hears c on the new link');
+    await roundTrip(a, b, 1);
+  });
+});
