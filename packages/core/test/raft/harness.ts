@@ -1,19 +1,15 @@
 import type { RaftOptions } from '../../src/raft/raft-options.js';
 import { RawNode } from '../../src/raft/raw-node.js';
 import type { Ready } from '../../src/raft/ready.js';
-import type { Entry, HardState, MemberId, Message, Snapshot } from '../../src/raft/types.js';
-
-/** A tiny seeded PRNG for tests (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import type {
+  Entry,
+  HardState,
+  MemberId,
+  Message,
+  MessageType,
+  Snapshot,
+  Term,
+} from '../../src/raft/types.js';
 
 /** What one test member has made durable and applied. */
 export interface MemberStore {
@@ -25,61 +21,125 @@ export interface MemberStore {
 
 export interface TestClusterOptions {
   ids?: MemberId[];
-  seed?: number;
+  /**
+   * Each member's election timeout in ticks, fixed so that elections can be
+   * scripted: the member with the smallest timeout campaigns first. Defaults
+   * to electionTicks + 2 × the member's position in `ids`.
+   */
+  electionTimeouts?: Partial<Record<MemberId, number>>;
   heartbeatTicks?: number;
   electionTicks?: number;
   electionTicksMax?: number;
   preVote?: boolean;
   checkQuorum?: boolean;
+  entriesPerMessageMax?: number;
+  bytesPerMessageMax?: number;
+  inflightMessagesMax?: number;
+  uncommittedEntriesMax?: number;
 }
+
+type BaseOptions = Omit<RaftOptions, 'id' | 'random' | 'initialVoters'>;
 
 /**
  * A synchronous in-memory cluster for table tests of the pure core: every
  * Ready is persisted to an in-memory store, its messages queued, its entries
  * applied. Messages move only when the test says so (deliver / stabilize), and
- * can be filtered to cut links.
+ * can be filtered to cut links. A crashed member is simply absent: it neither
+ * ticks nor receives, and restarts from what its store made durable.
  */
 export class TestCluster {
   readonly nodes = new Map<MemberId, RawNode>();
   readonly stores = new Map<MemberId, MemberStore>();
+  readonly ids: readonly MemberId[];
   queue: Message[] = [];
   /** Return false to drop a message. */
   filter: (m: Message) => boolean = () => true;
-  private readonly baseOptions: Omit<RaftOptions, 'id' | 'random'>;
-  private readonly seed: number;
+  private readonly baseOptions: BaseOptions;
+  private readonly timeouts = new Map<MemberId, number>();
+  private readonly initialVoters = new Map<MemberId, readonly MemberId[]>();
 
   constructor(opts: TestClusterOptions = {}) {
     const ids = opts.ids ?? ['n1', 'n2', 'n3'];
-    this.seed = opts.seed ?? 1;
-    this.baseOptions = {
-      initialVoters: ids,
+    this.ids = ids;
+    const base: BaseOptions = {
       heartbeatTicks: opts.heartbeatTicks ?? 1,
       electionTicks: opts.electionTicks ?? 10,
       electionTicksMax: opts.electionTicksMax ?? 20,
       preVote: opts.preVote ?? true,
       checkQuorum: opts.checkQuorum ?? true,
     };
-    ids.forEach((id) => {
-      this.stores.set(id, { hardState: undefined, snapshot: undefined, entries: [], applied: [] });
-      this.start(id);
+    const optional = ['entriesPerMessageMax', 'bytesPerMessageMax', 'inflightMessagesMax'] as const;
+    const extra: Partial<Record<(typeof optional)[number] | 'uncommittedEntriesMax', number>> = {};
+    for (const key of [...optional, 'uncommittedEntriesMax'] as const) {
+      const value = opts[key];
+      if (value !== undefined) extra[key] = value;
+    }
+    this.baseOptions = { ...base, ...extra };
+    ids.forEach((id, position) => {
+      const timeout = opts.electionTimeouts?.[id] ?? base.electionTicks + 2 * position;
+      this.timeouts.set(id, Math.min(timeout, base.electionTicksMax - 1));
+      this.start(id, ids);
     });
   }
 
-  /** (Re)starts a member from its store. */
-  start(id: MemberId): RawNode {
+  get electionTicks(): number {
+    return this.baseOptions.electionTicks;
+  }
+
+  /**
+   * (Re)starts a member from its store. A member not seen before gets an
+   * empty store; `initialVoters` is what a joining member is told the
+   * cluster's initial voters are (defaults to what it was started with before).
+   */
+  start(id: MemberId, initialVoters?: readonly MemberId[], electionTimeout?: number): RawNode {
+    if (!this.stores.has(id)) {
+      this.stores.set(id, { hardState: undefined, snapshot: undefined, entries: [], applied: [] });
+    }
+    if (electionTimeout !== undefined) this.timeouts.set(id, electionTimeout);
+    if (!this.timeouts.has(id)) this.timeouts.set(id, this.baseOptions.electionTicksMax - 1);
+    const voters = initialVoters ?? this.initialVoters.get(id) ?? this.ids;
+    this.initialVoters.set(id, voters);
     const store = this.stores.get(id)!;
-    const index = [...this.stores.keys()].indexOf(id);
     const node = new RawNode(
-      { ...this.baseOptions, id, random: seededRandom(this.seed * 1000 + index + this.nodes.size) },
+      { ...this.baseOptions, id, initialVoters: voters, random: this.fixedRandom(this.timeouts.get(id)!) },
       { hardState: store.hardState, snapshot: store.snapshot, entries: store.entries },
     );
+    // A restarted member applies its committed entries again from the snapshot on.
     store.applied = store.applied.filter((e) => e.index <= (store.snapshot?.meta.index ?? 0));
     this.nodes.set(id, node);
     return node;
   }
 
+  /** A random source that makes the core pick exactly `timeout` as its election timeout. */
+  private fixedRandom(timeout: number): () => number {
+    const { electionTicks, electionTicksMax } = this.baseOptions;
+    if (timeout < electionTicks || timeout >= electionTicksMax) {
+      throw new RangeError(`election timeout ${timeout} outside [${electionTicks}, ${electionTicksMax})`);
+    }
+    const r = (timeout - electionTicks + 0.5) / (electionTicksMax - electionTicks);
+    return () => r;
+  }
+
+  /** Stops a member abruptly: whatever it had not persisted through a Ready is lost. */
+  crash(id: MemberId): void {
+    this.nodes.delete(id);
+  }
+
   node(id: MemberId): RawNode {
-    return this.nodes.get(id)!;
+    const node = this.nodes.get(id);
+    if (!node) throw new Error(`${id} is not running`);
+    return node;
+  }
+
+  store(id: MemberId): MemberStore {
+    return this.stores.get(id)!;
+  }
+
+  /** The terms of the member's in-memory log after its snapshot, e.g. [1, 1, 2]. */
+  logTerms(id: MemberId): Term[] {
+    return this.node(id)
+      .entries()
+      .map((e) => e.term);
   }
 
   /** Drains every member's Ready: persist, queue messages, apply, advance. */
@@ -87,16 +147,31 @@ export class TestCluster {
     let more = true;
     while (more) {
       more = false;
-      for (const [id, node] of this.nodes) {
-        if (!node.hasReady()) continue;
-        more = true;
-        this.handleReady(id, node, node.ready());
+      for (const id of this.nodes.keys()) {
+        if (this.flushOne(id)) more = true;
       }
     }
   }
 
-  private handleReady(id: MemberId, node: RawNode, rd: Ready): void {
-    const store = this.stores.get(id)!;
+  /** Handles one Ready of one member, if it has one. */
+  flushOne(id: MemberId): boolean {
+    const node = this.node(id);
+    if (!node.hasReady()) return false;
+    this.process(id, node.ready());
+    return true;
+  }
+
+  /** Carries out a Ready in the order ready.ts prescribes, then advances. */
+  process(id: MemberId, rd: Ready): void {
+    this.persist(id, rd);
+    this.queue.push(...rd.messages);
+    this.store(id).applied.push(...rd.committedEntries);
+    this.node(id).advance(rd);
+  }
+
+  /** Makes a Ready's snapshot, entries and hard state durable in the member's store. */
+  persist(id: MemberId, rd: Ready): void {
+    const store = this.store(id);
     if (rd.snapshot) {
       store.snapshot = rd.snapshot;
       store.entries = [];
@@ -107,9 +182,6 @@ export class TestCluster {
       store.entries = store.entries.filter((e) => e.index < first).concat(rd.entries);
     }
     if (rd.hardState) store.hardState = rd.hardState;
-    this.queue.push(...rd.messages);
-    store.applied.push(...rd.committedEntries);
-    node.advance(rd);
   }
 
   /** Delivers queued messages (and the ones they cause) until the network is quiet. */
@@ -129,6 +201,7 @@ export class TestCluster {
     for (const m of batch) this.deliver(m);
   }
 
+  /** Hands one message to its addressee unless the filter drops it or the addressee is down. */
   deliver(m: Message): void {
     if (!this.filter(m)) return;
     this.nodes.get(m.to)?.step(m);
@@ -141,6 +214,12 @@ export class TestCluster {
     return taken;
   }
 
+  /** Flushes every Ready, then takes the queued messages matching `pred`. */
+  flushAndTake(pred: (m: Message) => boolean = () => true): Message[] {
+    this.flush();
+    return this.takeMessages(pred);
+  }
+
   tick(id: MemberId, times = 1): void {
     for (let i = 0; i < times; i++) this.node(id).tick();
   }
@@ -149,20 +228,43 @@ export class TestCluster {
     for (let i = 0; i < times; i++) for (const node of this.nodes.values()) node.tick();
   }
 
-  /** Ticks `id` until it campaigns, then runs the election to the end. */
-  elect(id: MemberId): void {
+  /** Ticks `id` alone until it starts a (pre-)campaign. */
+  campaign(id: MemberId): void {
     const node = this.node(id);
-    // Followers must be out of their leader-stickiness window to grant votes.
-    for (let i = 0; i < 100 && node.status().role !== 'leader'; i++) {
+    for (let i = 0; i <= this.baseOptions.electionTicksMax; i++) {
+      if (node.status().role !== 'follower' && node.status().role !== 'leader') return;
+      node.tick();
+    }
+    if (node.status().role === 'follower') throw new Error(`${id} did not campaign`);
+  }
+
+  /**
+   * Runs the cluster (tick everyone, deliver everything) until `id` leads;
+   * fails if another member wins. Pick `id` by giving it the smallest timeout.
+   */
+  elect(id: MemberId, roundsMax = 200): void {
+    const node = this.node(id);
+    for (let i = 0; i < roundsMax && node.status().role !== 'leader'; i++) {
       this.tickAll();
       this.stabilize();
+      const leader = this.leader();
+      if (leader !== undefined && leader !== id) throw new Error(`${leader} was elected instead of ${id}`);
     }
     if (node.status().role !== 'leader') throw new Error(`${id} did not become leader`);
   }
 
+  /** The running member that believes it leads (the one with the highest term if several do). */
   leader(): MemberId | undefined {
-    for (const [id, node] of this.nodes) if (node.status().role === 'leader') return id;
-    return undefined;
+    let best: MemberId | undefined;
+    let bestTerm = -1;
+    for (const [id, node] of this.nodes) {
+      const s = node.status();
+      if (s.role === 'leader' && s.term > bestTerm) {
+        best = id;
+        bestTerm = s.term;
+      }
+    }
+    return best;
   }
 
   /** Isolates members from each other: messages between different groups are dropped. */
@@ -174,9 +276,26 @@ export class TestCluster {
     this.filter = (m) => groupOf.get(m.from) === groupOf.get(m.to);
   }
 
+  /** Cuts `id` off from everyone else. */
+  isolate(id: MemberId): void {
+    this.filter = (m) => m.from !== id && m.to !== id;
+  }
+
   heal(): void {
     this.filter = () => true;
   }
+}
+
+/** A message predicate: by type, and optionally sender and addressee. */
+export function msg(type: MessageType, from?: MemberId, to?: MemberId): (m: Message) => boolean {
+  return (m) =>
+    m.type === type && (from === undefined || m.from === from) && (to === undefined || m.to === to);
+}
+
+/** Narrows a message to one type, failing the test's expectations loudly if it is another. */
+export function as<T extends MessageType>(m: Message | undefined, type: T): Extract<Message, { type: T }> {
+  if (m?.type !== type) throw new Error(`expected a ${type} message, got ${m?.type ?? 'nothing'}`);
+  return m as Extract<Message, { type: T }>;
 }
 
 export function command(text: string): Uint8Array {
