@@ -1,0 +1,198 @@
+import type { Logger } from './env.js';
+import { BatonError } from './errors.js';
+
+/** Options of Cluster.start (DESIGN.md §1). */
+export interface ClusterOptions {
+  /** This member's id; must be a key of `members`. */
+  readonly id: string;
+  /** The initial voting members, self included: id → ws:// or wss:// URL. */
+  readonly members: Readonly<Record<string, string>>;
+  /** Where to listen; defaults to the host and port of members[id]. Port 0 picks a free port. */
+  readonly listen?: { readonly host?: string; readonly port?: number };
+  /** Durable storage directory (default './.baton/<id>'), or ':memory:' for tests. */
+  readonly dataDir?: string;
+  /** The shared cluster secret (HMAC challenge-response between members). */
+  readonly secret?: string;
+  /** Must be true to run without a secret. */
+  readonly insecure?: boolean;
+  /** wss:// between members, with certificate verification against `ca`. */
+  readonly tls?: {
+    readonly key: string | Uint8Array;
+    readonly cert: string | Uint8Array;
+    readonly ca: string | Uint8Array;
+  };
+  /** A pino logger (default: pino at 'info'). */
+  readonly logger?: Logger;
+  /** Leader heartbeat interval. */
+  readonly heartbeatMs?: number;
+  /** [min, max) of the randomized election timeout. */
+  readonly electionTimeoutMs?: readonly [number, number];
+  /** Bound on the relative clock-rate difference between members (default 0.05). */
+  readonly driftBound?: number;
+  /** Take a snapshot after this many applied entries (default 10 000). */
+  readonly snapshotEntries?: number;
+  /** Largest peer frame accepted (default 8 MiB). */
+  readonly maxFrameBytes?: number;
+}
+
+/** Options after defaults and checks; frozen. */
+export interface ResolvedClusterOptions {
+  readonly id: string;
+  readonly members: Readonly<Record<string, string>>;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly dataDir: string;
+  readonly secret: string | undefined;
+  readonly tls: ClusterOptions['tls'];
+  readonly logger: Logger | undefined;
+  readonly heartbeatMs: number;
+  readonly electionTimeoutMs: readonly [number, number];
+  readonly driftBound: number;
+  readonly snapshotEntries: number;
+  readonly maxFrameBytes: number;
+  /** Derived: the length of one core tick, and the timings in ticks. */
+  readonly tickMs: number;
+  readonly heartbeatTicks: number;
+  readonly electionTicks: number;
+  readonly electionTicksMax: number;
+  /** Derived: how long a quorum-acknowledged heartbeat round keeps the leader lease. */
+  readonly leaseMs: number;
+}
+
+/**
+ * Default timing, chosen for fast failover on a loaded 2-core machine while
+ * surviving Node's event-loop stalls (see docs/design.md, "Timing"): a 50 ms
+ * heartbeat leaves a 100 ms GC pause far inside the 300 ms minimum election
+ * timeout, and a new leader is normally elected within 300–600 ms.
+ */
+export const DEFAULT_HEARTBEAT_MS = 50;
+export const DEFAULT_ELECTION_TIMEOUT_MS: readonly [number, number] = [300, 600];
+export const DEFAULT_DRIFT_BOUND = 0.05;
+const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Validates and completes Cluster.start options; errors are BATON_CONFIG naming the field. */
+export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOptions {
+  if (typeof input !== 'object' || input === null) throw configError('options', input, 'an object');
+  const { id, members } = input;
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+    throw configError('id', id, '1–64 characters of letters, digits, ".", "_" or "-"');
+  }
+  if (typeof members !== 'object' || members === null)
+    throw configError('members', members, 'an object of id → URL');
+  for (const [memberId, url] of Object.entries(members)) {
+    if (!ID_PATTERN.test(memberId)) throw configError(`members.${memberId}`, memberId, 'a valid member id');
+    parsePeerUrl(`members.${memberId}`, url);
+  }
+  if (!(id in members))
+    throw configError('members', Object.keys(members), `to contain this member's id '${id}'`);
+  const self = parsePeerUrl(`members.${id}`, members[id]);
+  const listen = {
+    host: input.listen?.host ?? self.hostname.replace(/^\[|\]$/g, ''),
+    port: input.listen?.port ?? Number(self.port || (self.protocol === 'wss:' ? 443 : 80)),
+  };
+  if (typeof listen.host !== 'string' || listen.host.length === 0)
+    throw configError('listen.host', listen.host, 'a host');
+  if (!(Number.isInteger(listen.port) && listen.port >= 0 && listen.port <= 65535)) {
+    throw configError('listen.port', listen.port, 'an integer in [0, 65535]');
+  }
+  const dataDir = input.dataDir ?? `./.baton/${id}`;
+  if (typeof dataDir !== 'string' || dataDir.length === 0)
+    throw configError('dataDir', dataDir, 'a path or ":memory:"');
+  const secret = input.secret;
+  if (secret === undefined || secret === '') {
+    if (input.insecure !== true) {
+      throw configError('secret', secret, 'a non-empty shared secret (or pass insecure: true explicitly)');
+    }
+  } else if (typeof secret !== 'string') {
+    throw configError('secret', '(redacted)', 'a string');
+  }
+  const heartbeatMs = positive('heartbeatMs', input.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
+  const [electionMin, electionMax] = input.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS;
+  positive('electionTimeoutMs[0]', electionMin);
+  positive('electionTimeoutMs[1]', electionMax);
+  if (!(electionMin >= 3 * heartbeatMs)) {
+    throw configError(
+      'electionTimeoutMs',
+      input.electionTimeoutMs,
+      `a minimum of at least 3 × heartbeatMs (${3 * heartbeatMs})`,
+    );
+  }
+  if (!(electionMax > electionMin))
+    throw configError('electionTimeoutMs', input.electionTimeoutMs, '[min, max) with max > min');
+  const driftBound = input.driftBound ?? DEFAULT_DRIFT_BOUND;
+  if (!(driftBound >= 0 && driftBound < 0.5))
+    throw configError('driftBound', driftBound, 'a number in [0, 0.5)');
+  const snapshotEntries = positiveInteger('snapshotEntries', input.snapshotEntries ?? 10_000);
+  const maxFrameBytes = positiveInteger('maxFrameBytes', input.maxFrameBytes ?? 8 * 1024 * 1024);
+  // Ten ticks per heartbeat at most, never finer than 5 ms.
+  const tickMs = Math.max(5, Math.min(10, heartbeatMs / 5));
+  const heartbeatTicks = Math.max(1, Math.round(heartbeatMs / tickMs));
+  const electionTicks = Math.max(heartbeatTicks + 1, Math.floor(electionMin / tickMs));
+  const electionTicksMax = Math.max(electionTicks + 1, Math.floor(electionMax / tickMs));
+  // A follower that acknowledged a round refuses votes for electionTicks of its own ticks; the first
+  // may come at once, and its clock may run fast by driftBound (leader-lease.ts).
+  const leaseMs = (electionTicks - 1) * tickMs * (1 - driftBound);
+  if (input.tls !== undefined) {
+    for (const field of ['key', 'cert', 'ca'] as const) {
+      const v: unknown = input.tls[field];
+      if (!(typeof v === 'string' || v instanceof Uint8Array))
+        throw configError(`tls.${field}`, field === 'key' ? '(redacted)' : v, 'PEM text or bytes');
+    }
+  }
+  return Object.freeze({
+    id,
+    members: Object.freeze({ ...members }),
+    listen: Object.freeze(listen),
+    dataDir,
+    secret: secret === '' ? undefined : secret,
+    tls: input.tls,
+    logger: input.logger,
+    heartbeatMs,
+    electionTimeoutMs: Object.freeze([electionMin, electionMax] as const),
+    driftBound,
+    snapshotEntries,
+    maxFrameBytes,
+    tickMs,
+    heartbeatTicks,
+    electionTicks,
+    electionTicksMax,
+    leaseMs,
+  });
+}
+
+function parsePeerUrl(field: string, url: unknown): URL {
+  if (typeof url !== 'string') throw configError(field, url, 'a ws:// or wss:// URL');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw configError(field, url, 'a ws:// or wss:// URL');
+  }
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:')
+    throw configError(field, url, 'a ws:// or wss:// URL');
+  return parsed;
+}
+
+function positive(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw configError(field, value, 'a positive number');
+  return value;
+}
+
+function positiveInteger(field: string, value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) <= 0)
+    throw configError(field, value, 'a positive integer');
+  return value as number;
+}
+
+function configError(field: string, value: unknown, expected: string): BatonError {
+  return new BatonError('BATON_CONFIG', `option ${field} must be ${expected} (got ${describe(value)})`, {
+    field,
+    value,
+  });
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
+  return String(value);
+}

@@ -1,0 +1,267 @@
+import { EventEmitter } from 'eventemitter3';
+import { pino } from 'pino';
+import {
+  type ClusterOptions,
+  type ResolvedClusterOptions,
+  resolveClusterOptions,
+} from './cluster-options.js';
+import { decodeMessage, encodeMessage } from './codec/message-codec.js';
+import { resolveMessageLimits } from './codec/message-limits.js';
+import type { Env, Logger } from './env.js';
+import { BatonError } from './errors.js';
+import type { LogIndex, MemberId, Role } from './raft/types.js';
+import { realEnv } from './real-env.js';
+import { withContext } from './runtime/context-logger.js';
+import type { LeadershipToken } from './runtime/leadership-token.js';
+import { NodeLoop } from './runtime/node-loop.js';
+import { CountingStateMachine, type StateMachine } from './runtime/state-machine.js';
+import { FileStorage } from './storage/file-storage.js';
+import type { LogStorage } from './storage/log-storage.js';
+import { MemoryStorage } from './storage/memory-storage.js';
+import { WsTransport } from './transport/ws-transport.js';
+
+/** The public role names: the core's pre-candidate is reported as a candidate. */
+export type ClusterRole = 'follower' | 'candidate' | 'leader';
+
+export interface ClusterStatus {
+  readonly id: MemberId;
+  readonly role: ClusterRole;
+  readonly term: number;
+  readonly leaderId: MemberId | undefined;
+  readonly commitIndex: LogIndex;
+  readonly appliedIndex: LogIndex;
+  readonly members: readonly { readonly id: MemberId; readonly voter: boolean }[];
+}
+
+export interface ClusterEvents {
+  role: (role: ClusterRole, term: number) => void;
+  leader: (leaderId: MemberId | undefined, term: number) => void;
+  /** The member stopped because it could not go on safely (e.g. its disk failed). */
+  error: (error: unknown) => void;
+}
+
+/**
+ * One member of a Baton cluster (DESIGN.md §1). `Cluster.start` recovers
+ * storage and listens; it does not wait for a leader.
+ */
+export class Cluster extends EventEmitter<ClusterEvents> {
+  readonly id: MemberId;
+  private readonly loop: NodeLoop;
+  private readonly transport: WsTransport;
+  private readonly storage: LogStorage;
+  private readonly logger: Logger;
+  private stopping: Promise<void> | undefined;
+  private lastSoft: { role: ClusterRole; term: number; leaderId: MemberId | undefined } = {
+    role: 'follower',
+    term: 0,
+    leaderId: undefined,
+  };
+  private readonly options: ResolvedClusterOptions;
+  private readonly env: Env;
+  /** The port this member listens on (useful with listen.port 0). */
+  readonly port: number;
+
+  private constructor(parts: {
+    options: ResolvedClusterOptions;
+    loop: NodeLoop;
+    transport: WsTransport;
+    storage: LogStorage;
+    logger: Logger;
+    port: number;
+    env: Env;
+  }) {
+    super();
+    this.id = parts.options.id;
+    this.options = parts.options;
+    this.loop = parts.loop;
+    this.transport = parts.transport;
+    this.storage = parts.storage;
+    this.logger = parts.logger;
+    this.port = parts.port;
+    this.env = parts.env;
+  }
+
+  /** Validates options (BATON_CONFIG naming the field), recovers storage, listens, and starts the member. */
+  static async start(
+    input: ClusterOptions,
+    internal: { env?: Env; stateMachine?: StateMachine } = {},
+  ): Promise<Cluster> {
+    const options = resolveClusterOptions(input);
+    const env = internal.env ?? realEnv();
+    const base: Logger = options.logger ?? pino({ level: 'info' });
+    let cluster: Cluster | undefined;
+    // Every line says who, in which term and role.
+    const logger = withContext(base, options.id, () => cluster?.loop.status());
+    const storage: LogStorage =
+      options.dataDir === ':memory:'
+        ? new MemoryStorage()
+        : await FileStorage.open(options.dataDir, { logger });
+    const limits = resolveMessageLimits({ bytesMax: options.maxFrameBytes });
+    const transport = new WsTransport(
+      {
+        id: options.id,
+        listen: options.listen,
+        secret: options.secret,
+        ...(options.tls ? { tls: options.tls } : {}),
+        encode: (m) => encodeMessage(m, limits),
+        decode: (bytes) => decodeMessage(bytes, limits),
+        maxPayloadBytes: options.maxFrameBytes,
+        logger,
+        random: env.random,
+      },
+      { onMessage: (m) => cluster?.loop.step(m) },
+    );
+    let loop: NodeLoop;
+    let port: number;
+    try {
+      port = (await transport.listen()).port;
+      loop = await NodeLoop.start({
+        raft: {
+          id: options.id,
+          initialVoters: Object.keys(options.members),
+          heartbeatTicks: options.heartbeatTicks,
+          electionTicks: options.electionTicks,
+          electionTicksMax: options.electionTicksMax,
+        },
+        tickMs: options.tickMs,
+        leaseMs: options.leaseMs,
+        snapshotEntries: options.snapshotEntries,
+        env,
+        storage,
+        send: (m) => transport.send(m),
+        stateMachine: internal.stateMachine ?? new CountingStateMachine(),
+        logger,
+        onSoftState: (soft) => cluster?.onSoftState(soft.role, soft.term, soft.leaderId),
+        onFatal: (error) => cluster?.onFatal(error),
+      });
+    } catch (error) {
+      await transport.close();
+      await storage.close();
+      throw error;
+    }
+    cluster = new Cluster({ options, loop, transport, storage, logger, port, env });
+    transport.setPeers(options.members);
+    logger.info({ port, dataDir: options.dataDir, members: Object.keys(options.members) }, 'member started');
+    return cluster;
+  }
+
+  get role(): ClusterRole {
+    return publicRole(this.loop.status().role);
+  }
+
+  get term(): number {
+    return this.loop.status().term;
+  }
+
+  get leaderId(): MemberId | undefined {
+    return this.loop.status().leaderId;
+  }
+
+  status(): ClusterStatus {
+    const s = this.loop.status();
+    const config = this.loop.config();
+    return {
+      id: s.id,
+      role: publicRole(s.role),
+      term: s.term,
+      leaderId: s.leaderId,
+      commitIndex: s.commitIndex,
+      appliedIndex: s.appliedIndex,
+      members: [
+        ...config.voters.map((id) => ({ id, voter: true })),
+        ...config.learners.map((id) => ({ id, voter: false })),
+      ],
+    };
+  }
+
+  /**
+   * Resolves once this member leads and has committed and applied an entry
+   * of its own term, with a token whose signal aborts the moment leadership
+   * can no longer be guaranteed (DESIGN.md §2.1). Rejects BATON_ABORTED when
+   * `signal` aborts, BATON_STOPPED when the member stops.
+   */
+  leadership(options: { signal?: AbortSignal } = {}): Promise<LeadershipToken> {
+    return this.loop.leadership.wait(options.signal);
+  }
+
+  /**
+   * @internal Proposes a command on the leader (this member must lead).
+   * Used by the coordination layer and by tests.
+   */
+  propose(data: Uint8Array): Promise<{ index: LogIndex; result: unknown }> {
+    return this.loop.propose(data);
+  }
+
+  /** @internal A linearizable read point on this member (ReadIndex). */
+  readIndex(): Promise<LogIndex> {
+    return this.loop.read();
+  }
+
+  /**
+   * Stops the member: a leader first hands leadership to the most caught-up
+   * voter (so the cluster does not wait an election timeout), then links and
+   * storage close. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.loop.status().role === 'leader' && this.loop.status().config.voters.length > 1) {
+      await this.handOver();
+    }
+    await this.loop.stop();
+    await this.transport.close();
+    await this.storage.close();
+    this.logger.info({ term: this.loop.status().term }, 'member stopped');
+  }
+
+  /** Transfers leadership and waits (at most one maximum election timeout) until it has moved. */
+  private async handOver(): Promise<void> {
+    const target = this.loop.transferLeadership();
+    if (target === undefined) return;
+    this.logger.info({ to: target, term: this.term }, 'handing leadership over before stopping');
+    const deadlineMs = this.options.electionTimeoutMs[1];
+    await new Promise<void>((resolve) => {
+      const timer = this.env.timers.setTimeout(done, deadlineMs);
+      const onRole = (role: ClusterRole) => {
+        if (role !== 'leader') done();
+      };
+      function done(this: void) {
+        timer.cancel();
+        cluster.off('role', onRole);
+        resolve();
+      }
+      const cluster = this;
+      this.on('role', onRole);
+      if (this.role !== 'leader') done();
+    });
+  }
+
+  private onSoftState(role: Role, term: number, leaderId: MemberId | undefined): void {
+    const prev = this.lastSoft;
+    this.lastSoft = { role: publicRole(role), term, leaderId };
+    this.logger.info({ leaderId }, 'state changed');
+    if (prev.role !== this.lastSoft.role || prev.term !== term) this.emit('role', this.lastSoft.role, term);
+    if (prev.leaderId !== leaderId || prev.term !== term) this.emit('leader', leaderId, term);
+  }
+
+  private onFatal(error: unknown): void {
+    this.emit(
+      'error',
+      error instanceof BatonError
+        ? error
+        : new BatonError('BATON_STOPPED', 'member failed', { cause: error }),
+    );
+    void this.stop();
+  }
+}
+
+function publicRole(role: Role): ClusterRole {
+  return role === 'preCandidate' ? 'candidate' : role;
+}

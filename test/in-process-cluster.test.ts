@@ -1,0 +1,36 @@
+import { Cluster } from '@baton/core';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { memberUrls } from './support/free-port.js';
+
+const running: Cluster[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((c) => c.stop()));
+});
+
+describe('an in-process cluster over real sockets', () => {
+  it('elects exactly one leader whose token is valid, and hands over on stop', async () => {
+    const members = await memberUrls(['n1', 'n2', 'n3']);
+    const logger = pino({ level: 'silent' });
+    for (const id of Object.keys(members)) {
+      running.push(await Cluster.start({ id, members, dataDir: ':memory:', secret: 's3cret', logger }));
+    }
+    const token = await Promise.race(
+      running.map((c) => c.leadership({ signal: AbortSignal.timeout(10_000) })),
+    );
+    expect(token.valid).toBe(true);
+    const leaders = running.filter((c) => c.role === 'leader');
+    expect(leaders).toHaveLength(1);
+    const leader = leaders[0]!;
+    expect(token.term).toBe(leader.term);
+    const { index } = await leader.propose(new TextEncoder().encode('hello'));
+    expect(index).toBeGreaterThan(0);
+
+    await leader.stop();
+    expect(token.signal.aborted).toBe(true);
+    expect((token.signal.reason as { code: string }).code).toBe('BATON_LEADERSHIP_LOST');
+    const rest = running.filter((c) => c !== leader);
+    const next = await Promise.race(rest.map((c) => c.leadership({ signal: AbortSignal.timeout(10_000) })));
+    expect(next.term).toBeGreaterThan(token.term);
+  });
+});
