@@ -120,6 +120,21 @@ export class TestCluster {
     return () => r;
   }
 
+  /**
+   * Replaces a member's durable state with a log of the given terms (entry i
+   * holds the command 'i@term') and restarts it: for scripting the paper's
+   * figures, where followers start from particular logs.
+   */
+  load(id: MemberId, terms: readonly Term[], hardState: Partial<HardState> = {}): RawNode {
+    const store = this.store(id);
+    store.entries = entriesOf(terms);
+    store.snapshot = undefined;
+    store.applied = [];
+    const lastTerm = terms[terms.length - 1] ?? 0;
+    store.hardState = { term: lastTerm, vote: undefined, commit: 0, ...hardState };
+    return this.start(id);
+  }
+
   /** Stops a member abruptly: whatever it had not persisted through a Ready is lost. */
   crash(id: MemberId): void {
     this.nodes.delete(id);
@@ -228,14 +243,20 @@ export class TestCluster {
     for (let i = 0; i < times; i++) for (const node of this.nodes.values()) node.tick();
   }
 
-  /** Ticks `id` alone until it starts a (pre-)campaign. */
+  /**
+   * Ticks `id` alone until it starts a new (pre-)campaign — also when it is
+   * already a candidate. Its earlier Readies are handled first, so the
+   * campaign's messages are the ones its next Ready carries.
+   */
   campaign(id: MemberId): void {
+    while (this.flushOne(id)) {}
     const node = this.node(id);
-    for (let i = 0; i <= this.baseOptions.electionTicksMax; i++) {
-      if (node.status().role !== 'follower' && node.status().role !== 'leader') return;
+    for (let i = 0; i < this.baseOptions.electionTicksMax; i++) {
       node.tick();
+      const { role } = node.status();
+      if ((role === 'candidate' || role === 'preCandidate') && node.hasReady()) return;
     }
-    if (node.status().role === 'follower') throw new Error(`${id} did not campaign`);
+    throw new Error(`${id} did not campaign`);
   }
 
   /**
@@ -304,4 +325,14 @@ export function command(text: string): Uint8Array {
 
 export function commandsOf(entries: readonly Entry[]): string[] {
   return entries.flatMap((e) => (e.type === 'command' ? [new TextDecoder().decode(e.data)] : []));
+}
+
+/** Command entries for indexes from.. with the given terms; entry i holds 'i@term'. */
+export function entriesOf(terms: readonly Term[], from = 1): Entry[] {
+  return terms.map((term, i) => ({
+    type: 'command',
+    term,
+    index: from + i,
+    data: command(`${from + i}@${term}`),
+  }));
 }
