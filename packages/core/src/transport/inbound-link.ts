@@ -58,8 +58,11 @@ export class InboundLink {
     socket.binaryType = 'nodebuffer';
     socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     socket.on('error', (error) => {
-      // ws reports oversized frames (maxPayload) and invalid framing here, then closes the socket itself.
-      options.logger.warn(
+      // ws reports oversized frames (maxPayload) and invalid framing here, then closes the socket itself;
+      // those are the peer's fault. Resets and broken pipes are what a peer dying looks like.
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      const level = code.startsWith('WS_ERR_') ? 'warn' : 'debug';
+      options.logger[level](
         { peer: this.peerLabel(), remote: options.remote, err: error },
         'peer connection error',
       );

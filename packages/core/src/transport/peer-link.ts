@@ -17,6 +17,8 @@ export interface PeerLinkOptions {
   readonly clusterId: string;
   readonly tls: ResolvedTlsOptions | undefined;
   readonly handshakeTimeoutMs: number;
+  /** Ping period; a link that shows no sign of life for a whole period is dropped and redialled. */
+  readonly keepAliveMs: number;
   readonly sendQueueMessagesMax: number;
   readonly sendQueueBytesMax: number;
   readonly socketBufferedBytesMax: number;
@@ -59,6 +61,11 @@ export class PeerLink {
   private handshake: Handshake | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private redial: NodeJS.Timeout | undefined;
+  private keepAlive: NodeJS.Timeout | undefined;
+  /** A pong arrived or the socket accepted a write since the last keep-alive check: the peer is alive. */
+  private alive = false;
+  /** The last warning logged while the link was down, so a peer failing the same way every retry warns once. */
+  private lastWarning: string | undefined;
   private readonly queue: SendQueue;
   private sent = 0;
   private droppedDown = 0;
@@ -68,7 +75,11 @@ export class PeerLink {
   private closedPromise: Promise<void> | undefined;
   /** Fired after every write the socket accepted; drains the queue as the socket empties. */
   private readonly onWritten = (error?: Error): void => {
-    if (error === undefined || error === null) this.drain();
+    if (error !== undefined && error !== null) return;
+    // The kernel took the bytes, so the peer's TCP acknowledged earlier ones: it is alive even when a
+    // large frame ahead of our ping delays the pong.
+    this.alive = true;
+    this.drain();
   };
 
   constructor(private readonly options: PeerLinkOptions) {
@@ -130,6 +141,7 @@ export class PeerLink {
     this.state = 'closed';
     clearTimeout(this.deadline);
     clearTimeout(this.redial);
+    clearInterval(this.keepAlive);
     this.droppedDown += this.queue.clear();
     const socket = this.socket;
     this.socket = undefined;
@@ -166,10 +178,14 @@ export class PeerLink {
     this.deadline = setTimeout(() => this.abandon(socket, 'handshake-timeout'), handshakeTimeoutMs);
     socket.on('open', () => this.onOpen(socket));
     socket.on('message', (data, isBinary) => this.onFrame(socket, data, isBinary));
+    socket.on('pong', () => {
+      this.alive = true;
+    });
     socket.on('error', (error) => {
-      // Refused connections are routine while a peer restarts; the first failure after being up is a warning.
-      const level = this.state === 'up' ? 'warn' : 'debug';
-      logger[level]({ peer: peerId, url, err: error }, 'peer link error');
+      const code = (error as NodeJS.ErrnoException).code ?? error.name;
+      // Refused and reset connections are routine while a peer restarts; anything else (TLS, protocol) is not.
+      const routine = ROUTINE_ERROR_CODES.has(code) && this.state !== 'up';
+      this.log(routine ? 'debug' : 'warn', code, { peer: peerId, url, err: error }, 'peer link error');
     });
     socket.on('close', () => this.onClose(socket));
   }
@@ -203,26 +219,51 @@ export class PeerLink {
       this.state = 'up';
       this.connects += 1;
       this.warnedQueueFull = false;
+      this.lastWarning = undefined;
+      this.startKeepAlive(socket);
       this.options.backoff.reset();
       this.options.logger.info({ peer: this.options.peerId, url: this.options.url }, 'peer link up');
       this.options.onUp();
     }
   }
 
+  /** Pings every keepAliveMs; a period without a pong or a write accepted means a dead peer or path. */
+  private startKeepAlive(socket: WebSocket): void {
+    this.alive = true;
+    this.keepAlive = setInterval(() => {
+      if (!this.alive) {
+        this.abandon(socket, 'keep-alive-timeout');
+        return;
+      }
+      this.alive = false;
+      socket.ping();
+    }, this.options.keepAliveMs);
+  }
+
   /** Gives up on this socket; its 'close' event schedules the redial. */
   private abandon(socket: WebSocket, reason: string): void {
     if (socket !== this.socket) return;
-    this.options.logger.warn(
+    this.log(
+      'warn',
+      reason,
       { peer: this.options.peerId, url: this.options.url, reason },
       'peer link refused',
     );
     socket.terminate();
   }
 
+  /** Logs at `level`, but a warning identical to the previous one since the link was last up drops to debug. */
+  private log(level: 'debug' | 'warn', key: string, obj: object, msg: string): void {
+    const quiet = level === 'warn' && key === this.lastWarning;
+    if (level === 'warn') this.lastWarning = key;
+    this.options.logger[quiet ? 'debug' : level](obj, msg);
+  }
+
   private onClose(socket: WebSocket): void {
     if (socket !== this.socket) return;
     const wasUp = this.state === 'up';
     clearTimeout(this.deadline);
+    clearInterval(this.keepAlive);
     this.socket = undefined;
     this.handshake = undefined;
     this.droppedDown += this.queue.clear();
@@ -256,6 +297,17 @@ export class PeerLink {
     if (this.queue.length === 0) this.warnedQueueFull = false;
   }
 }
+
+/** Socket errors expected while a peer is down or restarting. */
+const ROUTINE_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 
 function rawDataToString(data: WebSocket.RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');

@@ -44,6 +44,8 @@ export interface WsTransportOptions {
   readonly socketBufferedBytesMax?: number;
   /** Deadline for a link to connect and finish the handshake. Default 5000 ms. */
   readonly handshakeTimeoutMs?: number;
+  /** Outgoing links ping this often and are redialled after a period with no sign of life. Default 2000 ms. */
+  readonly keepAliveMs?: number;
   /** Most inbound connections still in their handshake; more are refused at once. Default 64. */
   readonly pendingHandshakesMax?: number;
   /** Reconnect delays: jittered exponential from baseMs up to maxMs. Default 50 ms .. 2000 ms. */
@@ -67,6 +69,7 @@ export interface ResolvedTransportOptions {
   readonly sendQueueBytesMax: number;
   readonly socketBufferedBytesMax: number;
   readonly handshakeTimeoutMs: number;
+  readonly keepAliveMs: number;
   readonly pendingHandshakesMax: number;
   readonly reconnect: { readonly baseMs: number; readonly maxMs: number };
   readonly logger: TransportLogger;
@@ -105,6 +108,7 @@ export function resolveTransportOptions(options: WsTransportOptions): ResolvedTr
       1 << 20,
     ),
     handshakeTimeoutMs: positiveInteger('handshakeTimeoutMs', options.handshakeTimeoutMs, 5000),
+    keepAliveMs: positiveInteger('keepAliveMs', options.keepAliveMs, 2000),
     pendingHandshakesMax: positiveInteger('pendingHandshakesMax', options.pendingHandshakesMax, 64),
     reconnect,
     logger: options.logger,

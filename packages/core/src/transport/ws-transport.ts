@@ -203,6 +203,7 @@ export class WsTransport implements Transport {
       clusterId: o.clusterId,
       tls: o.tls,
       handshakeTimeoutMs: o.handshakeTimeoutMs,
+      keepAliveMs: o.keepAliveMs,
       sendQueueMessagesMax: o.sendQueueMessagesMax,
       sendQueueBytesMax: o.sendQueueBytesMax,
       socketBufferedBytesMax: o.socketBufferedBytesMax,
@@ -243,6 +244,8 @@ export class WsTransport implements Transport {
       socket.destroy();
       return;
     }
+    // Inbound links only receive, so they cannot ping; TCP keep-alive eventually reaps one whose peer vanished.
+    req.socket.setKeepAlive(true, this.options.keepAliveMs);
     this.pendingHandshakes += 1;
     let pending = true;
     const settle = (): void => {

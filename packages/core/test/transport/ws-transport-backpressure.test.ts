@@ -70,6 +70,8 @@ describe('WsTransport send queue', () => {
         sendQueueMessagesMax: messagesMax,
         sendQueueBytesMax: bytesMax,
         socketBufferedBytesMax: 64 * 1024,
+        // The peer stops reading on purpose here; keep-alive must not call it dead mid-test.
+        keepAliveMs: 60_000,
       });
       const slow = await slowPeer();
       a.transport.setPeers({ slow: slow.url });
@@ -114,4 +116,30 @@ describe('WsTransport send queue', () => {
       expect(a.transport.peerStats('slow')).toMatchObject({ queuedMessages: 0, queuedBytes: 0 });
     },
   );
+});
+
+describe('WsTransport keep-alive', () => {
+  it('redials a link whose peer stopped answering pings', async () => {
+    const a = await pool.start('a', { keepAliveMs: 50 });
+    const slow = await slowPeer();
+    a.transport.setPeers({ slow: slow.url });
+    await a.peerEvents.waitFor((e) => e.kind === 'up' && e.peer === 'slow', 'a → slow up');
+    (await within(slow.socket, 'slow accepts a')).pause();
+    await a.peerEvents.waitFor((e) => e.kind === 'down' && e.peer === 'slow', 'a gives up on slow');
+    expect(a.logger.items.some((e) => e.obj.reason === 'keep-alive-timeout')).toBe(true);
+    await a.peerEvents.waitForCount((e) => e.kind === 'up' && e.peer === 'slow', 2, 'a redials slow');
+  });
+
+  it('keeps a link whose peer answers', async () => {
+    const a = await pool.start('a', { keepAliveMs: 20 });
+    const slow = await slowPeer();
+    a.transport.setPeers({ slow: slow.url });
+    const socket = await within(slow.socket, 'slow accepts a');
+    const pings = new Recorder<number>();
+    socket.on('ping', () => pings.push(Date.now()));
+    // A ping after the second one proves the link survived a check that needed the previous pong.
+    await pings.waitForCount(() => true, 6, 'six keep-alive pings on the first socket');
+    expect(a.transport.peerStats('slow')).toMatchObject({ up: true, connects: 1 });
+    expect(a.peerEvents.items.filter((e) => e.kind === 'down')).toEqual([]);
+  });
 });
