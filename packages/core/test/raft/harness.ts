@@ -314,9 +314,9 @@ export function msg(type: MessageType, from?: MemberId, to?: MemberId): (m: Mess
 }
 
 /** Narrows a message to one type, failing the test's expectations loudly if it is another. */
-export function as<T extends MessageType>(m: Message | undefined, type: T): Extract<Message, { type: T }> {
+export function as<T extends MessageType>(m: Message | undefined, type: T): Message & { type: T } {
   if (m?.type !== type) throw new Error(`expected a ${type} message, got ${m?.type ?? 'nothing'}`);
-  return m as Extract<Message, { type: T }>;
+  return m as Message & { type: T };
 }
 
 export function command(text: string): Uint8Array {

@@ -74,7 +74,7 @@ describe('§5.4 safety', () => {
       [9, 1],
       [1, 3],
     ];
-    asks.forEach(([lastLogIndex, lastLogTerm], i) =>
+    asks.forEach(([lastLogIndex, lastLogTerm], i) => {
       c.deliver({
         type: 'vote',
         from: 'n1',
@@ -83,8 +83,8 @@ describe('§5.4 safety', () => {
         lastLogIndex,
         lastLogTerm,
         transfer: false,
-      }),
-    );
+      });
+    });
     const answers = c.flushAndTake(msg('voteResp', 'n2')).map((m) => as(m, 'voteResp').reject);
     expect(answers).toEqual([false, true, true, false]);
   });
