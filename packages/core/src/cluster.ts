@@ -108,6 +108,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
         maxPayloadBytes: options.maxFrameBytes,
         logger,
         random: env.random,
+        // A restarted peer should be dialled again within a heartbeat or two, not seconds later.
+        reconnect: { baseMs: 20, maxMs: 500 },
       },
       { onMessage: (m) => cluster?.loop.step(m) },
     );
@@ -221,25 +223,32 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.logger.info({ term: this.loop.status().term }, 'member stopped');
   }
 
-  /** Transfers leadership and waits (at most one maximum election timeout) until it has moved. */
+  /**
+   * Transfers leadership and waits until another member is known to lead
+   * (its first heartbeat arrived), at most one maximum election timeout.
+   * The loop keeps running meanwhile: the target needs our vote.
+   */
   private async handOver(): Promise<void> {
     const target = this.loop.transferLeadership();
     if (target === undefined) return;
-    this.logger.info({ to: target, term: this.term }, 'handing leadership over before stopping');
-    const deadlineMs = this.options.electionTimeoutMs[1];
+    this.logger.info({ to: target }, 'handing leadership over before stopping');
+    const newLeader = () => {
+      const leaderId = this.leaderId;
+      return leaderId !== undefined && leaderId !== this.id;
+    };
     await new Promise<void>((resolve) => {
-      const timer = this.env.timers.setTimeout(done, deadlineMs);
-      const onRole = (role: ClusterRole) => {
-        if (role !== 'leader') done();
+      const timer = this.env.timers.setTimeout(done, this.options.electionTimeoutMs[1]);
+      const onLeader = () => {
+        if (newLeader()) done();
       };
-      function done(this: void) {
+      const cluster = this;
+      function done(): void {
         timer.cancel();
-        cluster.off('role', onRole);
+        cluster.off('leader', onLeader);
         resolve();
       }
-      const cluster = this;
-      this.on('role', onRole);
-      if (this.role !== 'leader') done();
+      this.on('leader', onLeader);
+      if (newLeader()) done();
     });
   }
 

@@ -158,6 +158,13 @@ export class NodeLoop {
     this.ticker?.cancel();
     this.leadership.stop();
     await this.settle();
+    // Say what the core still has to say — a vote granted during a hand-over,
+    // an acknowledgement — before the transport closes.
+    try {
+      while (this.node.hasReady()) await this.handleReady(this.node.ready());
+    } catch (error) {
+      this.opts.logger.warn({ err: error }, 'final flush failed while stopping');
+    }
     const error = new BatonError('BATON_STOPPED', 'the cluster member has stopped');
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
