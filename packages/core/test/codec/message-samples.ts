@@ -1,0 +1,66 @@
+import type { Message } from '../../src/raft/types.js';
+
+/** One or more valid messages of every type, for round-trip, truncation and fuzz tests. */
+export const sampleMessages: readonly Message[] = [
+  { type: 'vote', from: 'n1', to: 'n2', term: 4, lastLogIndex: 17, lastLogTerm: 3, transfer: false },
+  { type: 'preVote', from: 'n1', to: 'n3', term: 5, lastLogIndex: 0, lastLogTerm: 0, transfer: true },
+  { type: 'voteResp', from: 'n2', to: 'n1', term: 4, reject: false },
+  { type: 'preVoteResp', from: 'n3', to: 'n1', term: 5, reject: true },
+  { type: 'append', from: 'n1', to: 'n2', term: 2, prevLogIndex: 10, prevLogTerm: 2, entries: [], commit: 9 },
+  {
+    type: 'append',
+    from: 'n1',
+    to: 'n2',
+    term: 7,
+    prevLogIndex: 300,
+    prevLogTerm: 5,
+    commit: 299,
+    entries: [
+      { type: 'command', term: 5, index: 301, data: new Uint8Array([1, 2, 3, 4]) },
+      { type: 'command', term: 6, index: 302, data: new Uint8Array(0) },
+      { type: 'noop', term: 7, index: 303 },
+      { type: 'config', term: 7, index: 304, change: { op: 'addVoter', id: 'n4', address: 'ws://h4:7401' } },
+      { type: 'config', term: 7, index: 305, change: { op: 'addLearner', id: 'l1' } },
+      { type: 'config', term: 7, index: 306, change: { op: 'removeMember', id: 'n3' } },
+    ],
+  },
+  { type: 'appendResp', from: 'n2', to: 'n1', term: 7, reject: false, index: 306, hintIndex: 0, hintTerm: 0 },
+  {
+    type: 'appendResp',
+    from: 'n2',
+    to: 'n1',
+    term: 7,
+    reject: true,
+    index: 300,
+    hintIndex: 250,
+    hintTerm: 4,
+  },
+  { type: 'heartbeat', from: 'n1', to: 'n2', term: 3, commit: 5, round: 9 },
+  { type: 'heartbeatResp', from: 'n2', to: 'n1', term: 3, round: 9 },
+  {
+    type: 'snapshot',
+    from: 'n1',
+    to: 'l1',
+    term: 9,
+    snapshot: {
+      meta: {
+        index: 5000,
+        term: 8,
+        config: { voters: ['n1', 'n2', 'n3'], learners: ['l1'], addresses: { l1: 'ws://10.0.0.9:7401' } },
+      },
+      data: new Uint8Array([0xde, 0xad, 0xbe, 0xef]),
+    },
+  },
+  { type: 'timeoutNow', from: 'n1', to: 'n2', term: 11 },
+  { type: 'readIndex', from: 'n2', to: 'n1', term: 11, requestId: 'V1StGXR8_Z5jdHi6B-myT' },
+  {
+    type: 'readIndexResp',
+    from: 'n1',
+    to: 'n2',
+    term: 11,
+    requestId: 'V1StGXR8_Z5jdHi6B-myT',
+    index: 77,
+    reject: false,
+  },
+  { type: 'readIndexResp', from: 'n1', to: 'n2', term: 11, requestId: 'r', index: 0, reject: true },
+];
