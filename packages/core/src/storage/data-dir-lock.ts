@@ -1,0 +1,93 @@
+import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BatonError } from '../errors.js';
+import type { StorageLogger } from './log-storage.js';
+
+/** The lock file's name inside a data directory. */
+export const LOCK_FILE_NAME = 'LOCK';
+
+/**
+ * Keeps a data directory to one process: a `LOCK` file holding the owner's
+ * pid, created exclusively. A lock whose pid no longer runs (the owner
+ * crashed) is taken over; a lock held by a live process — this one included —
+ * refuses the open. Two processes taking over the same stale lock at the very
+ * same moment can both succeed (Node has no flock); the lock guards against
+ * starting a member twice by mistake, not against a race staged on purpose.
+ */
+export class DataDirLock {
+  private released = false;
+
+  private constructor(private readonly path: string) {}
+
+  /**
+   * Creates `dataDir` if missing and takes its lock. Throws
+   * `BatonError('BATON_CONFIG')` (field `dataDir`) when a live process holds it.
+   */
+  static async acquire(dataDir: string, logger: StorageLogger): Promise<DataDirLock> {
+    await mkdir(dataDir, { recursive: true });
+    const path = join(dataDir, LOCK_FILE_NAME);
+    if (await tryCreate(path)) return new DataDirLock(path);
+    const holder = await readHolder(path);
+    if (holder !== undefined && isRunning(holder)) {
+      throw new BatonError(
+        'BATON_CONFIG',
+        `dataDir ${dataDir} is in use by process ${holder} (lock file ${path}); ` +
+          'each member needs its own dataDir. Delete the lock file only if that process is not a member.',
+        { field: 'dataDir', value: dataDir },
+      );
+    }
+    logger.warn({ file: path, pid: holder }, 'taking over the stale lock of a process that no longer runs');
+    await unlink(path).catch(ignoreMissing);
+    if (await tryCreate(path)) return new DataDirLock(path);
+    throw new BatonError('BATON_CONFIG', `dataDir ${dataDir} was locked by another process just now`, {
+      field: 'dataDir',
+      value: dataDir,
+    });
+  }
+
+  /** Deletes the lock file. Idempotent. */
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await unlink(this.path).catch(ignoreMissing);
+  }
+}
+
+/** Creates the lock file with this process's pid; false if it exists already. */
+async function tryCreate(path: string): Promise<boolean> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    await handle.writeFile(`${process.pid}\n`);
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+/** The pid in the lock file; undefined if unreadable (e.g. a crash before the pid was written). */
+async function readHolder(path: string): Promise<number | undefined> {
+  const text = await readFile(path, 'utf8').catch(ignoreMissing);
+  const pid = Number(text?.trim());
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function ignoreMissing(error: unknown): undefined {
+  if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+  throw error;
+}

@@ -1,0 +1,372 @@
+import { type FileHandle, mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BatonError } from '../errors.js';
+import type { LogIndex } from '../raft/types.js';
+import type { StorageLogger } from './log-storage.js';
+import { findValidRecordAfter, readRecord } from './wal-record.js';
+import { corruptAt, type ScannedRecord, type ScannedSegment } from './wal-replay.js';
+import { listSegments, type SegmentName, segmentFileName } from './wal-segments.js';
+
+/** Default size past which the WAL starts a new segment. */
+export const SEGMENT_BYTES_MAX_DEFAULT: number = 64 * 1024 * 1024;
+/** Default bytes one group-commit round writes with its single write call (at least one caller's batch). */
+export const ROUND_BYTES_MAX_DEFAULT: number = 16 * 1024 * 1024;
+/** The largest payload of one WAL record; the scan treats a longer length field as damage. */
+export const WAL_RECORD_PAYLOAD_BYTES_MAX: number = 64 * 1024 * 1024;
+
+export interface WalOptions {
+  readonly logger: StorageLogger;
+  /** Start a new segment once the active one would grow past this. Default 64 MiB. */
+  readonly segmentBytesMax?: number;
+  /** Bytes one round writes at most. Default 16 MiB. */
+  readonly roundBytesMax?: number;
+}
+
+/** Records to append, already framed, with what the WAL needs to know about them. */
+export interface WalWrite {
+  readonly frames: readonly Uint8Array[];
+  /** The log's last index once these records apply. */
+  readonly lastIndex: LogIndex;
+  /** The highest index these records mention (0 if none). */
+  readonly maxIndex: LogIndex;
+  /** The hard-state frame among `frames`, if any; the newest is repeated at the start of each new segment. */
+  readonly hardStateFrame: Uint8Array | undefined;
+}
+
+/** The replayed state the WAL continues from (see replayWal). */
+export interface WalResume {
+  readonly segmentMaxIndexes: readonly LogIndex[];
+  readonly lastIndex: LogIndex;
+  readonly hardStateFrame: Uint8Array | undefined;
+}
+
+/** Counters since open, for benchmarks: fsyncs (files and directories), records and bytes written. */
+export interface WalStats {
+  readonly fsyncs: number;
+  readonly records: number;
+  readonly bytes: number;
+}
+
+interface Segment extends SegmentName {
+  maxIndex: LogIndex;
+}
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface PendingWrite extends Waiter {
+  readonly write: WalWrite;
+  readonly bytes: number;
+  readonly sync: boolean;
+}
+
+/**
+ * The write-ahead log: segment files in one directory, and the only place
+ * that writes them. Appends use group commit: calls made while a round is
+ * being written and fsynced wait, and the next round writes all of them with
+ * one write call and one fsync. Rounds, and compactions between them, run
+ * in call order. After an I/O error the WAL refuses all further work: a
+ * failed fsync leaves the file's state unknown, and retrying it can report
+ * success for data that was lost.
+ */
+export class Wal {
+  private readonly segments: Segment[] = [];
+  private active: FileHandle | undefined;
+  private activeBytes = 0;
+  private lastIndex: LogIndex = 0;
+  private hardStateFrame: Uint8Array | undefined;
+  private unsynced = false;
+  private readonly queue: PendingWrite[] = [];
+  private compactThrough: LogIndex = 0;
+  private compactWaiters: Waiter[] = [];
+  private running: Promise<void> | undefined;
+  private failure: unknown;
+  private closed = false;
+  private counters = { fsyncs: 0, records: 0, bytes: 0 };
+  private readonly segmentBytesMax: number;
+  private readonly roundBytesMax: number;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly names: readonly SegmentName[],
+    private readonly logger: StorageLogger,
+    options: WalOptions,
+  ) {
+    this.segmentBytesMax = options.segmentBytesMax ?? SEGMENT_BYTES_MAX_DEFAULT;
+    this.roundBytesMax = options.roundBytesMax ?? ROUND_BYTES_MAX_DEFAULT;
+  }
+
+  /**
+   * Reads every segment in `dir` (created if missing). A torn tail of the
+   * last segment — a partial or damaged last record, or zeros, with no valid
+   * record after it — is cut off and logged; damage anywhere else, or a
+   * missing segment, throws `BatonError('BATON_STORAGE_CORRUPT')` naming the
+   * file and byte offset. Call {@link resume} before appending.
+   */
+  static async open(dir: string, options: WalOptions): Promise<{ wal: Wal; segments: ScannedSegment[] }> {
+    await mkdir(dir, { recursive: true });
+    const names = listSegments(await readdir(dir));
+    const segments: ScannedSegment[] = [];
+    for (const [i, name] of names.entries()) {
+      const previous = names[i - 1];
+      if (previous !== undefined && name.seq !== previous.seq + 1) {
+        throw corruptAt(join(dir, name.file), 0, `segment number ${previous.seq + 1} is missing`);
+      }
+      const isLast = i === names.length - 1;
+      segments.push(await scanSegment(join(dir, name.file), name, isLast, options.logger));
+    }
+    return { wal: new Wal(dir, names, options.logger, options), segments };
+  }
+
+  /** Continues after the replayed state; creates the first segment of an empty directory. */
+  async resume(state: WalResume): Promise<void> {
+    this.lastIndex = state.lastIndex;
+    this.hardStateFrame = state.hardStateFrame;
+    const last = this.names.at(-1);
+    if (last === undefined) {
+      await this.createSegment(1);
+      return;
+    }
+    this.names.forEach((name, i) => {
+      this.segments.push({ ...name, maxIndex: state.segmentMaxIndexes[i] ?? name.firstIndex - 1 });
+    });
+    this.active = await open(join(this.dir, last.file), 'r+');
+    this.activeBytes = (await this.active.stat()).size;
+  }
+
+  /** Appends `write`; resolves once written, and fsynced when `sync`. */
+  append(write: WalWrite, sync: boolean): Promise<void> {
+    const refusal = this.refusal();
+    if (refusal !== undefined) return Promise.reject(refusal);
+    let bytes = 0;
+    for (const frame of write.frames) bytes += frame.length;
+    return new Promise((resolve, reject) => {
+      this.queue.push({ write, bytes, sync, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /**
+   * Deletes the oldest segments while every index they mention is at or below
+   * `index` — never the active one. Call only once a snapshot at `index` is
+   * durable. Records appended before this call are fsynced first, so a log
+   * reset is never lost while the segments it superseded are gone.
+   */
+  compact(index: LogIndex): Promise<void> {
+    const refusal = this.refusal();
+    if (refusal !== undefined) return Promise.reject(refusal);
+    this.compactThrough = Math.max(this.compactThrough, index);
+    return new Promise((resolve, reject) => {
+      this.compactWaiters.push({ resolve, reject });
+      this.kick();
+    });
+  }
+
+  stats(): WalStats {
+    return { ...this.counters };
+  }
+
+  /** Finishes queued work, then closes the active segment. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.running !== undefined) await this.running;
+    const active = this.active;
+    this.active = undefined;
+    await active?.close();
+  }
+
+  private refusal(): BatonError | undefined {
+    if (this.failure !== undefined) {
+      return new BatonError('BATON_STOPPED', 'the write-ahead log failed earlier', { cause: this.failure });
+    }
+    if (this.closed) return new BatonError('BATON_STOPPED', 'the write-ahead log is closed');
+    return undefined;
+  }
+
+  private kick(): void {
+    if (this.running !== undefined) return;
+    this.running = this.run().finally(() => {
+      this.running = undefined;
+      // Work may have arrived after run() last looked and before this callback: a caller resumed
+      // by a resolved append can queue more in between.
+      if (this.failure === undefined && (this.queue.length > 0 || this.compactWaiters.length > 0))
+        this.kick();
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.queue.length > 0 || this.compactWaiters.length > 0) {
+      const round = this.takeRound();
+      const waiters = this.compactWaiters.splice(0);
+      try {
+        if (round.length > 0) await this.writeRound(round);
+        if (waiters.length > 0) await this.compactNow();
+      } catch (error) {
+        this.fail(error, round, waiters);
+        return;
+      }
+      for (const pending of round) pending.resolve();
+      for (const waiter of waiters) waiter.resolve();
+    }
+  }
+
+  private takeRound(): PendingWrite[] {
+    let count = 0;
+    let bytes = 0;
+    for (const pending of this.queue) {
+      if (count > 0 && bytes + pending.bytes > this.roundBytesMax) break;
+      count++;
+      bytes += pending.bytes;
+    }
+    return this.queue.splice(0, count);
+  }
+
+  /** One write call per segment touched (one, unless the round fills a segment), then one fsync. */
+  private async writeRound(round: readonly PendingWrite[]): Promise<void> {
+    let chunk: Uint8Array[] = [];
+    let chunkBytes = 0;
+    for (const pending of round) {
+      const filled = this.activeBytes + chunkBytes;
+      if (filled > 0 && filled + pending.bytes > this.segmentBytesMax) {
+        await this.writeChunk(chunk, chunkBytes);
+        await this.rollOver();
+        chunk = this.hardStateFrame === undefined ? [] : [this.hardStateFrame];
+        chunkBytes = this.hardStateFrame?.length ?? 0;
+      }
+      chunk.push(...pending.write.frames);
+      chunkBytes += pending.bytes;
+      const segment = this.segments.at(-1)!;
+      segment.maxIndex = Math.max(segment.maxIndex, pending.write.maxIndex);
+      this.lastIndex = pending.write.lastIndex;
+      this.hardStateFrame = pending.write.hardStateFrame ?? this.hardStateFrame;
+    }
+    await this.writeChunk(chunk, chunkBytes);
+    if (round.some((pending) => pending.sync)) await this.syncActive();
+  }
+
+  private async writeChunk(chunk: readonly Uint8Array[], chunkBytes: number): Promise<void> {
+    if (chunkBytes === 0) return;
+    const buffer = Buffer.concat(chunk, chunkBytes);
+    let written = 0;
+    while (written < chunkBytes) {
+      const { bytesWritten } = await this.active!.write(
+        buffer,
+        written,
+        chunkBytes - written,
+        this.activeBytes + written,
+      );
+      written += bytesWritten;
+    }
+    this.activeBytes += chunkBytes;
+    this.unsynced = true;
+    this.counters.records += chunk.length;
+    this.counters.bytes += chunkBytes;
+  }
+
+  private async syncActive(): Promise<void> {
+    if (!this.unsynced) return;
+    await this.active!.datasync();
+    this.counters.fsyncs++;
+    this.unsynced = false;
+  }
+
+  /** A full segment is fsynced before the next one exists, so only the last segment can ever be torn. */
+  private async rollOver(): Promise<void> {
+    await this.syncActive();
+    await this.active!.close();
+    this.active = undefined;
+    await this.createSegment(this.segments.at(-1)!.seq + 1);
+  }
+
+  private async createSegment(seq: number): Promise<void> {
+    const firstIndex = this.lastIndex + 1;
+    const file = segmentFileName(seq, firstIndex);
+    this.active = await open(join(this.dir, file), 'wx');
+    this.activeBytes = 0;
+    this.segments.push({ file, seq, firstIndex, maxIndex: firstIndex - 1 });
+    // The new name must survive a crash before anything is acknowledged from the new file.
+    await syncDirectory(this.dir);
+    this.counters.fsyncs++;
+  }
+
+  private async compactNow(): Promise<void> {
+    await this.syncActive();
+    const through = this.compactThrough;
+    const deleted: string[] = [];
+    while (this.segments.length > 1 && this.segments[0]!.maxIndex <= through) {
+      const segment = this.segments.shift()!;
+      await unlink(join(this.dir, segment.file));
+      deleted.push(segment.file);
+    }
+    if (deleted.length > 0) this.logger.info({ dir: this.dir, through, deleted }, 'WAL segments compacted');
+  }
+
+  private fail(error: unknown, round: readonly Waiter[], waiters: readonly Waiter[]): void {
+    this.failure = error;
+    this.logger.warn({ dir: this.dir, err: error }, 'write-ahead log failed; storage stops');
+    for (const waiter of [...round, ...waiters, ...this.queue.splice(0), ...this.compactWaiters.splice(0)]) {
+      waiter.reject(error);
+    }
+  }
+}
+
+/** Reads one segment's valid records, cutting a torn tail off the last segment. */
+async function scanSegment(
+  path: string,
+  name: SegmentName,
+  isLast: boolean,
+  logger: StorageLogger,
+): Promise<ScannedSegment> {
+  const bytes = await readBytes(path);
+  const records: ScannedRecord[] = [];
+  let offset = 0;
+  while (offset < bytes.length) {
+    const read = readRecord(bytes, offset, WAL_RECORD_PAYLOAD_BYTES_MAX);
+    if (read.ok) {
+      records.push({ type: read.type, payload: read.payload, offset });
+      offset = read.end;
+      continue;
+    }
+    if (!isLast || findValidRecordAfter(bytes, offset, WAL_RECORD_PAYLOAD_BYTES_MAX) !== undefined) {
+      throw corruptAt(path, offset, `damaged record (${read.problem}) before the end of the log`);
+    }
+    await truncateFile(path, offset);
+    logger.warn(
+      { file: path, offset, bytesDropped: bytes.length - offset, problem: read.problem },
+      'WAL torn tail truncated: the end of an interrupted write',
+    );
+    break;
+  }
+  return { file: path, firstIndex: name.firstIndex, records };
+}
+
+async function truncateFile(path: string, length: number): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.truncate(length);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** fsync of a directory, so that names created or renamed in it survive a crash. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A file's content as a plain Uint8Array: decoders copy slices of it, and a
+ * slice of a Buffer is a Buffer, which the rest of Baton does not expect.
+ */
+export async function readBytes(path: string): Promise<Uint8Array> {
+  const buffer = await readFile(path);
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
