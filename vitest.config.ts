@@ -13,6 +13,7 @@ export default defineConfig({
       { extends: true, test: { name: 'election', include: ['packages/election/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'] } },
     ],
+    reporters: ['default', './test/support/summary-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
