@@ -1,0 +1,222 @@
+/**
+ * One Baton member as a child process, driven by process-cluster.ts over the
+ * line protocol of member-protocol.ts: JSON events on stdout, JSON commands
+ * on stdin, pino logs on stderr. Started as
+ *   node --conditions=@baton/source --import tsx test/support/member-process.ts
+ * with its MemberConfig in the MEMBER_CONFIG_ENV environment variable.
+ *
+ * Besides role and leader changes it watches its own leadership: it waits
+ * for a token, polls `token.valid` every few milliseconds, and reports when
+ * it turns true, that it is still true (every validReportMs), and the last
+ * instant it was seen true when it turns false — so the harness can rebuild
+ * the intervals during which each member held a valid token.
+ */
+import { createInterface } from 'node:readline';
+import { type BatonError, Cluster, type LeadershipToken } from '@baton/core';
+import { destination, pino } from 'pino';
+import {
+  MEMBER_CONFIG_ENV,
+  type MemberCommand,
+  type MemberConfig,
+  type MemberEvent,
+  monotonicNowMs,
+} from './member-protocol.js';
+import { RecordingStateMachine } from './recording-state-machine.js';
+
+/** Proposals in flight at once when a command does not say. */
+const PROPOSALS_INFLIGHT_DEFAULT = 32;
+/** Upper bound for a command's own inflightMax. */
+const PROPOSALS_INFLIGHT_MAX = 1024;
+/** Longest command line read from stdin; longer ones are refused. */
+const COMMAND_LINE_CHARS_MAX = 1 << 20;
+
+type EventBody = MemberEvent extends infer E
+  ? E extends MemberEvent
+    ? Omit<E, 'at' | 'id' | 'life'> & { at?: number }
+    : never
+  : never;
+
+/** Writes one event line; stdout is a pipe, and pipe writes are synchronous on Linux, so none is lost on SIGKILL. */
+function emit(event: EventBody): void {
+  process.stdout.write(`${JSON.stringify({ at: monotonicNowMs(), ...event })}\n`);
+}
+
+function errorFields(error: unknown): { code: string; message: string; field?: string } {
+  const e = error as Partial<BatonError> | undefined;
+  return {
+    code: typeof e?.code === 'string' ? e.code : 'UNKNOWN',
+    message: e instanceof Error ? e.message : String(error),
+    ...(typeof e?.field === 'string' ? { field: e.field } : {}),
+  };
+}
+
+const config = JSON.parse(process.env[MEMBER_CONFIG_ENV] ?? 'null') as MemberConfig;
+const validPollMs = config.validPollMs ?? 2;
+const validReportMs = config.validReportMs ?? 10;
+const stateMachine = new RecordingStateMachine();
+let stopping = false;
+
+/**
+ * Watches one token until its signal has aborted, reporting its validity
+ * runs. `valid` is polled rather than trusted from the signal alone because
+ * it is what code about to act as leader checks.
+ */
+function watchToken(token: LeadershipToken): Promise<void> {
+  return new Promise((resolve) => {
+    let inRun = false;
+    let lastTrueAt = 0;
+    let lastReportAt = 0;
+    const poll = (): void => {
+      const before = monotonicNowMs();
+      const valid = token.valid;
+      const after = monotonicNowMs();
+      if (valid) {
+        if (!inRun) {
+          inRun = true;
+          emit({ ev: 'valid', term: token.term, at: before });
+          lastReportAt = after;
+        } else if (after - lastReportAt >= validReportMs) {
+          emit({ ev: 'valid-seen', term: token.term, at: after });
+          lastReportAt = after;
+        }
+        lastTrueAt = after;
+      } else if (inRun) {
+        inRun = false;
+        emit({ ev: 'valid-end', term: token.term, lastTrueAt });
+      }
+      if (!valid && token.signal.aborted) {
+        clearInterval(timer);
+        resolve();
+      }
+    };
+    const timer = setInterval(poll, validPollMs);
+    token.signal.addEventListener(
+      'abort',
+      () => {
+        const reason = token.signal.reason as Partial<BatonError> & { cause?: unknown };
+        emit({
+          ev: 'lost',
+          term: token.term,
+          code: String(reason?.code ?? 'UNKNOWN'),
+          cause: String(reason?.cause ?? 'unknown'),
+        });
+        poll();
+      },
+      { once: true },
+    );
+    poll();
+  });
+}
+
+async function leadershipLoop(cluster: Cluster): Promise<void> {
+  for (;;) {
+    let token: LeadershipToken;
+    try {
+      token = await cluster.leadership();
+    } catch (error) {
+      if (!stopping) emit({ ev: 'error', ...errorFields(error) });
+      return;
+    }
+    emit({ ev: 'token', term: token.term });
+    await watchToken(token);
+  }
+}
+
+async function proposeAll(cluster: Cluster, command: Extract<MemberCommand, { cmd: 'propose' }>) {
+  const { req, tags } = command;
+  const inflight = Math.min(command.inflightMax ?? PROPOSALS_INFLIGHT_DEFAULT, PROPOSALS_INFLIGHT_MAX);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tags.length) {
+      const tag = tags[next++]!;
+      try {
+        const { index } = await cluster.propose(new TextEncoder().encode(tag));
+        emit({ ev: 'ack', req, tag, index });
+      } catch (error) {
+        emit({ ev: 'nack', req, tag, code: errorFields(error).code });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(inflight, tags.length) }, worker));
+}
+
+function replyStatus(cluster: Cluster, req: number): void {
+  const s = cluster.status();
+  emit({
+    ev: 'status',
+    req,
+    role: s.role,
+    term: s.term,
+    leaderId: s.leaderId ?? null,
+    commitIndex: s.commitIndex,
+    appliedIndex: stateMachine.lastIndex,
+    applied: stateMachine.applied,
+  });
+}
+
+function status(cluster: Cluster, command: Extract<MemberCommand, { cmd: 'status' }>): void {
+  const target = command.appliedAtLeast ?? 0;
+  if (stateMachine.lastIndex >= target) {
+    replyStatus(cluster, command.req);
+    return;
+  }
+  const unsubscribe = stateMachine.onApplied((index) => {
+    if (index < target) return;
+    unsubscribe();
+    replyStatus(cluster, command.req);
+  });
+}
+
+async function stop(cluster: Cluster): Promise<void> {
+  stopping = true;
+  await cluster.stop();
+  emit({ ev: 'stopped' });
+  process.exit(0);
+}
+
+function onCommand(cluster: Cluster, line: string): void {
+  if (line.length > COMMAND_LINE_CHARS_MAX) {
+    emit({ ev: 'error', code: 'TEST_BAD_COMMAND', message: `command line over ${COMMAND_LINE_CHARS_MAX}` });
+    return;
+  }
+  const command = JSON.parse(line) as MemberCommand;
+  if (command.cmd === 'propose') void proposeAll(cluster, command);
+  else if (command.cmd === 'status') status(cluster, command);
+  else if (command.cmd === 'stop') void stop(cluster);
+}
+
+async function main(): Promise<void> {
+  const logger = pino({ level: config.logLevel ?? 'info' }, destination({ dest: 2, sync: true }));
+  let cluster: Cluster;
+  try {
+    cluster = await Cluster.start(
+      {
+        id: config.id,
+        members: config.members,
+        dataDir: config.dataDir,
+        secret: config.secret,
+        logger,
+        ...(config.heartbeatMs === undefined ? {} : { heartbeatMs: config.heartbeatMs }),
+        ...(config.electionTimeoutMs === undefined ? {} : { electionTimeoutMs: config.electionTimeoutMs }),
+        ...(config.maxFrameBytes === undefined ? {} : { maxFrameBytes: config.maxFrameBytes }),
+      },
+      { stateMachine },
+    );
+  } catch (error) {
+    emit({ ev: 'error', ...errorFields(error) });
+    process.exit(1);
+  }
+  cluster.on('role', (role, term) => emit({ ev: 'role', role, term }));
+  cluster.on('leader', (leaderId, term) => emit({ ev: 'leader', leaderId: leaderId ?? null, term }));
+  cluster.on('error', (error) => emit({ ev: 'error', ...errorFields(error) }));
+  emit({ ev: 'started', port: cluster.port, pid: process.pid, term: cluster.term });
+  void leadershipLoop(cluster);
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => onCommand(cluster, line));
+  // The harness went away without stopping us: leave at once rather than linger as an orphan.
+  lines.on('close', () => {
+    if (!stopping) process.exit(2);
+  });
+}
+
+await main();
