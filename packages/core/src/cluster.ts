@@ -194,6 +194,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     return this.loop.propose(data);
   }
 
+  /** @internal Write-ahead log counters (fsyncs, records, bytes) when storage is on disk; for benchmarks. */
+  storageStats(): { fsyncs: number; records: number; bytes: number } | undefined {
+    return this.storage instanceof FileStorage ? this.storage.stats() : undefined;
+  }
+
   /** @internal A linearizable read point on this member (ReadIndex). */
   readIndex(): Promise<LogIndex> {
     return this.loop.read();

@@ -1,0 +1,88 @@
+/**
+ * A benchmark member process. Reports JSON lines on stdout, timed with the
+ * machine's monotonic clock (shared by every process): started, leading
+ * (when its leadership() resolves) and first-write (when, as a new leader,
+ * its first proposal committed). On stdin it takes {"cmd":"load",...}: run
+ * concurrent proposers for a while and report throughput and fsyncs.
+ */
+import { createInterface } from 'node:readline';
+import { Cluster } from '@baton/core';
+import { pino } from 'pino';
+
+const config = JSON.parse(process.env.BATON_BENCH_MEMBER ?? '{}') as {
+  id: string;
+  members: Record<string, string>;
+  dataDir: string;
+  secret: string;
+};
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
+const report = (event: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify({ id: config.id, at: nowMs(), ...event })}\n`);
+
+const cluster = await Cluster.start({ ...config, logger: pino({ level: 'warn' }) });
+report({ type: 'started', pid: process.pid });
+const payload = new Uint8Array(64);
+
+async function leadLoop(): Promise<void> {
+  for (;;) {
+    const token = await cluster.leadership();
+    report({ type: 'leading', term: token.term });
+    try {
+      await cluster.propose(payload);
+      report({ type: 'first-write', term: token.term });
+    } catch (e) {
+      report({ type: 'first-write-failed', error: String(e) });
+    }
+    await new Promise((resolve) => token.signal.addEventListener('abort', resolve, { once: true }));
+    report({
+      type: 'lost',
+      term: token.term,
+      cause: String((token.signal.reason as { cause?: unknown }).cause),
+    });
+  }
+}
+
+async function load(proposers: number, durationMs: number): Promise<void> {
+  const before = cluster.storageStats();
+  const latencies: number[] = [];
+  let failed = 0;
+  const end = nowMs() + durationMs;
+  const t0 = nowMs();
+  await Promise.all(
+    Array.from({ length: proposers }, async () => {
+      while (nowMs() < end) {
+        const t = nowMs();
+        try {
+          await cluster.propose(payload);
+          latencies.push(nowMs() - t);
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  const elapsed = nowMs() - t0;
+  const after = cluster.storageStats();
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  report({
+    type: 'load-result',
+    proposers,
+    committed: latencies.length,
+    failed,
+    elapsedMs: elapsed,
+    perSecond: (latencies.length / elapsed) * 1000,
+    p50: pct(0.5),
+    p99: pct(0.99),
+    fsyncs: after && before ? after.fsyncs - before.fsyncs : undefined,
+  });
+}
+
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const cmd = JSON.parse(line) as { cmd: string; proposers?: number; durationMs?: number };
+  if (cmd.cmd === 'load') void load(cmd.proposers ?? 1, cmd.durationMs ?? 5000);
+  if (cmd.cmd === 'stats')
+    report({ type: 'stats', storage: cluster.storageStats(), status: cluster.status() });
+});
+process.on('SIGTERM', () => void cluster.stop().then(() => process.exit(0)));
+void leadLoop();
