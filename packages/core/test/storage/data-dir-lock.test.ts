@@ -1,0 +1,69 @@
+import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isBatonError } from '../../src/errors.js';
+import { LOCK_FILE_NAME } from '../../src/storage/data-dir-lock.js';
+import { FileStorage } from '../../src/storage/file-storage.js';
+import { makeTempDir, recordingLogger, removeTempDir } from './storage-test-kit.js';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await makeTempDir();
+});
+
+afterEach(async () => {
+  await removeTempDir(dir);
+});
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', '']);
+  if (child.pid === undefined) throw new Error('could not start a child process');
+  return child.pid;
+}
+
+describe('one process per dataDir', () => {
+  it('creates a missing dataDir and writes this pid into its lock file', async () => {
+    const dataDir = join(dir, 'a', 'b');
+    const storage = await FileStorage.open(dataDir);
+    expect((await readFile(join(dataDir, LOCK_FILE_NAME), 'utf8')).trim()).toBe(String(process.pid));
+    await storage.close();
+  });
+
+  it('a second open of a directory in use fails with BATON_CONFIG naming dataDir', async () => {
+    const storage = await FileStorage.open(dir);
+    const error = await FileStorage.open(dir).catch((e: unknown) => e);
+    expect(isBatonError(error, 'BATON_CONFIG')).toBe(true);
+    expect((error as { field?: string }).field).toBe('dataDir');
+    await storage.close();
+  });
+
+  it('a lock held by another live process is respected', async () => {
+    await writeFile(join(dir, LOCK_FILE_NAME), `${process.ppid}\n`);
+    expect(isBatonError(await FileStorage.open(dir).catch((e: unknown) => e), 'BATON_CONFIG')).toBe(true);
+  });
+
+  it('close releases the lock, so the directory opens again', async () => {
+    await (await FileStorage.open(dir)).close();
+    await (await FileStorage.open(dir)).close();
+  });
+
+  it('a stale lock of a dead process, or an empty one, is taken over and logged', async () => {
+    for (const content of [`${deadPid()}\n`, '']) {
+      await writeFile(join(dir, LOCK_FILE_NAME), content);
+      const logger = recordingLogger();
+      const storage = await FileStorage.open(dir, { logger });
+      expect(logger.warnings).toHaveLength(1);
+      expect((await readFile(join(dir, LOCK_FILE_NAME), 'utf8')).trim()).toBe(String(process.pid));
+      await storage.close();
+    }
+  });
+
+  it('an open that fails during recovery releases the lock', async () => {
+    await writeFile(join(dir, 'wal'), 'not a directory');
+    await expect(FileStorage.open(dir)).rejects.toThrow();
+    await expect(readFile(join(dir, LOCK_FILE_NAME))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
