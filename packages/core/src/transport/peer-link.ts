@@ -62,8 +62,12 @@ export class PeerLink {
   private deadline: NodeJS.Timeout | undefined;
   private redial: NodeJS.Timeout | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
-  /** A pong arrived or the socket accepted a write since the last keep-alive check: the peer is alive. */
-  private alive = false;
+  /** A pong arrived since the last keep-alive check. */
+  private ponged = false;
+  /** Writes the socket completed; with a backed-up socket, completions prove the peer is reading. */
+  private writesCompleted = 0;
+  private writesAtCheck = 0;
+  private bufferedAtCheck = 0;
   /** The last warning logged while the link was down, so a peer failing the same way every retry warns once. */
   private lastWarning: string | undefined;
   private readonly queue: SendQueue;
@@ -76,9 +80,7 @@ export class PeerLink {
   /** Fired after every write the socket accepted; drains the queue as the socket empties. */
   private readonly onWritten = (error?: Error): void => {
     if (error !== undefined && error !== null) return;
-    // The kernel took the bytes, so the peer's TCP acknowledged earlier ones: it is alive even when a
-    // large frame ahead of our ping delays the pong.
-    this.alive = true;
+    this.writesCompleted += 1;
     this.drain();
   };
 
@@ -179,7 +181,7 @@ export class PeerLink {
     socket.on('open', () => this.onOpen(socket));
     socket.on('message', (data, isBinary) => this.onFrame(socket, data, isBinary));
     socket.on('pong', () => {
-      this.alive = true;
+      this.ponged = true;
     });
     socket.on('error', (error) => {
       const code = (error as NodeJS.ErrnoException).code ?? error.name;
@@ -227,15 +229,25 @@ export class PeerLink {
     }
   }
 
-  /** Pings every keepAliveMs; a period without a pong or a write accepted means a dead peer or path. */
+  /**
+   * Pings every keepAliveMs and drops the link after a period without a pong. One exception: when the
+   * socket was backed up at the previous check, our ping sits behind big frames and its pong comes late,
+   * so completed writes count as life then. (Not otherwise: the kernel accepts writes to a vanished host
+   * until its send buffer fills, which at heartbeat rates takes hours.)
+   */
   private startKeepAlive(socket: WebSocket): void {
-    this.alive = true;
+    this.ponged = true;
+    this.bufferedAtCheck = 0;
+    this.writesAtCheck = this.writesCompleted;
     this.keepAlive = setInterval(() => {
-      if (!this.alive) {
+      const drained = this.bufferedAtCheck > 0 && this.writesCompleted !== this.writesAtCheck;
+      if (!this.ponged && !drained) {
         this.abandon(socket, 'keep-alive-timeout');
         return;
       }
-      this.alive = false;
+      this.ponged = false;
+      this.bufferedAtCheck = socket.bufferedAmount;
+      this.writesAtCheck = this.writesCompleted;
       socket.ping();
     }, this.options.keepAliveMs);
   }
