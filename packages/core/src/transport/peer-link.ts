@@ -184,6 +184,8 @@ export class PeerLink {
       this.ponged = true;
     });
     socket.on('error', (error) => {
+      // close() terminates sockets mid-dial on purpose; that is not worth a line in the log.
+      if (this.state === 'closed') return;
       const code = (error as NodeJS.ErrnoException).code ?? error.name;
       // Refused and reset connections are routine while a peer restarts; anything else (TLS, protocol) is not.
       const routine = ROUTINE_ERROR_CODES.has(code) && this.state !== 'up';
