@@ -7,6 +7,8 @@ const UINT53_HIGH_MAX = 0x1f_ffff;
 /** A varUint of a safe integer takes at most 8 bytes; the 8th carries bits 49..52, so it is at most 0x0f. */
 const VARUINT_BYTES_MAX = 8;
 const VARUINT_LAST_BYTE_MAX = 0x0f;
+/** Up to this length an ASCII string is decoded by a loop instead of TextDecoder. */
+const ASCII_LOOP_BYTES_MAX = 64;
 
 /**
  * A bounds-checked little-endian reader, the mirror of {@link ByteWriter}.
@@ -122,11 +124,29 @@ export class ByteReader {
   string(what = 'string', bytesMax = Number.MAX_SAFE_INTEGER): string {
     const length = this.length(what, bytesMax);
     const start = this.position - length;
+    if (length <= ASCII_LOOP_BYTES_MAX) {
+      const ascii = this.shortAscii(start, length);
+      if (ascii !== undefined) return ascii;
+    }
     try {
       return utf8StrictDecoder.decode(this.input.subarray(start, this.position));
     } catch {
       throw this.invalid(what, start, 'invalid UTF-8');
     }
+  }
+
+  /**
+   * Short ASCII strings (member ids, request ids) without TextDecoder, whose
+   * call overhead dominates for a few bytes; undefined if any byte is not ASCII.
+   */
+  private shortAscii(start: number, length: number): string | undefined {
+    let text = '';
+    for (let i = start; i < start + length; i++) {
+      const byte = this.input[i]!;
+      if (byte >= 0x80) return undefined;
+      text += String.fromCharCode(byte);
+    }
+    return text;
   }
 
   /** Asserts that every byte was read: trailing bytes mean the frame is not what the sender meant. */

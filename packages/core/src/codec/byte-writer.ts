@@ -16,6 +16,8 @@ export const WRITER_BYTES_MAX_DEFAULT: number = 64 * 1024 * 1024;
 export const UINT32_MAX = 0xffff_ffff;
 
 const TWO_POW_32 = 0x1_0000_0000;
+/** Up to this length an ASCII string is copied by a loop instead of TextEncoder. */
+const ASCII_LOOP_BYTES_MAX = 64;
 
 /**
  * A growable little-endian byte buffer for the codec's primitives. Every
@@ -125,6 +127,11 @@ export class ByteWriter {
     const byteLength = utf8ByteLength(text);
     this.varUint(byteLength);
     this.reserve(byteLength);
+    if (byteLength === text.length && byteLength <= ASCII_LOOP_BYTES_MAX) {
+      // All ASCII and short (member ids, request ids): a plain loop beats encodeInto's call overhead.
+      for (let i = 0; i < byteLength; i++) this.buffer[this.position++] = text.charCodeAt(i);
+      return this;
+    }
     const { written } = utf8Encoder.encodeInto(text, this.buffer.subarray(this.position));
     this.position += written;
     return this;

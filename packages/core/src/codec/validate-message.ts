@@ -27,6 +27,29 @@ const KNOWN_TYPES: ReadonlySet<string> = new Set(MESSAGE_TYPES);
  * that did not come from the decoder (tests, the simulator, other codecs).
  */
 export function validateMessage(msg: Message, limits: MessageLimits = DEFAULT_MESSAGE_LIMITS): void {
+  try {
+    checkMessage(msg, limits);
+  } catch (e) {
+    if (e instanceof ValidationFailure) {
+      throw new BatonError('BATON_PROTOCOL', `invalid message: ${e.field}: ${e.problem}`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Thrown inside this module and turned into a BatonError at the top, so that
+ * per-entry checks can use constant field names and the entry's position is
+ * added only when something fails (building names eagerly costs more than the checks).
+ */
+class ValidationFailure {
+  constructor(
+    public field: string,
+    readonly problem: string,
+  ) {}
+}
+
+function checkMessage(msg: Message, limits: MessageLimits): void {
   checkObject(msg, 'message');
   const type: unknown = msg.type;
   if (typeof type !== 'string' || !KNOWN_TYPES.has(type))
@@ -90,34 +113,38 @@ function checkAppend(msg: Extract<Message, { type: 'append' }>, limits: MessageL
   let payloadBytes = 0;
   for (let i = 0; i < msg.entries.length; i++) {
     const entry = msg.entries[i]!;
-    const field = `append.entries[${i}]`;
-    checkEntry(entry, field, limits);
-    const expectedIndex = msg.prevLogIndex + 1 + i;
-    if (entry.index !== expectedIndex) fail(`${field}.index`, `${entry.index}, expected ${expectedIndex}`);
-    if (entry.term > msg.term) fail(`${field}.term`, `${entry.term} above the message term ${msg.term}`);
-    if (entry.term < previousTerm)
-      fail(`${field}.term`, `${entry.term} below the previous term ${previousTerm}`);
+    try {
+      checkEntry(entry, limits);
+      const expectedIndex = msg.prevLogIndex + 1 + i;
+      if (entry.index !== expectedIndex) fail('index', `${entry.index}, expected ${expectedIndex}`);
+      if (entry.term > msg.term) fail('term', `${entry.term} above the message term ${msg.term}`);
+      if (entry.term < previousTerm) fail('term', `${entry.term} below the previous term ${previousTerm}`);
+    } catch (e) {
+      if (e instanceof ValidationFailure) e.field = `append.entries[${i}].${e.field}`;
+      throw e;
+    }
     previousTerm = entry.term;
     if (entry.type === 'command') payloadBytes += entry.data.length;
   }
   if (payloadBytes > limits.bytesMax) fail('append.entries', `${payloadBytes} command bytes, above bytesMax`);
 }
 
-function checkEntry(entry: Entry, field: string, limits: MessageLimits): void {
-  checkObject(entry, field);
-  checkUint(entry.term, `${field}.term`);
-  checkUint(entry.index, `${field}.index`);
+/** Field names here are relative to the entry; checkAppend prefixes its position on failure. */
+function checkEntry(entry: Entry, limits: MessageLimits): void {
+  checkObject(entry, 'entry');
+  checkUint(entry.term, 'term');
+  checkUint(entry.index, 'index');
   switch (entry.type) {
     case 'command':
-      checkBytes(entry.data, `${field}.data`, limits.bytesMax);
+      checkBytes(entry.data, 'data', limits.bytesMax);
       return;
     case 'config':
-      checkConfigChange(entry.change, `${field}.change`, limits);
+      checkConfigChange(entry.change, 'change', limits);
       return;
     case 'noop':
       return;
     default:
-      fail(`${field}.type`, `unknown entry type ${String((entry as { type: unknown }).type)}`);
+      fail('type', `unknown entry type ${String((entry as { type: unknown }).type)}`);
   }
 }
 
@@ -207,5 +234,5 @@ function checkBool(value: unknown, field: string): void {
 }
 
 function fail(field: string, problem: string): never {
-  throw new BatonError('BATON_PROTOCOL', `invalid message: ${field}: ${problem}`);
+  throw new ValidationFailure(field, problem);
 }

@@ -121,14 +121,4 @@ describe('ByteReader', () => {
     r.uint8();
     r.end();
   });
-
-  it('names the field in its error', () => {
-    let thrown: unknown;
-    try {
-      reader(1).uint32('heartbeat.round');
-    } catch (e) {
-      thrown = e;
-    }
-    expect(isBatonError(thrown, 'BATON_PROTOCOL') && thrown.message.includes('heartbeat.round')).toBe(true);
-  });
 });
