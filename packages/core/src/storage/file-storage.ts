@@ -70,6 +70,10 @@ export class FileStorage implements LogStorage {
       const snapshots = await SnapshotStore.open(join(dataDir, 'snap'), logger);
       const opened = await Wal.open(join(dataDir, 'wal'), { ...options, logger });
       wal = opened.wal;
+      if (opened.segments.length === 0 && snapshots.current !== undefined) {
+        // The first segment is durable before any snapshot can be saved, and the active one is never deleted.
+        throw corruptAt(join(dataDir, 'wal'), 0, 'a snapshot exists but the write-ahead log is gone');
+      }
       const replay = replayWal(opened.segments);
       const window = replay.window;
       const hardStateFrame = replay.hardState && hardStateRecord(replay.hardState);

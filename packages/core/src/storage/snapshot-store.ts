@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import type { LogIndex, Snapshot } from '../raft/types.js';
 import type { StorageLogger } from './log-storage.js';
 import { decodeSnapshotPayload, snapshotRecord } from './record-payloads.js';
-import { readBytes, syncDirectory } from './wal.js';
 import { RECORD_PAYLOAD_BYTES_LIMIT, RECORD_TYPES, readRecord } from './wal-record.js';
 import { corruptAt } from './wal-replay.js';
+import { readBytes, syncDirectory } from './wal-scan.js';
 
 /** How many snapshots stay on disk: the newest, and one older for manual recovery. */
 export const SNAPSHOTS_KEPT_MAX = 2;

@@ -175,6 +175,15 @@ describe('FileStorage recovery', () => {
     expect(isBatonError(await openError(), 'BATON_STORAGE_CORRUPT')).toBe(true);
   });
 
+  it('a snapshot without any WAL segment is corruption: the hard state (the vote) would be lost', async () => {
+    await withStorage(async (s) => {
+      await s.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 3), sync: true });
+      await s.saveSnapshot(snapshotAt(2, 1));
+    });
+    await rm(join(dir, 'wal'), { recursive: true });
+    expect(isBatonError(await openError(), 'BATON_STORAGE_CORRUPT')).toBe(true);
+  });
+
   it('a hard state committing past the end of the log is corruption: committed entries are missing', async () => {
     await mkdir(join(dir, 'wal'), { recursive: true });
     const frames = [...commands(1, 3, 1).map(entryRecord), hardStateRecord(hardState(1, 5))];

@@ -7,6 +7,7 @@ const storageDir = join(import.meta.dirname, '..', '..', 'src', 'storage');
 /** Which storage files may import which node: modules: I/O stays at the edge, the rest is pure. */
 const allowed: Record<string, readonly string[]> = {
   'wal.ts': ['node:fs/promises', 'node:path'],
+  'wal-scan.ts': ['node:fs/promises', 'node:path'],
   'snapshot-store.ts': ['node:fs/promises', 'node:path'],
   'data-dir-lock.ts': ['node:fs/promises', 'node:path'],
   'file-storage.ts': ['node:path'],
