@@ -131,14 +131,16 @@ describe('WsTransport over TLS', () => {
     const a = await pool.start('a', { tls: trusted });
     const b = await pool.start('b', { tls: trusted });
     await connectAll([a, b]);
-    await expect(openRaw(b.url, { ca: trusted.ca })).rejects.toThrow();
+    await expect(openRaw(b.url, { ca: pem(trusted.ca) })).rejects.toThrow();
     await b.logger.waitFor((e) => e.msg === 'peer TLS handshake failed', 'b logs the refused client');
     await roundTrip(a, b, 2);
   });
 
   it('refuses a client whose certificate another CA signed', async () => {
     const b = await pool.start('b', { tls: trusted });
-    await expect(openRaw(b.url, { ca: trusted.ca, key: foreign.key, cert: foreign.cert })).rejects.toThrow();
+    await expect(
+      openRaw(b.url, { ca: pem(trusted.ca), key: pem(foreign.key), cert: pem(foreign.cert) }),
+    ).rejects.toThrow();
   });
 
   it('refuses a plaintext client', async () => {
@@ -157,3 +159,8 @@ describe('WsTransport over TLS', () => {
     expect(isBatonError(caught, 'BATON_CONFIG')).toBe(true);
   });
 });
+
+/** PEM material as the ws client options take it. */
+function pem(value: string | Uint8Array): string | Buffer {
+  return typeof value === 'string' ? value : Buffer.from(value);
+}
