@@ -1,6 +1,6 @@
 import type { RaftOptions } from '../../src/raft/raft-options.js';
 import { RawNode } from '../../src/raft/raw-node.js';
-import type { Ready } from '../../src/raft/ready.js';
+import type { ReadState, Ready } from '../../src/raft/ready.js';
 import type {
   Entry,
   HardState,
@@ -17,6 +17,9 @@ export interface MemberStore {
   snapshot: Snapshot | undefined;
   entries: Entry[];
   applied: Entry[];
+  /** Read states and failed read ids handed out by the member's Readies, in order. */
+  readStates: ReadState[];
+  readFailures: string[];
 }
 
 export interface TestClusterOptions {
@@ -95,7 +98,14 @@ export class TestCluster {
    */
   start(id: MemberId, initialVoters?: readonly MemberId[], electionTimeout?: number): RawNode {
     if (!this.stores.has(id)) {
-      this.stores.set(id, { hardState: undefined, snapshot: undefined, entries: [], applied: [] });
+      this.stores.set(id, {
+        hardState: undefined,
+        snapshot: undefined,
+        entries: [],
+        applied: [],
+        readStates: [],
+        readFailures: [],
+      });
     }
     if (electionTimeout !== undefined) this.timeouts.set(id, electionTimeout);
     if (!this.timeouts.has(id)) this.timeouts.set(id, this.baseOptions.electionTicksMax - 1);
@@ -178,12 +188,50 @@ export class TestCluster {
     return true;
   }
 
+  /**
+   * The member's state machine: the commands its snapshot captured, then the
+   * ones it applied after the snapshot (up to `upTo`).
+   */
+  appliedCommands(id: MemberId, upTo = Number.POSITIVE_INFINITY): string[] {
+    const store = this.store(id);
+    const from = store.snapshot?.meta.index ?? 0;
+    const before = store.snapshot ? snapshotCommands(store.snapshot) : [];
+    return [...before, ...commandsOf(store.applied.filter((e) => e.index > from && e.index <= upTo))];
+  }
+
+  /** Called with every Ready the harness takes, before it is carried out (e.g. to feed a LeaderLease). */
+  onReady: (id: MemberId, rd: Ready) => void = () => {};
+
   /** Carries out a Ready in the order ready.ts prescribes, then advances. */
   process(id: MemberId, rd: Ready): void {
+    this.onReady(id, rd);
     this.persist(id, rd);
     this.queue.push(...rd.messages);
-    this.store(id).applied.push(...rd.committedEntries);
+    const store = this.store(id);
+    store.applied.push(...rd.committedEntries);
+    store.readStates.push(...rd.readStates);
+    store.readFailures.push(...rd.readFailures.map((f) => f.requestId));
     this.node(id).advance(rd);
+  }
+
+  /**
+   * Takes a snapshot of `id`'s applied state at `index` (its data: the
+   * applied commands, comma-separated), stores it durably and compacts the log.
+   */
+  compact(id: MemberId, index: number): Snapshot {
+    const node = this.node(id);
+    const store = this.store(id);
+    const term = node.termAt(index);
+    if (term === undefined) throw new Error(`${id} holds no entry at ${index}`);
+    const commands = this.appliedCommands(id, index);
+    const snapshot: Snapshot = {
+      meta: { index, term, config: node.status().config },
+      data: new TextEncoder().encode(commands.join(',')),
+    };
+    node.compact(snapshot);
+    store.snapshot = snapshot;
+    store.entries = store.entries.filter((e) => e.index > index);
+    return snapshot;
   }
 
   /** Makes a Ready's snapshot, entries and hard state durable in the member's store. */
@@ -337,4 +385,10 @@ export function entriesOf(terms: readonly Term[], from = 1): Entry[] {
     index: from + i,
     data: command(`${from + i}@${term}`),
   }));
+}
+
+/** The commands a snapshot taken by TestCluster.compact captured. */
+export function snapshotCommands(snapshot: Snapshot): string[] {
+  const text = new TextDecoder().decode(snapshot.data);
+  return text === '' ? [] : text.split(',');
 }

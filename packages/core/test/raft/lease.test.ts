@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { LeaderLease } from '../../src/raft/leader-lease.js';
+import type { Message } from '../../src/raft/types.js';
+import { as, command, msg, TestCluster } from './harness.js';
+
+/** Acknowledgements of the heartbeat round `round` that followers queued for the leader. */
+const acksOf = (round: number) => (m: Message) => m.type === 'heartbeatResp' && m.round === round;
+
+describe('leader lease rounds (DESIGN.md §2.1, dissertation §6.4)', () => {
+  it('§6.4 leaseRound advances only when a quorum of voters acknowledges a round of the current term', () => {
+    const c = new TestCluster({ ids: ['n1', 'n2', 'n3', 'n4', 'n5'] });
+    c.elect('n1');
+    const settled = c.node('n1').status().leaseRound;
+    expect(settled).toBeGreaterThan(0);
+    c.tick('n1');
+    const beats = c.flushAndTake(msg('heartbeat', 'n1')).map((m) => as(m, 'heartbeat'));
+    const round = beats[0]!.round;
+    expect(beats.map((b) => b.round)).toEqual([round, round, round, round]);
+    for (const b of beats) c.deliver(b);
+    const acks = c.flushAndTake(acksOf(round));
+    expect(acks.map((m) => m.from)).toEqual(['n2', 'n3', 'n4', 'n5']);
+    c.deliver(acks[0]!);
+    // The leader and n2: 2 of 5.
+    expect(c.node('n1').status().leaseRound).toBe(settled);
+    c.deliver(acks[0]!);
+    expect(c.node('n1').status().leaseRound).toBe(settled);
+    c.deliver(acks[1]!);
+    expect(c.node('n1').status().leaseRound).toBe(round);
+    // An acknowledgement from an earlier term never counts, whatever round it names.
+    c.deliver({ type: 'heartbeatResp', from: 'n4', to: 'n1', term: 0, round: round + 5 });
+    c.deliver({ type: 'heartbeatResp', from: 'n5', to: 'n1', term: 0, round: round + 5 });
+    expect(c.node('n1').status().leaseRound).toBe(round);
+  });
+
+  it('§6.4 a later term starts counting rounds afresh: acknowledgements of the old term are stale', () => {
+    const c = new TestCluster();
+    c.elect('n1');
+    c.tick('n1');
+    c.flush();
+    c.deliverAll();
+    const oldAcks = c.flushAndTake(msg('heartbeatResp'));
+    // n1 loses leadership and wins it back in a later term.
+    c.deliver({
+      type: 'appendResp',
+      from: 'n2',
+      to: 'n1',
+      term: 5,
+      reject: false,
+      index: 0,
+      hintIndex: 0,
+      hintTerm: 0,
+    });
+    expect(c.node('n1').status()).toMatchObject({ role: 'follower', term: 5, leaseRound: 0 });
+    c.tick('n2', 10);
+    c.tick('n3', 10);
+    c.campaign('n1');
+    for (const [ask, answer] of [
+      ['preVote', 'preVoteResp'],
+      ['vote', 'voteResp'],
+    ] as const) {
+      c.flush();
+      for (const m of c.takeMessages(msg(ask, 'n1'))) c.deliver(m);
+      c.flush();
+      for (const m of c.takeMessages(msg(answer, undefined, 'n1'))) c.deliver(m);
+    }
+    expect(c.node('n1').status()).toMatchObject({ role: 'leader', term: 6, leaseRound: 0 });
+    for (const m of oldAcks) c.deliver(m);
+    expect(c.node('n1').status().leaseRound).toBe(0);
+  });
+
+  it('§6.4 leaseRound is 0 for every member that is not leader', () => {
+    const c = new TestCluster();
+    c.elect('n1');
+    expect(['n1', 'n2', 'n3'].map((id) => c.node(id).status().leaseRound > 0)).toEqual([true, false, false]);
+  });
+
+  it('§3.10 leaseRound is 0 while a transfer is under way and for the rest of the term after a TimeoutNow', () => {
+    const c = new TestCluster();
+    c.elect('n1');
+    c.isolate('n3');
+    c.node('n1').propose(command('x'));
+    c.stabilize();
+    c.node('n1').transferLeadership('n3');
+    expect(c.node('n1').status()).toMatchObject({ leadTransferee: 'n3', leaseRound: 0 });
+    // Abandoned after an election timeout without a TimeoutNow: the lease comes back with the next round.
+    for (let i = 0; i < 10; i++) {
+      c.tick('n1');
+      c.stabilize();
+    }
+    expect(c.node('n1').status()).toMatchObject({ role: 'leader', leadTransferee: undefined });
+    expect(c.node('n1').status().leaseRound).toBeGreaterThan(0);
+    // Now to n2, which is caught up: TimeoutNow goes out at once, and is lost.
+    c.node('n1').transferLeadership('n2');
+    expect(c.flushAndTake(msg('timeoutNow', 'n1', 'n2'))).toHaveLength(1);
+    for (let i = 0; i < 5; i++) {
+      c.tick('n1');
+      c.stabilize();
+      expect(c.node('n1').status()).toMatchObject({ role: 'leader', leaseRound: 0 });
+    }
+  });
+
+  it('§6.4 a follower that acknowledged a round grants no vote for electionTicks of its ticks (what the lease rests on)', () => {
+    const c = new TestCluster();
+    c.elect('n1');
+    c.tick('n1');
+    c.stabilize();
+    // n2 acknowledged a round just now; the leader vanishes and n3 asks for n2's vote on every tick.
+    c.crash('n1');
+    let grantedAt: number | undefined;
+    for (let t = 1; t <= 2 * c.electionTicks && grantedAt === undefined; t++) {
+      c.tick('n2');
+      const term = c.node('n2').status().term + 1;
+      c.deliver({
+        type: 'vote',
+        from: 'n3',
+        to: 'n2',
+        term,
+        lastLogIndex: 9,
+        lastLogTerm: 9,
+        transfer: false,
+      });
+      const answers = c.flushAndTake(msg('voteResp', 'n2'));
+      if (answers.some((m) => !as(m, 'voteResp').reject)) grantedAt = t;
+    }
+    expect(grantedAt).toBe(c.electionTicks);
+  });
+
+  it('§6.4 LeaderLease: validUntil is the time the newest quorum-acknowledged round was taken, plus leaseMs', () => {
+    const c = new TestCluster();
+    const lease = new LeaderLease({ leaseMs: 900 });
+    let now = 0;
+    const taken = new Map<number, number>();
+    c.onReady = (id, rd) => {
+      if (id !== 'n1') return;
+      if (rd.heartbeatRound !== undefined) taken.set(rd.heartbeatRound, now);
+      lease.onReady(rd, c.node('n1').status(), now);
+    };
+    const step = (ms: number) => {
+      now += ms;
+      c.tickAll();
+      c.stabilize();
+    };
+    for (let i = 0; i < 20 && c.leader() === undefined; i++) step(100);
+    expect(c.leader()).toBe('n1');
+    step(100);
+    const s = c.node('n1').status();
+    expect(taken.get(s.leaseRound)).toBe(now);
+    expect(lease.validUntil(s)).toBe(now + 900);
+    // Cut off: new rounds go unanswered, so the deadline stays where the last acknowledged round put it.
+    const deadline = now + 900;
+    c.isolate('n1');
+    step(100);
+    step(100);
+    expect(lease.validUntil(c.node('n1').status())).toBe(deadline);
+    expect(lease.validUntil(c.node('n2').status())).toBe(-Infinity);
+    c.heal();
+    c.node('n1').transferLeadership('n2');
+    step(0);
+    expect(lease.validUntil(c.node('n1').status())).toBe(-Infinity);
+  });
+});
