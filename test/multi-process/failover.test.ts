@@ -3,6 +3,7 @@ import {
   awaitCaughtUp,
   awaitLeader,
   ELECTION_WAIT_MS,
+  expectOneLeaderPerTerm,
   expectSameAppliedCommands,
   memberIds,
   REPLICATION_WAIT_MS,
@@ -57,5 +58,6 @@ describe.each([3, 5])('a cluster of %i member processes with dataDirs', (size) =
     expect(restartedStatus.appliedIndex).toBeGreaterThanOrEqual(leaderStatus.commitIndex);
     expect(restartedStatus.applied).toEqual(leaderStatus.applied);
     expectSameAppliedCommands(statuses, acks);
+    expectOneLeaderPerTerm(cluster.events());
   });
 });

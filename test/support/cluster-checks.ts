@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { AppliedCommand } from './member-protocol.js';
+import type { AppliedCommand, MemberEvent } from './member-protocol.js';
 import type { EventOf, ProcessCluster } from './process-cluster.js';
 
 /** Bound on waiting for an election (several election timeouts, on a loaded 2-core machine). */
@@ -54,6 +54,17 @@ export async function awaitCaughtUp(
 /** Applied commands of one member, up to and including `index`. */
 export function appliedThrough(status: EventOf<'status'>, index: number): AppliedCommand[] {
   return status.applied.filter(([i]) => i <= index);
+}
+
+/** Election safety on what was observed: no two members reported leading in the same term. */
+export function expectOneLeaderPerTerm(events: readonly MemberEvent[]): void {
+  const leaderOf = new Map<number, string>();
+  for (const e of events) {
+    if (e.ev !== 'role' || e.role !== 'leader') continue;
+    const other = leaderOf.get(e.term);
+    expect(other ?? e.id, `leaders of term ${e.term}`).toBe(e.id);
+    leaderOf.set(e.term, e.id);
+  }
 }
 
 /**
