@@ -33,4 +33,32 @@ describe('an in-process cluster over real sockets', () => {
     const next = await Promise.race(rest.map((c) => c.leadership({ signal: AbortSignal.timeout(10_000) })));
     expect(next.term).toBeGreaterThan(token.term);
   });
+
+  it('forwards a command proposed on a follower and resolves after the follower applied it', async () => {
+    const members = await memberUrls(['n1', 'n2', 'n3']);
+    const logger = pino({ level: 'silent' });
+    for (const id of Object.keys(members)) {
+      running.push(await Cluster.start({ id, members, dataDir: ':memory:', secret: 's3cret', logger }));
+    }
+    await Promise.race(running.map((c) => c.leadership({ signal: AbortSignal.timeout(10_000) })));
+    const follower = running.find((c) => c.role !== 'leader')!;
+    const leader = running.find((c) => c.role === 'leader')!;
+    const { index } = await follower.propose(new TextEncoder().encode('via a follower'));
+    expect(follower.status().appliedIndex).toBeGreaterThanOrEqual(index);
+    expect(leader.status().commitIndex).toBeGreaterThanOrEqual(index);
+    // A linearizable read on the follower observes it too.
+    expect(await follower.readIndex()).toBeGreaterThanOrEqual(index);
+  });
+
+  it('an aborted proposal rejects with BATON_ABORTED', async () => {
+    const members = await memberUrls(['n1']);
+    const logger = pino({ level: 'silent' });
+    const solo = await Cluster.start({ id: 'n1', members, dataDir: ':memory:', insecure: true, logger });
+    running.push(solo);
+    const controller = new AbortController();
+    controller.abort(new Error('changed my mind'));
+    await expect(solo.propose(new Uint8Array(1), { signal: controller.signal })).rejects.toMatchObject({
+      code: 'BATON_ABORTED',
+    });
+  });
 });

@@ -9,9 +9,11 @@ import { decodeMessage, encodeMessage } from './codec/message-codec.js';
 import { resolveMessageLimits } from './codec/message-limits.js';
 import type { Env, Logger } from './env.js';
 import { BatonError } from './errors.js';
+import { isRaftMessage } from './peer-message.js';
 import type { LogIndex, MemberId, Role } from './raft/types.js';
 import { realEnv } from './real-env.js';
 import { withContext } from './runtime/context-logger.js';
+import { Forwarder } from './runtime/forwarder.js';
 import type { LeadershipToken } from './runtime/leadership-token.js';
 import { NodeLoop } from './runtime/node-loop.js';
 import { CountingStateMachine, type StateMachine } from './runtime/state-machine.js';
@@ -19,6 +21,9 @@ import { FileStorage } from './storage/file-storage.js';
 import type { LogStorage } from './storage/log-storage.js';
 import { MemoryStorage } from './storage/memory-storage.js';
 import { WsTransport } from './transport/ws-transport.js';
+
+/** How long internal requests wait for a leader by default. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 
 /** The public role names: the core's pre-candidate is reported as a candidate. */
 export type ClusterRole = 'follower' | 'candidate' | 'leader';
@@ -47,6 +52,7 @@ export interface ClusterEvents {
 export class Cluster extends EventEmitter<ClusterEvents> {
   readonly id: MemberId;
   private readonly loop: NodeLoop;
+  private readonly forwarder: Forwarder;
   private readonly transport: WsTransport;
   private readonly storage: LogStorage;
   private readonly logger: Logger;
@@ -74,6 +80,14 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.id = parts.options.id;
     this.options = parts.options;
     this.loop = parts.loop;
+    this.forwarder = new Forwarder({
+      loop: parts.loop,
+      env: parts.env,
+      send: (m) => parts.transport.send(m),
+      logger: parts.logger,
+      answerTimeoutMs: 2 * parts.options.electionTimeoutMs[1],
+      pendingMax: 4096,
+    });
     this.transport = parts.transport;
     this.storage = parts.storage;
     this.logger = parts.logger;
@@ -111,7 +125,12 @@ export class Cluster extends EventEmitter<ClusterEvents> {
         // A restarted peer should be dialled again within a heartbeat or two, not seconds later.
         reconnect: { baseMs: 20, maxMs: 500 },
       },
-      { onMessage: (m) => cluster?.loop.step(m) },
+      {
+        onMessage: (m) => {
+          if (isRaftMessage(m)) cluster?.loop.step(m);
+          else cluster?.forwarder.onMessage(m);
+        },
+      },
     );
     let loop: NodeLoop;
     let port: number;
@@ -187,11 +206,18 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   }
 
   /**
-   * @internal Proposes a command on the leader (this member must lead).
-   * Used by the coordination layer and by tests.
+   * @internal Proposes a command through the leader (forwarded when this
+   * member follows) and resolves once it is committed and applied on this
+   * member. Used by the coordination layer and by tests.
    */
-  propose(data: Uint8Array): Promise<{ index: LogIndex; result: unknown }> {
-    return this.loop.propose(data);
+  propose(
+    data: Uint8Array,
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<{ index: LogIndex; result: unknown }> {
+    return this.forwarder.submit(data, {
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    });
   }
 
   /** @internal Write-ahead log counters (fsyncs, records, bytes) when storage is on disk; for benchmarks. */
@@ -200,8 +226,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   }
 
   /** @internal A linearizable read point on this member (ReadIndex). */
-  readIndex(): Promise<LogIndex> {
-    return this.loop.read();
+  readIndex(options: { timeoutMs?: number } = {}): Promise<LogIndex> {
+    return this.loop.read(options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   }
 
   /**
@@ -222,6 +248,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     if (this.loop.status().role === 'leader' && this.loop.status().config.voters.length > 1) {
       await this.handOver();
     }
+    this.forwarder.stop();
     await this.loop.stop();
     await this.transport.close();
     await this.storage.close();
@@ -261,6 +288,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     const prev = this.lastSoft;
     this.lastSoft = { role: publicRole(role), term, leaderId };
     this.logger.info({ leaderId }, 'state changed');
+    if (prev.leaderId !== leaderId) this.forwarder.onLeaderChange();
     if (prev.role !== this.lastSoft.role || prev.term !== term) this.emit('role', this.lastSoft.role, term);
     if (prev.leaderId !== leaderId || prev.term !== term) this.emit('leader', leaderId, term);
   }

@@ -15,12 +15,15 @@
  *   timeoutNow             nothing
  *   readIndex              requestId:string
  *   readIndexResp          requestId:string index reject:bool
+ *   forward                requestId:string data:bytes
+ *   forwardResp            requestId:string index entryTerm errorCode:string
  *
  * The encoding is canonical (minimal varUints, booleans 0/1, no padding), so
  * every message has exactly one frame.
  */
-import { BatonError } from '../errors.js';
-import type { Entry, Message, MessageType } from '../raft/types.js';
+import { BatonError, BatonErrorCodes } from '../errors.js';
+import type { PeerMessage as Message, PeerMessageType as MessageType } from '../peer-message.js';
+import type { Entry } from '../raft/types.js';
 import { ByteReader } from './byte-reader.js';
 import { ByteWriter } from './byte-writer.js';
 import { decodeEntry, decodeSnapshotMeta, encodeEntry, encodeSnapshotMeta } from './entry-codec.js';
@@ -44,6 +47,8 @@ export const MESSAGE_TYPE_TAGS: Readonly<Record<MessageType, number>> = Object.f
   timeoutNow: 10,
   readIndex: 11,
   readIndexResp: 12,
+  forward: 13,
+  forwardResp: 14,
 });
 
 const TYPES_BY_TAG: ReadonlyMap<number, MessageType> = new Map(
@@ -101,6 +106,12 @@ export function encodeMessage(msg: Message, limits: MessageLimits = DEFAULT_MESS
       break;
     case 'readIndexResp':
       w.string(msg.requestId).varUint(msg.index).bool(msg.reject);
+      break;
+    case 'forward':
+      w.string(msg.requestId).bytes(msg.data);
+      break;
+    case 'forwardResp':
+      w.string(msg.requestId).varUint(msg.index).varUint(msg.entryTerm).string(msg.errorCode);
       break;
   }
   return w.finish();
@@ -203,11 +214,38 @@ function decodeBody(r: ByteReader, h: Header, limits: MessageLimits): Message {
       const index = r.varUint('index');
       return { type: 'readIndexResp', from, to, term, requestId, index, reject: r.bool('reject') };
     }
+    case 'forward': {
+      const requestId = r.string('requestId', limits.idBytesMax);
+      return { type: 'forward', from, to, term, requestId, data: r.bytes('forward.data') };
+    }
+    case 'forwardResp': {
+      const requestId = r.string('requestId', limits.idBytesMax);
+      const index = r.varUint('index');
+      const entryTerm = r.varUint('entryTerm');
+      const errorCode = r.string('errorCode', 64);
+      if (errorCode !== '' && !(BatonErrorCodes as readonly string[]).includes(errorCode)) {
+        throw new BatonError(
+          'BATON_PROTOCOL',
+          `forwardResp: unknown error code ${JSON.stringify(errorCode)}`,
+        );
+      }
+      return {
+        type: 'forwardResp',
+        from,
+        to,
+        term,
+        requestId,
+        index,
+        entryTerm,
+        errorCode: errorCode as Extract<Message, { type: 'forwardResp' }>['errorCode'],
+      };
+    }
   }
 }
 
 function estimateBytes(msg: Message): number {
   if (msg.type === 'snapshot') return FIXED_BYTES_ESTIMATE * 4 + msg.snapshot.data.length;
+  if (msg.type === 'forward') return FIXED_BYTES_ESTIMATE * 2 + msg.data.length;
   if (msg.type !== 'append') return FIXED_BYTES_ESTIMATE;
   let bytes = FIXED_BYTES_ESTIMATE;
   for (const entry of msg.entries)

@@ -3,13 +3,14 @@
  * the core can take without further defensive code. It checks shapes and
  * ranges, not Raft semantics that depend on the receiver's state.
  */
-import { BatonError } from '../errors.js';
-import type { ClusterConfig, ConfigChange, Entry, Message, SnapshotMeta } from '../raft/types.js';
+import { BatonError, BatonErrorCodes } from '../errors.js';
+import type { PeerMessage as Message } from '../peer-message.js';
+import type { ClusterConfig, ConfigChange, Entry, SnapshotMeta } from '../raft/types.js';
 import { MESSAGE_TYPES } from '../raft/types.js';
 import { DEFAULT_MESSAGE_LIMITS, type MessageLimits } from './message-limits.js';
 import { utf8ByteLength } from './utf8.js';
 
-const KNOWN_TYPES: ReadonlySet<string> = new Set(MESSAGE_TYPES);
+const KNOWN_TYPES: ReadonlySet<string> = new Set([...MESSAGE_TYPES, 'forward', 'forwardResp']);
 
 /**
  * Throws `BatonError('BATON_PROTOCOL')`, naming the field, unless `msg`:
@@ -97,6 +98,18 @@ function checkMessage(msg: Message, limits: MessageLimits): void {
       checkId(msg.requestId, 'readIndexResp.requestId', limits);
       checkUint(msg.index, 'readIndexResp.index');
       checkBool(msg.reject, 'readIndexResp.reject');
+      return;
+    case 'forward':
+      checkId(msg.requestId, 'forward.requestId', limits);
+      checkBytes(msg.data, 'forward.data', limits.bytesMax);
+      return;
+    case 'forwardResp':
+      checkId(msg.requestId, 'forwardResp.requestId', limits);
+      checkUint(msg.index, 'forwardResp.index');
+      checkUint(msg.entryTerm, 'forwardResp.entryTerm');
+      if (msg.errorCode !== '' && !(BatonErrorCodes as readonly string[]).includes(msg.errorCode)) {
+        fail('forwardResp.errorCode', `unknown error code ${String(msg.errorCode)}`);
+      }
       return;
   }
 }

@@ -11,6 +11,9 @@ import { Leadership } from './leadership.js';
 import { PendingProposals, PendingReads } from './pending-requests.js';
 import type { StateMachine } from './state-machine.js';
 
+/** How many applied entries' results are remembered (see awaitApplied). */
+const RECENT_RESULTS_MAX = 4096;
+
 /** After a stall, at most this many ticks are replayed at once. */
 const TICK_CATCH_UP_MAX = 1000;
 
@@ -54,6 +57,7 @@ export class NodeLoop {
   private appliedConfig: ClusterConfig;
   private appliedSinceSnapshot = 0;
   private lastTickAt: number;
+  private readonly recentResults = new Map<LogIndex, { term: Term; result: unknown }>();
   private draining = false;
   private stopped = false;
   private ticker: TimerHandle | undefined;
@@ -111,6 +115,16 @@ export class NodeLoop {
    * replaced by another leader's.
    */
   async propose(data: Uint8Array): Promise<{ index: LogIndex; result: unknown }> {
+    const { index, term } = this.append(data);
+    return { index, result: await this.awaitApplied(index, term) };
+  }
+
+  /**
+   * Leader only: appends a command and returns where, without waiting.
+   * Throws BATON_NOT_LEADER (nothing was appended: safe to retry elsewhere)
+   * or BATON_UNAVAILABLE when too many proposals are uncommitted.
+   */
+  append(data: Uint8Array): { index: LogIndex; term: Term } {
     this.throwIfStopped();
     const res = this.node.propose(data);
     if (!res.ok) {
@@ -118,22 +132,44 @@ export class NodeLoop {
         throw new BatonError('BATON_UNAVAILABLE', 'too many uncommitted proposals');
       throw new BatonError('BATON_NOT_LEADER', `this member cannot propose now (${res.reason})`);
     }
-    const applied = this.proposals.add(res.index, res.term);
     this.afterInput();
-    return { index: res.index, result: await applied };
+    return { index: res.index, term: res.term };
+  }
+
+  /**
+   * Resolves with the state machine's result once this member has applied
+   * the entry (index, term); rejects BATON_NOT_LEADER if another entry was
+   * applied there (the proposal was lost with its leader's term).
+   */
+  awaitApplied(index: LogIndex, term: Term): Promise<unknown> {
+    this.throwIfStopped();
+    if (index <= this.appliedIndex) {
+      const recent = this.recentResults.get(index);
+      if (recent?.term === term) return Promise.resolve(recent.result);
+      if (recent)
+        return Promise.reject(new BatonError('BATON_NOT_LEADER', `index ${index} holds another entry`));
+      return Promise.reject(new BatonError('BATON_UNAVAILABLE', `outcome at index ${index} no longer known`));
+    }
+    return this.proposals.add(index, term);
   }
 
   /**
    * A linearizable read point (ReadIndex): resolves with an index once this
    * member has applied at least everything committed when the read was made.
+   * Rejects BATON_NOT_LEADER when no leader could confirm it, and
+   * BATON_UNAVAILABLE after `timeoutMs` (e.g. the leader changed meanwhile).
    */
-  read(): Promise<LogIndex> {
+  read(timeoutMs: number): Promise<LogIndex> {
     this.throwIfStopped();
     const id = this.opts.env.newId();
     const done = this.reads.add(id);
+    const timer = this.opts.env.timers.setTimeout(
+      () => this.reads.failed(id, new BatonError('BATON_UNAVAILABLE', 'the read was not confirmed in time')),
+      timeoutMs,
+    );
     this.node.readIndex(id);
     this.afterInput();
-    return done;
+    return done.finally(() => timer.cancel());
   }
 
   /** Hands leadership to another voter (the most caught-up one when `to` is omitted). */
@@ -265,6 +301,7 @@ export class NodeLoop {
       this.appliedIndex = e.index;
       this.lastAppliedTerm = e.term;
       this.appliedSinceSnapshot++;
+      this.rememberResult(e.index, e.term, result);
       this.proposals.applied(e, result);
     }
     for (const rs of rd.readStates) this.reads.confirmed(rs.requestId, rs.index, this.appliedIndex);
@@ -273,6 +310,15 @@ export class NodeLoop {
         rf.requestId,
         new BatonError('BATON_NOT_LEADER', 'the read could not be confirmed by a leader'),
       );
+    }
+  }
+
+  /** Keeps the last results, for a forwarded proposal whose answer arrives after its entry was applied. */
+  private rememberResult(index: LogIndex, term: Term, result: unknown): void {
+    this.recentResults.set(index, { term, result });
+    if (this.recentResults.size > RECENT_RESULTS_MAX) {
+      const oldest = this.recentResults.keys().next().value;
+      if (oldest !== undefined) this.recentResults.delete(oldest);
     }
   }
 

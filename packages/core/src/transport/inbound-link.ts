@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type WebSocket from 'ws';
-import type { MemberId, Message } from '../raft/types.js';
+import type { PeerMessage as Message } from '../peer-message.js';
+import type { MemberId } from '../raft/types.js';
 import { HANDSHAKE_FRAME_BYTES_MAX, HANDSHAKE_NONCE_BYTES, Handshake } from './handshake.js';
 import type { TransportLogger } from './transport.js';
 

@@ -1,5 +1,6 @@
 import { BatonError } from '../errors.js';
-import type { MemberId, Message } from '../raft/types.js';
+import type { PeerMessage as Message } from '../peer-message.js';
+import type { MemberId } from '../raft/types.js';
 import { validateBackoffOptions } from './backoff.js';
 import { MEMBER_ID_LENGTH_MAX } from './handshake.js';
 import type { TransportLogger } from './transport.js';

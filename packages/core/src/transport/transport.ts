@@ -1,4 +1,5 @@
-import type { MemberId, Message } from '../raft/types.js';
+import type { PeerMessage as Message } from '../peer-message.js';
+import type { MemberId } from '../raft/types.js';
 
 /**
  * Callbacks a transport delivers to, given at construction. They run on the

@@ -286,3 +286,36 @@ describe('decodeMessage under random corruption', () => {
     expect(rejected).toBeGreaterThan(100);
   });
 });
+
+describe('forwarding messages', () => {
+  it('round-trip forward and forwardResp, and refuse an unknown error code', () => {
+    const forward = {
+      type: 'forward',
+      from: 'n2',
+      to: 'n1',
+      term: 3,
+      requestId: 'r1',
+      data: new Uint8Array([1, 2, 3]),
+    } as const;
+    expect(decodeMessage(encodeMessage(forward))).toEqual(forward);
+    const answer = {
+      type: 'forwardResp',
+      from: 'n1',
+      to: 'n2',
+      term: 3,
+      requestId: 'r1',
+      index: 42,
+      entryTerm: 3,
+      errorCode: '',
+    } as const;
+    expect(decodeMessage(encodeMessage(answer))).toEqual(answer);
+    const refused = { ...answer, index: 0, entryTerm: 0, errorCode: 'BATON_NOT_LEADER' } as const;
+    expect(decodeMessage(encodeMessage(refused))).toEqual(refused);
+    const bogus = encodeMessage({ ...answer, errorCode: 'BATON_STOPPED' });
+    // Rewrite the error code in place to an unknown one of the same length.
+    const text = new TextDecoder().decode(bogus).replace('BATON_STOPPED', 'BATON_XXXXXXX');
+    expect(() => decodeMessage(new TextEncoder().encode(text))).toThrow(
+      expect.objectContaining({ code: 'BATON_PROTOCOL' }),
+    );
+  });
+});
