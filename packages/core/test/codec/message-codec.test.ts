@@ -9,6 +9,7 @@ import {
 } from '../../src/codec/message-codec.js';
 import { DEFAULT_MESSAGE_LIMITS, resolveMessageLimits } from '../../src/codec/message-limits.js';
 import { isBatonError } from '../../src/errors.js';
+import type { PeerMessage } from '../../src/peer-message.js';
 import { MESSAGE_TYPES, type Message } from '../../src/raft/types.js';
 import { comparable } from './comparable.js';
 import { sampleMessages } from './message-samples.js';
@@ -265,7 +266,7 @@ describe('decodeMessage under random corruption', () => {
         // Half the time flip one bit (subtle damage), otherwise write a random byte.
         frame[at] = next() % 2 === 0 ? frame[at]! ^ (1 << (next() % 8)) : next() % 256;
       }
-      let decoded: Message;
+      let decoded: PeerMessage;
       try {
         decoded = decodeMessage(frame);
       } catch (e) {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { BatonError } from '../../src/errors.js';
-import type { HeartbeatRequest, MemberId, Message } from '../../src/raft/types.js';
+import type { PeerMessage as Message } from '../../src/peer-message.js';
+import type { HeartbeatRequest, MemberId } from '../../src/raft/types.js';
 import { Handshake } from '../../src/transport/handshake.js';
 import type { TransportLogger } from '../../src/transport/transport.js';
 import type { WsTransportOptions } from '../../src/transport/transport-options.js';

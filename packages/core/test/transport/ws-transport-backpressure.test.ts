@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type WebSocket from 'ws';
 import { WebSocketServer } from 'ws';
-import type { Message } from '../../src/raft/types.js';
+import type { PeerMessage as Message } from '../../src/peer-message.js';
 import { Handshake } from '../../src/transport/handshake.js';
 import { decodeJson, heartbeat, MemberPool, Recorder, SECRET, within } from './transport-fixtures.js';
 
