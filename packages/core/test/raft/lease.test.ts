@@ -158,4 +158,30 @@ describe('leader lease rounds (DESIGN.md §2.1, dissertation §6.4)', () => {
     step(0);
     expect(lease.validUntil(c.node('n1').status())).toBe(-Infinity);
   });
+
+  it('§6.4 LeaderLease: a round sent in the same Ready as a later one renews the lease when a quorum acknowledges it', () => {
+    const c = new TestCluster();
+    const lease = new LeaderLease({ leaseMs: 900 });
+    let now = 0;
+    c.onReady = (id, rd) => {
+      if (id === 'n1') lease.onReady(rd, c.node('n1').status(), now);
+    };
+    c.elect('n1');
+    now = 1000;
+    // A heartbeat tick and a read both broadcast a round before the driver takes the next Ready.
+    c.tick('n1');
+    c.node('n1').readIndex('r');
+    const beats = c.flushAndTake(msg('heartbeat', 'n1', 'n2')).map((m) => as(m, 'heartbeat'));
+    c.takeMessages();
+    expect(beats.map((b) => b.round)).toEqual([beats[0]!.round, beats[0]!.round + 1]);
+    // n2's acknowledgement of the first of the two rounds arrives first.
+    now = 1010;
+    c.deliver(beats[0]!);
+    c.flush();
+    c.deliver(c.takeMessages(msg('heartbeatResp', 'n2', 'n1'))[0]!);
+    const s = c.node('n1').status();
+    expect(s.leaseRound).toBe(beats[0]!.round);
+    // That round left at 1000, like the other one: the lease runs to 1900, and certainly has not ended.
+    expect(lease.validUntil(s)).toBe(1900);
+  });
 });
