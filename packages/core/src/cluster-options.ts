@@ -129,8 +129,9 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
   const electionTicks = Math.max(heartbeatTicks + 1, Math.floor(electionMin / tickMs));
   const electionTicksMax = Math.max(electionTicks + 1, Math.floor(electionMax / tickMs));
   // A follower that acknowledged a round refuses votes for electionTicks of its own ticks; the first
-  // may come at once, and its clock may run fast by driftBound (leader-lease.ts).
-  const leaseMs = (electionTicks - 1) * tickMs * (1 - driftBound);
+  // may come at once. Its clock may run fast by driftBound while the leader's runs slow by as much,
+  // hence the ratio (leader-lease.ts).
+  const leaseMs = ((electionTicks - 1) * tickMs * (1 - driftBound)) / (1 + driftBound);
   if (input.tls !== undefined) {
     for (const field of ['key', 'cert', 'ca'] as const) {
       const v: unknown = input.tls[field];

@@ -6,9 +6,11 @@ export interface LeaderLeaseOptions {
   /**
    * How long after sending a heartbeat round that a quorum acknowledges this
    * member may consider itself the only leader, in its own clock's ms. Must
-   * be at most (electionTicks - 1) × tickMs × (1 − driftBound): a follower
-   * that acknowledged the round refuses votes for electionTicks of its own
-   * ticks after receiving it, and the first of those ticks may come at once.
+   * be at most (electionTicks − 1) × tickMs × (1 − δ) / (1 + δ), δ the drift
+   * bound: a follower that acknowledged the round refuses votes for
+   * electionTicks of its own ticks after receiving it, the first of those
+   * ticks may come at once, and its clock may run at 1 + δ while the
+   * leader's runs at 1 − δ.
    */
   readonly leaseMs: number;
 }
@@ -51,7 +53,12 @@ export class LeaderLease {
   /** Local-clock ms until which this member is guaranteed to be the only leader; -Infinity if it is not. */
   validUntil(status: RaftStatus): number {
     if (status.role !== 'leader' || status.term !== this.term || status.leaseRound === 0) return -Infinity;
-    const takenAt = this.roundTakenAt.get(status.leaseRound);
-    return takenAt === undefined ? -Infinity : takenAt + this.leaseMs;
+    // A Ready reports only its newest round; an earlier round that left in
+    // the same Ready was taken at the same time. Rounds only grow, so that
+    // Ready is the one with the smallest recorded round at or above it.
+    for (const [round, takenAt] of this.roundTakenAt) {
+      if (round >= status.leaseRound) return takenAt + this.leaseMs;
+    }
+    return -Infinity;
   }
 }

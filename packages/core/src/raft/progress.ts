@@ -21,8 +21,8 @@ export class Progress {
   /** In snapshot state: the index of the snapshot sent, and the tick it was sent at (for retry). */
   pendingSnapshot: LogIndex = 0;
   snapshotSentAtTick = 0;
-  /** Heard from this follower since the last CheckQuorum round. */
-  recentActive = false;
+  /** The leader's tick count when this follower last answered (CheckQuorum). */
+  lastHeardTick = 0;
   /** Last index of each unacknowledged append, oldest first. */
   private readonly inflight: LogIndex[] = [];
 

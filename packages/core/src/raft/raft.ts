@@ -99,6 +99,8 @@ export class Raft {
     const hs = restored.hardState;
     this.log = RaftLog.restore(restored.snapshot, restored.entries ?? [], hs?.commit ?? 0);
     this.config = restored.snapshot?.meta.config ?? initialConfig(opts.initialVoters);
+    // After a restart the stored snapshot is what followers too far behind must get.
+    this.latestSnapshot = restored.snapshot;
     this.applyCommittedConfig(this.log.snapshotIndex + 1, this.log.committed);
     if (hs) {
       this.term = hs.term;
@@ -180,7 +182,7 @@ export class Raft {
     for (const id of allMembers(this.config)) {
       const pr = new Progress(this.log.lastIndex() + 1);
       if (id === this.id) pr.match = this.log.stableIndex;
-      pr.recentActive = true;
+      pr.lastHeardTick = this.tickCount;
       this.progress.set(id, pr);
     }
     // No config change until everything up to here (maybe an uncommitted
@@ -247,12 +249,14 @@ export class Raft {
 
   private tickLeader(): void {
     this.heartbeatElapsed++;
+    // CheckQuorum, every tick: step down as soon as an election timeout has
+    // passed without a quorum of voters answering (dissertation §6.2).
+    if (this.opts.checkQuorum && !this.quorumActive()) {
+      this.becomeFollower(this.term, undefined);
+      return;
+    }
     if (this.electionElapsed >= this.opts.electionTicks) {
       this.electionElapsed = 0;
-      if (this.opts.checkQuorum && !this.quorumActive()) {
-        this.becomeFollower(this.term, undefined);
-        return;
-      }
       // A transfer that did not finish within an election timeout is abandoned.
       // If the target was told to campaign, it still may: step down rather
       // than lead on without a lease.
@@ -268,13 +272,12 @@ export class Raft {
     }
   }
 
-  /** CheckQuorum: did a quorum of voters talk to us since the last check? Resets the marks. */
+  /** CheckQuorum: has a quorum of voters (this leader included) answered within the last election timeout? */
   private quorumActive(): boolean {
     let active = 0;
     for (const id of this.config.voters) {
       const pr = this.progress.get(id);
-      if (id === this.id || pr?.recentActive) active++;
-      if (pr && id !== this.id) pr.recentActive = false;
+      if (id === this.id || (pr && this.tickCount - pr.lastHeardTick < this.opts.electionTicks)) active++;
     }
     return active >= Math.floor(this.config.voters.length / 2) + 1;
   }
@@ -375,14 +378,15 @@ export class Raft {
   private applyConfig(change: ConfigChange): void {
     this.config = applyConfigChange(this.config, change);
     if (this.role !== 'leader') return;
-    if (!isVoter(this.config, this.id) && change.op === 'removeMember' && change.id === this.id) {
+    if (!isVoter(this.config, this.id)) {
+      // Removed or demoted to learner: a leader must be a voter (dissertation §4.2.2).
       this.becomeFollower(this.term, undefined);
       return;
     }
     for (const id of allMembers(this.config)) {
       if (!this.progress.has(id)) {
         const pr = new Progress(this.log.lastIndex() + 1);
-        pr.recentActive = true;
+        pr.lastHeardTick = this.tickCount;
         this.progress.set(id, pr);
       }
     }

@@ -24,7 +24,7 @@ export function stepLeader(r: Raft, m: Message): void {
 function handleAppendResponse(r: Raft, m: AppendResponse): void {
   const pr = r.progress.get(m.from);
   if (!pr) return;
-  pr.recentActive = true;
+  pr.lastHeardTick = r.tickCount;
   if (m.reject) {
     // Fast backtracking: skip every entry of a term the follower cannot match.
     const hint = m.hintTerm > 0 ? r.log.findConflictByTerm(m.hintIndex, m.hintTerm).index : m.hintIndex;
@@ -59,7 +59,7 @@ function handleAppendResponse(r: Raft, m: AppendResponse): void {
 function handleHeartbeatResponse(r: Raft, m: HeartbeatResponse): void {
   const pr = r.progress.get(m.from);
   if (!pr) return;
-  pr.recentActive = true;
+  pr.lastHeardTick = r.tickCount;
   pr.probeSent = false;
   if (m.round > (r.roundAcks.get(m.from) ?? 0)) {
     r.roundAcks.set(m.from, m.round);
