@@ -38,6 +38,11 @@ export class ApplyChecker {
     return this.acked.size;
   }
 
+  /** What was applied at `index` (`term|key`, or `?|` when only a snapshot's state is known). */
+  appliedAt(index: LogIndex): { readonly termKey: string; readonly stateHash: string } | undefined {
+    return this.applied.get(index);
+  }
+
   /** A member applied `record`. */
   onApply(member: MemberId, record: AppliedRecord): void {
     const termKey = `${record.term}|${record.key}`;

@@ -62,12 +62,16 @@ export class LocalClock {
 /**
  * Picks a member's clock from the seed: the rate differs from 1 by at most
  * `driftMax`. A third of members sit exactly at one of the two extremes,
- * where lease bugs live, the rest are spread uniformly in between.
+ * where lease bugs live, the rest are spread uniformly in between. A
+ * `fixedRate` overrides the drawn rate (the draws happen anyway, so the
+ * offset stays the same).
  */
-export function pickLocalClock(rng: Rng, driftMax: number): LocalClock {
+export function pickLocalClock(rng: Rng, driftMax: number, fixedRate?: number): LocalClock {
   if (!(driftMax >= 0 && driftMax < 1)) throw new RangeError(`driftMax must be in [0, 1): ${driftMax}`);
   const shape = rng.int(0, 5);
-  const rate = shape === 0 ? 1 - driftMax : shape === 1 ? 1 + driftMax : rng.real(1 - driftMax, 1 + driftMax);
+  const drawn =
+    shape === 0 ? 1 - driftMax : shape === 1 ? 1 + driftMax : rng.real(1 - driftMax, 1 + driftMax);
+  const rate = fixedRate ?? drawn;
   const offsetMs = rng.int(0, 1_000_000) / 7;
   return new LocalClock(rate, offsetMs);
 }

@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util';
+import { formatSeed, parseSeed } from './rng.js';
+import { replayCommand, runSeed, type SeedOutcome } from './run-seed.js';
+
+/**
+ * `pnpm sim --seeds N [--from S] [--members 3|5]` runs N seeds and prints a
+ * summary; `pnpm sim --seed 0x… [--members 3|5]` replays one seed exactly.
+ * On failure it prints each failing seed with its replay command, the trace
+ * tail of the first failure, and exits with code 1.
+ */
+function main(argv: readonly string[]): number {
+  const { values } = parseArgs({
+    args: argv.filter((a) => a !== '--'),
+    options: {
+      seeds: { type: 'string' },
+      from: { type: 'string' },
+      seed: { type: 'string' },
+      members: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(
+      'usage: pnpm sim --seeds N [--from S] [--members 3|5]   |   pnpm sim --seed 0x… [--members 3|5]',
+    );
+    return 0;
+  }
+  const members = values.members === undefined ? 3 : Number.parseInt(values.members, 10);
+  const seeds =
+    values.seed !== undefined
+      ? [parseSeed(values.seed)]
+      : range(parseSeed(values.from ?? '1'), parseSeed(values.seeds ?? '100'));
+  const started = performance.now();
+  const failures: SeedOutcome[] = [];
+  for (const seed of seeds) {
+    const outcome = runSeed({ seed, members });
+    if (!outcome.ok) {
+      failures.push(outcome);
+      console.log(
+        `seed=${formatSeed(seed)} FAILED (${outcome.invariant ?? 'exception'}): ${replayCommand(seed, members)}`,
+      );
+    } else if (seeds.length === 1) {
+      const r = outcome.result;
+      console.log(
+        `seed=${formatSeed(seed)} ok: ${r.events} events, ${r.simulatedMs.toFixed(0)} ms simulated, ` +
+          `${r.acked}/${r.proposals} proposals acked, liveness in ${r.livenessTicks} ticks, trace ${r.traceHash}`,
+      );
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `seeds=${seeds.length} passed=${seeds.length - failures.length} failed=${failures.length} ` +
+      `members=${members} time=${seconds.toFixed(1)}s seeds/s=${(seeds.length / seconds).toFixed(2)}`,
+  );
+  const first = failures[0];
+  if (first && !first.ok) {
+    console.log(first.report);
+    return 1;
+  }
+  return 0;
+}
+
+function range(from: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => from + i);
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 2;
+}

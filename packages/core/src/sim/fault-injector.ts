@@ -1,0 +1,155 @@
+import type { MemberId } from '../raft/types.js';
+import type { Rng } from './rng.js';
+import { type NetworkFaults, RELIABLE_NETWORK, type SimNetwork } from './sim-network.js';
+
+/** What the fault injector may do to a running simulation. */
+export interface FaultTarget {
+  readonly ids: readonly MemberId[];
+  readonly network: SimNetwork;
+  readonly tickUs: number;
+  isUp(id: MemberId): boolean;
+  leader(): MemberId | undefined;
+  crash(id: MemberId): void;
+  restart(id: MemberId): void;
+  /** Restarts `id` `afterUs` from now (unless something restarts it sooner). */
+  scheduleRestart(id: MemberId, afterUs: number): void;
+  /** Makes the next fsync `id` starts end in a crash before it completes. */
+  armCrashDuringSync(id: MemberId): void;
+  transferLeadership(from: MemberId, to: MemberId): void;
+}
+
+/**
+ * The safety phase's adversary: each call to `act` performs one random fault
+ * — a partition of some kind, a heal, a crash (at a random instant or inside
+ * an fsync), a restart, a leadership transfer, or a change of network
+ * weather — and says how long to wait before the next one. Its choices come
+ * from its own random stream only.
+ */
+export class FaultInjector {
+  private readonly rng: Rng;
+  private readonly target: FaultTarget;
+  /** How long a crashed member stays down at most, in ticks. */
+  readonly downTicksMax: number;
+
+  /** The network to return to when the weather calms down. */
+  private readonly calm: NetworkFaults;
+
+  constructor(rng: Rng, target: FaultTarget, calm: NetworkFaults = RELIABLE_NETWORK, downTicksMax = 40) {
+    this.rng = rng;
+    this.target = target;
+    this.calm = calm;
+    this.downTicksMax = downTicksMax;
+  }
+
+  /** Performs one fault; returns a description for the trace and the delay (µs) until the next one. */
+  act(): { description: string; nextInUs: number } {
+    const roll = this.rng.int(0, 99);
+    const description =
+      roll < 22
+        ? this.partition()
+        : roll < 32
+          ? this.heal()
+          : roll < 46
+            ? this.crash()
+            : roll < 54
+              ? this.crashDuringSync()
+              : roll < 64
+                ? this.restart()
+                : roll < 76
+                  ? this.transfer()
+                  : this.weather();
+    const tickUs = this.target.tickUs;
+    return { description, nextInUs: this.rng.int(Math.ceil(tickUs / 4), 12 * tickUs) };
+  }
+
+  private partition(): string {
+    const t = this.target;
+    const net = t.network;
+    net.heal();
+    const ids = this.rng.shuffle(t.ids);
+    const kind = this.rng.int(0, 4);
+    if (ids.length < 2) return 'partition skipped: one member';
+    if (kind === 0 || (kind === 4 && ids.length < 3)) {
+      net.split(ids.slice(0, this.rng.int(1, Math.floor(ids.length / 2))));
+    } else if (kind === 1) {
+      // One member's outgoing (or incoming) links all cut: it hears but is not heard, or the reverse.
+      const [x] = ids as [MemberId];
+      const outgoing = this.rng.chance(0.5);
+      for (const other of ids.slice(1)) outgoing ? net.cutOneWay(x, other) : net.cutOneWay(other, x);
+    } else if (kind === 2) {
+      net.cutOneWay(ids[0] as MemberId, ids[1] as MemberId);
+    } else if (kind === 3) {
+      net.isolate(t.leader() ?? (ids[0] as MemberId));
+    } else {
+      const [bridge, ...rest] = ids as [MemberId, ...MemberId[]];
+      const cut = this.rng.int(1, rest.length - 1);
+      net.bridge(bridge, rest.slice(0, cut), rest.slice(cut));
+    }
+    return `partition ${net.partition}`;
+  }
+
+  private heal(): string {
+    this.target.network.heal();
+    return 'heal';
+  }
+
+  private crash(): string {
+    const up = this.target.ids.filter((id) => this.target.isUp(id));
+    if (up.length === 0) return 'crash skipped: all down';
+    const victim = this.rng.pick(up);
+    this.target.crash(victim);
+    this.target.scheduleRestart(victim, this.rng.int(1, this.downTicksMax) * this.target.tickUs);
+    return `crash ${victim}`;
+  }
+
+  private crashDuringSync(): string {
+    const up = this.target.ids.filter((id) => this.target.isUp(id));
+    if (up.length === 0) return 'arm skipped: all down';
+    const victim = this.rng.pick(up);
+    this.target.armCrashDuringSync(victim);
+    return `arm crash-during-fsync ${victim}`;
+  }
+
+  private restart(): string {
+    const down = this.target.ids.filter((id) => !this.target.isUp(id));
+    if (down.length === 0) return 'restart skipped: all up';
+    const id = this.rng.pick(down);
+    this.target.restart(id);
+    return `restart ${id}`;
+  }
+
+  private transfer(): string {
+    const leader = this.target.leader();
+    if (leader === undefined) return 'transfer skipped: no leader';
+    const to = this.rng.pick(this.target.ids.filter((id) => id !== leader).concat([leader]));
+    this.target.transferLeadership(leader, to);
+    return `transfer ${leader} -> ${to}`;
+  }
+
+  private weather(): string {
+    const kind = this.rng.int(0, 2);
+    const tickUs = this.target.tickUs;
+    const faults: NetworkFaults =
+      kind === 0
+        ? this.calm
+        : kind === 1
+          ? {
+              dropRate: this.rng.real(0.01, 0.15),
+              duplicateRate: this.rng.real(0, 0.05),
+              delayMinUs: 100,
+              delayMaxUs: 3_000,
+              slowRate: this.rng.real(0, 0.1),
+              slowDelayMaxUs: 3 * tickUs,
+            }
+          : {
+              dropRate: this.rng.real(0.15, 0.4),
+              duplicateRate: this.rng.real(0.05, 0.2),
+              delayMinUs: 100,
+              delayMaxUs: 5_000,
+              slowRate: this.rng.real(0.05, 0.3),
+              slowDelayMaxUs: 8 * tickUs,
+            };
+    this.target.network.faults = faults;
+    return `network ${['calm', 'lossy', 'chaotic'][kind]} drop ${faults.dropRate.toFixed(2)} dup ${faults.duplicateRate.toFixed(2)}`;
+  }
+}

@@ -1,0 +1,269 @@
+import { resolveClusterOptions } from '../../cluster-options.js';
+import type { Env, TimerHandle } from '../../env.js';
+import { silentLogger } from '../../env.js';
+import type { MemberId, Message } from '../../raft/types.js';
+import type { LeadershipToken } from '../../runtime/leadership-token.js';
+import { NodeLoop } from '../../runtime/node-loop.js';
+import { CountingStateMachine } from '../../runtime/state-machine.js';
+import { MemoryStorage } from '../../storage/memory-storage.js';
+import { EventQueue } from '../event-queue.js';
+import { Rng } from '../rng.js';
+import { LocalClock, SimClock, US_PER_MS } from '../sim-clock.js';
+
+export interface RuntimeSimOptions {
+  readonly seed: number;
+  readonly members: readonly MemberId[];
+  /** Bound on each member's clock-rate error (default 0.05, as the runtime assumes). */
+  readonly driftBound?: number;
+  /** One-way network delay range, ms. */
+  readonly delayMs?: readonly [number, number];
+  /** Probability that a message is lost. */
+  readonly dropRate?: number;
+  /** Cluster timing, as Cluster.start takes it (defaults are the production defaults). */
+  readonly heartbeatMs?: number;
+  readonly electionTimeoutMs?: readonly [number, number];
+}
+
+/** A token issued to a member, with the global times it was issued and (once) lost. */
+export interface TokenRecord {
+  readonly member: MemberId;
+  readonly token: LeadershipToken;
+  readonly issuedUs: number;
+}
+
+interface SimMember {
+  readonly id: MemberId;
+  readonly clock: LocalClock;
+  storage: MemoryStorage;
+  loop: NodeLoop | undefined;
+  /** Bumped on every crash, so events of a dead incarnation are dropped. */
+  incarnation: number;
+  /** A stalled event loop: its events wait until this global time. */
+  pausedUntilUs: number;
+}
+
+type Job = () => void;
+
+/**
+ * Runs the PRODUCTION runtime (NodeLoop, Leadership, LeaderLease over the
+ * Raft core) on virtual time: every member gets an Env whose clock, timers
+ * and randomness come from the simulation, MemoryStorage for its disk, and a
+ * simulated network. Between events the microtask queue is drained, so the
+ * runtime's async code runs exactly as in production, in a deterministic
+ * order. After every event the checker verifies that at most one member holds
+ * a leadership token whose `valid` is true (DESIGN.md §2.1).
+ */
+export class RuntimeSim {
+  readonly clock = new SimClock();
+  readonly tokens: TokenRecord[] = [];
+  private readonly queue = new EventQueue<Job>();
+  private readonly members = new Map<MemberId, SimMember>();
+  private readonly rng: Rng;
+  private readonly cut = new Set<string>();
+  private readonly delayMs: readonly [number, number];
+  private readonly dropRate: number;
+  private readonly options: ReturnType<typeof resolveClusterOptions>;
+  private nextId = 0;
+
+  constructor(readonly opts: RuntimeSimOptions) {
+    this.rng = Rng.fromSeed(opts.seed);
+    this.delayMs = opts.delayMs ?? [0.1, 2];
+    this.dropRate = opts.dropRate ?? 0;
+    const urls = Object.fromEntries(opts.members.map((id, i) => [id, `ws://sim:${7000 + i}`]));
+    this.options = resolveClusterOptions({
+      id: opts.members[0]!,
+      members: urls,
+      insecure: true,
+      dataDir: ':memory:',
+      heartbeatMs: opts.heartbeatMs,
+      electionTimeoutMs: opts.electionTimeoutMs,
+      driftBound: opts.driftBound,
+    });
+    const drift = this.options.driftBound;
+    const clocks = this.rng.fork('clocks');
+    for (const id of opts.members) {
+      const clock = new LocalClock(clocks.real(1 - drift, 1 + drift), clocks.real(0, 10_000));
+      this.members.set(id, {
+        id,
+        clock,
+        storage: new MemoryStorage(),
+        loop: undefined,
+        incarnation: 0,
+        pausedUntilUs: 0,
+      });
+    }
+  }
+
+  get nowMs(): number {
+    return this.clock.nowUs / US_PER_MS;
+  }
+
+  loop(id: MemberId): NodeLoop | undefined {
+    return this.members.get(id)?.loop;
+  }
+
+  /** Starts (or restarts, from what its storage holds) a member, and a task that keeps asking it for leadership. */
+  async start(id: MemberId): Promise<void> {
+    const m = this.member(id);
+    if (m.loop) throw new Error(`${id} is running`);
+    m.incarnation++;
+    const incarnation = m.incarnation;
+    m.storage = await m.storage.reopen();
+    const o = this.options;
+    m.loop = await NodeLoop.start({
+      raft: {
+        id,
+        initialVoters: this.opts.members,
+        heartbeatTicks: o.heartbeatTicks,
+        electionTicks: o.electionTicks,
+        electionTicksMax: o.electionTicksMax,
+      },
+      tickMs: o.tickMs,
+      leaseMs: o.leaseMs,
+      snapshotEntries: o.snapshotEntries,
+      env: this.envFor(m, incarnation),
+      storage: m.storage,
+      send: (msg) => this.send(m, incarnation, msg),
+      stateMachine: new CountingStateMachine(),
+      logger: silentLogger,
+    });
+    void this.askForLeadership(m, incarnation);
+  }
+
+  /** Kills a member at once (kill -9): nothing more runs, its storage keeps what was persisted. */
+  crash(id: MemberId): void {
+    const m = this.member(id);
+    m.incarnation++;
+    m.loop = undefined;
+  }
+
+  /** Stalls a member's event loop for `ms` (a GC pause, SIGSTOP): its timers and inbound messages wait. */
+  pause(id: MemberId, ms: number): void {
+    const m = this.member(id);
+    m.pausedUntilUs = Math.max(m.pausedUntilUs, this.clock.nowUs + ms * US_PER_MS);
+  }
+
+  /** Cuts (or restores) the links between two groups of members, both directions. */
+  partition(a: readonly MemberId[], b: readonly MemberId[]): void {
+    for (const x of a) for (const y of b) this.cut.add(`${x}>${y}`).add(`${y}>${x}`);
+  }
+
+  heal(): void {
+    this.cut.clear();
+  }
+
+  /** Runs events until global time reaches `ms` (absolute), checking the token invariant after each. */
+  async runUntil(ms: number): Promise<void> {
+    const endUs = ms * US_PER_MS;
+    for (;;) {
+      const next = this.queue.peek();
+      if (!next || next.atUs > endUs) break;
+      this.queue.pop();
+      this.clock.advanceTo(next.atUs);
+      next.item();
+      await drainMicrotasks();
+      this.checkTokens();
+    }
+    this.clock.advanceTo(Math.max(this.clock.nowUs, endUs));
+    this.checkTokens();
+  }
+
+  /** Runs until `pred` holds (checked after every event) or `budgetMs` of virtual time passes. */
+  async runUntilTrue(pred: () => boolean, budgetMs: number): Promise<boolean> {
+    const endUs = this.clock.nowUs + budgetMs * US_PER_MS;
+    while (!pred()) {
+      const next = this.queue.peek();
+      if (!next || next.atUs > endUs) return pred();
+      this.queue.pop();
+      this.clock.advanceTo(next.atUs);
+      next.item();
+      await drainMicrotasks();
+      this.checkTokens();
+    }
+    return true;
+  }
+
+  /** Members whose current token is valid right now, by their own clocks. */
+  validHolders(): MemberId[] {
+    const holders = new Set<MemberId>();
+    for (const t of this.tokens) if (t.token.valid) holders.add(t.member);
+    return [...holders];
+  }
+
+  /** The invariant of DESIGN.md §2.1: never two members with a valid token at one instant. */
+  checkTokens(): void {
+    const holders = this.validHolders();
+    if (holders.length > 1) {
+      throw new Error(
+        `seed=0x${this.opts.seed.toString(16)}: two valid leadership tokens at ${this.nowMs.toFixed(3)} ms: ${holders.join(', ')}`,
+      );
+    }
+  }
+
+  private async askForLeadership(m: SimMember, incarnation: number): Promise<void> {
+    while (m.incarnation === incarnation && m.loop) {
+      let token: LeadershipToken;
+      try {
+        token = await m.loop.leadership.wait();
+      } catch {
+        return; // stopped
+      }
+      if (m.incarnation !== incarnation) return;
+      this.tokens.push({ member: m.id, token, issuedUs: this.clock.nowUs });
+      await new Promise((resolve) => token.signal.addEventListener('abort', resolve, { once: true }));
+    }
+  }
+
+  private envFor(m: SimMember, incarnation: number): Env {
+    const random = this.rng.fork(`random:${m.id}:${incarnation}`);
+    return {
+      clock: { now: () => m.clock.localMs(this.clock.nowUs) },
+      timers: {
+        setTimeout: (fn, delayMs): TimerHandle => {
+          let cancelled = false;
+          const atUs = m.clock.globalUsCeil(m.clock.localMs(this.clock.nowUs) + Math.max(0, delayMs));
+          this.scheduleFor(m, incarnation, Math.max(atUs, this.clock.nowUs), () => {
+            if (!cancelled) fn();
+          });
+          return { cancel: () => (cancelled = true) };
+        },
+      },
+      random: () => random.float(),
+      newId: () => `${m.id}-${this.nextId++}`,
+    };
+  }
+
+  private send(from: SimMember, incarnation: number, msg: Message): void {
+    if (from.incarnation !== incarnation) return;
+    if (this.cut.has(`${msg.from}>${msg.to}`) || this.rng.chance(this.dropRate)) return;
+    const to = this.members.get(msg.to);
+    if (!to) return;
+    const delayUs = this.rng.real(this.delayMs[0], this.delayMs[1]) * US_PER_MS;
+    const toIncarnation = to.incarnation;
+    this.scheduleFor(to, toIncarnation, this.clock.nowUs + delayUs, () => to.loop?.step(msg));
+  }
+
+  /** Runs `job` for member `m` at `atUs`, later if the member is paused then, never if it died meanwhile. */
+  private scheduleFor(m: SimMember, incarnation: number, atUs: number, job: Job): void {
+    const run = () => {
+      if (m.incarnation !== incarnation || !m.loop) return;
+      if (m.pausedUntilUs > this.clock.nowUs) {
+        this.queue.push(m.pausedUntilUs, run);
+        return;
+      }
+      job();
+    };
+    this.queue.push(Math.ceil(atUs), run);
+  }
+
+  private member(id: MemberId): SimMember {
+    const m = this.members.get(id);
+    if (!m) throw new Error(`unknown member ${id}`);
+    return m;
+  }
+}
+
+/** Lets every pending promise continuation run (the runtime's async code between two events). */
+function drainMicrotasks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

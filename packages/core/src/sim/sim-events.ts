@@ -1,0 +1,18 @@
+import type { MemberId, Message } from '../raft/types.js';
+
+/** Everything that can happen in a simulation, scheduled on the one event queue. */
+export type SimEvent =
+  | { readonly kind: 'tick'; readonly member: MemberId; readonly incarnation: number }
+  | {
+      readonly kind: 'fsync';
+      readonly member: MemberId;
+      readonly incarnation: number;
+      readonly syncId: number;
+    }
+  | { readonly kind: 'crash'; readonly member: MemberId; readonly incarnation: number }
+  | { readonly kind: 'restart'; readonly member: MemberId }
+  | { readonly kind: 'deliver'; readonly message: Message }
+  /** The safety phase's next random fault. */
+  | { readonly kind: 'fault' }
+  /** The safety phase's next random client request. */
+  | { readonly kind: 'client' };

@@ -1,0 +1,324 @@
+import { LeaderLease } from '../raft/leader-lease.js';
+import { applyConfigChange, initialConfig } from '../raft/membership.js';
+import type { RaftOptions } from '../raft/raft-options.js';
+import { type ProposeResult, type RaftStatus, RawNode } from '../raft/raw-node.js';
+import type { Ready } from '../raft/ready.js';
+import type { ClusterConfig, LogIndex, MemberId, Message, Snapshot, SnapshotMeta } from '../raft/types.js';
+import type { AppliedRecord } from './apply-checker.js';
+import { describeReady } from './describe.js';
+import type { MemberView } from './member-view.js';
+import type { Rng } from './rng.js';
+import type { LocalClock } from './sim-clock.js';
+import { SimDisk } from './sim-disk.js';
+import { SimStateMachine } from './sim-state-machine.js';
+
+/** What a member needs from the simulator around it. */
+export interface MemberHost {
+  /** Global simulated time, µs. */
+  nowUs(): number;
+  scheduleTick(atUs: number, member: MemberId, incarnation: number): void;
+  scheduleFsync(atUs: number, member: MemberId, incarnation: number, syncId: number): void;
+  /** A crash of this incarnation at `atUs` (used to cut an fsync short). */
+  scheduleCrash(atUs: number, member: MemberId, incarnation: number): void;
+  send(message: Message): void;
+  onApply(member: MemberId, record: AppliedRecord): void;
+  onRestore(member: MemberId, index: LogIndex, stateHash: string): void;
+  onReadState(member: MemberId, requestId: string, index: LogIndex): void;
+  onReadFailure(member: MemberId, requestId: string): void;
+  trace(line: string): void;
+}
+
+/** How one simulated member is set up. */
+export interface SimMemberConfig {
+  readonly id: MemberId;
+  readonly voters: readonly MemberId[];
+  /** Raft tuning; id, initialVoters and random are filled in per incarnation. */
+  readonly raft: Omit<RaftOptions, 'id' | 'initialVoters' | 'random'>;
+  /** Length of one tick on the member's own clock. */
+  readonly tickMs: number;
+  /** The leader lease length on the member's own clock (see raft/leader-lease.ts). */
+  readonly leaseMs: number;
+  /** Take a snapshot and compact the log every this many applied entries; 0 never. */
+  readonly snapshotEvery: number;
+  /** fsync takes a uniform latency in [min, max] µs. */
+  readonly fsyncMinUs: number;
+  readonly fsyncMaxUs: number;
+  readonly clock: LocalClock;
+  /** This member's own random stream (raft timeouts, fsync latencies). */
+  readonly rng: Rng;
+}
+
+interface Running {
+  readonly node: RawNode;
+  readonly lease: LeaderLease;
+  sm: SimStateMachine;
+  /** The configuration in force at sm.appliedIndex, for the snapshots this member takes. */
+  appliedConfig: ClusterConfig;
+  /** The snapshot the log was last compacted to or restored from. */
+  snapshotMeta: SnapshotMeta | undefined;
+  /** The Ready whose data is being fsynced: nothing else is taken until it is done. */
+  inFlight: { readonly ready: Ready; readonly syncId: number } | undefined;
+  nextTickLocalMs: number;
+}
+
+/**
+ * The driver loop of one simulated member, following raft/ready.ts to the
+ * letter: take a Ready → note the lease round on the local clock → write
+ * snapshot, entries and hard state to the simulated disk → once the fsync
+ * completes, send the messages → apply committed entries to the state
+ * machine → advance. While an fsync is in flight the member keeps ticking and
+ * receiving, but takes no other Ready, so no message ever leaves before the
+ * data of its Ready is durable.
+ */
+export class SimMember {
+  readonly id: MemberId;
+  readonly clock: LocalClock;
+  readonly disk: SimDisk = new SimDisk();
+  /** Bumped at every start and crash; events of an older incarnation are stale. */
+  incarnation = 0;
+  /** When set, the next fsync this member starts is cut short by a crash. */
+  crashDuringNextSync = false;
+  private readonly config: SimMemberConfig;
+  private readonly host: MemberHost;
+  private readonly diskRng: Rng;
+  private running: Running | undefined;
+
+  constructor(config: SimMemberConfig, host: MemberHost) {
+    this.id = config.id;
+    this.clock = config.clock;
+    this.config = config;
+    this.host = host;
+    this.diskRng = config.rng.fork('disk');
+  }
+
+  get up(): boolean {
+    return this.running !== undefined;
+  }
+
+  /** The Raft status, or undefined while crashed. */
+  status(): RaftStatus | undefined {
+    return this.running?.node.status();
+  }
+
+  /** The state machine, or undefined while crashed. */
+  stateMachine(): SimStateMachine | undefined {
+    return this.running?.sm;
+  }
+
+  /** Boots (or reboots) from whatever the disk made durable. */
+  start(): void {
+    if (this.running) return;
+    this.incarnation++;
+    const durable = this.disk.recover();
+    const random = this.config.rng.fork(`raft#${this.incarnation}`);
+    const node = new RawNode(
+      { ...this.config.raft, id: this.id, initialVoters: this.config.voters, random: () => random.float() },
+      durable,
+    );
+    const snapshot = durable.snapshot;
+    const sm = SimStateMachine.restore(snapshot);
+    const nowLocal = this.clock.localMs(this.host.nowUs());
+    this.running = {
+      node,
+      lease: new LeaderLease({ leaseMs: this.config.leaseMs }),
+      sm,
+      appliedConfig: snapshot?.meta.config ?? initialConfig(this.config.voters),
+      snapshotMeta: snapshot?.meta,
+      inFlight: undefined,
+      nextTickLocalMs:
+        nowLocal + this.config.rng.fork(`phase#${this.incarnation}`).real(0, this.config.tickMs),
+    };
+    this.host.trace(
+      `${this.id} start #${this.incarnation} hs ${fmtHard(durable)} snap ${snapshot?.meta.index ?? 0} ents ${durable.entries.length}`,
+    );
+    if (snapshot) this.host.onRestore(this.id, snapshot.meta.index, sm.stateHash);
+    this.scheduleNextTick();
+    this.pump();
+  }
+
+  /** Power loss: the process and every unsynced write are gone. */
+  crash(): void {
+    if (!this.running) return;
+    this.running = undefined;
+    this.incarnation++;
+    this.crashDuringNextSync = false;
+    const lost = this.disk.unsyncedCount;
+    this.disk.crash();
+    this.host.trace(`${this.id} crash, ${lost} unsynced writes lost`);
+  }
+
+  /** A tick of this member's local clock came due. */
+  onTick(incarnation: number): void {
+    const run = this.running;
+    if (!run || incarnation !== this.incarnation) return;
+    run.node.tick();
+    run.nextTickLocalMs += this.config.tickMs;
+    this.scheduleNextTick();
+    this.pump();
+  }
+
+  /** The fsync `syncId` finished: the in-flight Ready is durable, so carry on with it. */
+  onFsyncDone(incarnation: number, syncId: number): void {
+    const run = this.running;
+    if (!run || incarnation !== this.incarnation || run.inFlight?.syncId !== syncId) return;
+    this.disk.completeSync(syncId);
+    const ready = run.inFlight.ready;
+    run.inFlight = undefined;
+    this.finish(run, ready);
+    this.pump();
+  }
+
+  /** A message arrived from the network (dropped while crashed). */
+  deliver(message: Message): void {
+    const run = this.running;
+    if (!run) return;
+    run.node.step(message);
+    this.pump();
+  }
+
+  /** A client proposes `data` here; undefined while crashed. */
+  propose(data: Uint8Array): ProposeResult | undefined {
+    const run = this.running;
+    if (!run) return undefined;
+    const result = run.node.propose(data);
+    this.pump();
+    return result;
+  }
+
+  /** Asks for a linearizable read point; the answer reaches the host through onReadState/onReadFailure. */
+  readIndex(requestId: string): boolean {
+    const run = this.running;
+    if (!run) return false;
+    run.node.readIndex(requestId);
+    this.pump();
+    return true;
+  }
+
+  /** Asks this member, if it leads, to hand leadership to `to`. */
+  transferLeadership(to: MemberId): void {
+    const run = this.running;
+    if (!run) return;
+    run.node.transferLeadership(to);
+    this.pump();
+  }
+
+  /** Global µs until which this member holds a valid leader lease; -Infinity if none or crashed. */
+  leaseUntilUs(): number {
+    const run = this.running;
+    if (!run) return Number.NEGATIVE_INFINITY;
+    return this.clock.globalUs(run.lease.validUntil(run.node.status()));
+  }
+
+  /** What the checkers see of this member now. */
+  view(): MemberView {
+    const run = this.running;
+    if (!run) {
+      return {
+        id: this.id,
+        up: false,
+        role: 'follower',
+        term: 0,
+        commitIndex: 0,
+        snapshotIndex: 0,
+        snapshotTerm: 0,
+        entries: [],
+        leaseUntilUs: Number.NEGATIVE_INFINITY,
+      };
+    }
+    const status = run.node.status();
+    const meta = run.snapshotMeta;
+    const snapshotTerm = (meta?.index ?? 0) === status.snapshotIndex ? (meta?.term ?? 0) : undefined;
+    return {
+      id: this.id,
+      up: true,
+      role: status.role,
+      term: status.term,
+      commitIndex: status.commitIndex,
+      snapshotIndex: status.snapshotIndex,
+      snapshotTerm,
+      entries: run.node.entries(),
+      leaseUntilUs: this.clock.globalUs(run.lease.validUntil(status)),
+    };
+  }
+
+  private scheduleNextTick(): void {
+    const run = this.running;
+    if (!run) return;
+    const atUs = Math.max(this.host.nowUs(), this.clock.globalUsCeil(run.nextTickLocalMs));
+    this.host.scheduleTick(atUs, this.id, this.incarnation);
+  }
+
+  /** Takes Readies until there is none or one waits for its fsync. */
+  private pump(): void {
+    for (let run = this.running; run && !run.inFlight && run.node.hasReady(); run = this.running) {
+      const ready = run.node.ready();
+      const nowUs = this.host.nowUs();
+      run.lease.onReady(ready, run.node.status(), this.clock.localMs(nowUs));
+      this.host.trace(`${this.id} ready ${describeReady(ready)}`);
+      this.persist(ready);
+      if (!ready.mustSync) {
+        this.finish(run, ready);
+        continue;
+      }
+      const syncId = this.disk.beginSync();
+      run.inFlight = { ready, syncId };
+      const latencyUs = this.diskRng.int(this.config.fsyncMinUs, this.config.fsyncMaxUs);
+      this.host.scheduleFsync(nowUs + latencyUs, this.id, this.incarnation, syncId);
+      if (this.crashDuringNextSync) {
+        this.crashDuringNextSync = false;
+        // Crash strictly between the write and the end of its fsync.
+        this.host.scheduleCrash(nowUs + this.diskRng.int(0, latencyUs - 1), this.id, this.incarnation);
+      }
+    }
+  }
+
+  private persist(ready: Ready): void {
+    if (ready.snapshot) this.disk.write({ kind: 'snapshot', snapshot: ready.snapshot });
+    if (ready.entries.length > 0) this.disk.write({ kind: 'entries', entries: ready.entries });
+    if (ready.hardState) this.disk.write({ kind: 'hardState', hardState: ready.hardState });
+  }
+
+  /** Steps 2–4 of the Ready contract, once its data is durable. */
+  private finish(run: Running, ready: Ready): void {
+    for (const m of ready.messages) this.host.send(m);
+    if (ready.snapshot) this.restoreSnapshot(run, ready.snapshot);
+    for (const entry of ready.committedEntries) {
+      const record = run.sm.apply(entry);
+      if (entry.type === 'config') run.appliedConfig = applyConfigChange(run.appliedConfig, entry.change);
+      this.host.onApply(this.id, record);
+    }
+    for (const r of ready.readStates) this.host.onReadState(this.id, r.requestId, r.index);
+    for (const r of ready.readFailures) this.host.onReadFailure(this.id, r.requestId);
+    run.node.advance(ready);
+    this.maybeCompact(run);
+  }
+
+  private restoreSnapshot(run: Running, snapshot: Snapshot): void {
+    run.sm = SimStateMachine.restore(snapshot);
+    run.appliedConfig = snapshot.meta.config;
+    run.snapshotMeta = snapshot.meta;
+    this.host.onRestore(this.id, snapshot.meta.index, run.sm.stateHash);
+  }
+
+  private maybeCompact(run: Running): void {
+    const every = this.config.snapshotEvery;
+    const compactedTo = run.snapshotMeta?.index ?? 0;
+    if (every <= 0 || run.sm.appliedIndex - compactedTo < every) return;
+    const snapshot: Snapshot = {
+      meta: { index: run.sm.appliedIndex, term: run.sm.appliedTerm, config: run.appliedConfig },
+      data: run.sm.takeSnapshotData(),
+    };
+    run.node.compact(snapshot);
+    run.snapshotMeta = snapshot.meta;
+    // Durable with the next fsync; until then a crash simply keeps the longer log.
+    this.disk.write({ kind: 'compact', snapshot });
+    this.host.trace(`${this.id} compact to ${snapshot.meta.index}/${snapshot.meta.term}`);
+  }
+}
+
+function fmtHard(durable: {
+  hardState?: { term: number; vote: MemberId | undefined; commit: number } | undefined;
+}): string {
+  const hs = durable.hardState;
+  return hs ? `t${hs.term} v ${hs.vote ?? '-'} c${hs.commit}` : '-';
+}
