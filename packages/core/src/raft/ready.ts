@@ -24,7 +24,11 @@ export interface SoftState {
  *    already stored replaces it and every later stored entry), then
  *    `hardState` (if any) — and fsync when `mustSync`;
  * 2. only then send `messages` (a vote or an append acknowledged before it is
- *    durable would break the Raft safety argument);
+ *    durable would break the Raft safety argument). One exception is safe: a
+ *    leader's own `append`, `heartbeat` and `snapshot` messages may leave
+ *    before its disk write when the Ready changes neither term nor vote
+ *    (dissertation §10.2.1) — they acknowledge nothing, and the leader counts
+ *    its own copy only once advance() says it is durable;
  * 3. apply `committedEntries` in order to the state machine (a `snapshot`
  *    replaces the state machine's state first);
  * 4. call `advance(ready)`.

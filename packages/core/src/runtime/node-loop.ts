@@ -11,6 +11,11 @@ import { Leadership } from './leadership.js';
 import { PendingProposals, PendingReads } from './pending-requests.js';
 import type { StateMachine } from './state-machine.js';
 
+/** Messages a leader may send before its Ready is durable (see handleReady). */
+function isLeaderReplication(m: Message): boolean {
+  return m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot';
+}
+
 /** How many applied entries' results are remembered (see awaitApplied). */
 const RECENT_RESULTS_MAX = 4096;
 
@@ -57,6 +62,8 @@ export class NodeLoop {
   private appliedConfig: ClusterConfig;
   private appliedSinceSnapshot = 0;
   private lastTickAt: number;
+  /** The term and vote last made durable. */
+  private persistedVote: { term: Term; vote: MemberId | undefined };
   private readonly recentResults = new Map<LogIndex, { term: Term; result: unknown }>();
   private draining = false;
   private stopped = false;
@@ -75,6 +82,8 @@ export class NodeLoop {
     this.lastAppliedTerm = snapshot?.meta.term ?? 0;
     this.appliedConfig = snapshot?.meta.config ?? initialConfig(opts.raft.initialVoters);
     this.lastTickAt = opts.env.clock.now();
+    const hs = node.status();
+    this.persistedVote = { term: hs.term, vote: hs.vote };
   }
 
   /** Recovers from storage and starts ticking. */
@@ -270,6 +279,16 @@ export class NodeLoop {
     if (rd.softState) this.opts.onSoftState?.(rd.softState);
     // Abort a token before a TimeoutNow (or anything else) leaves.
     this.refreshLeadership();
+    // A leader may replicate while it writes its own disk (Raft dissertation
+    // §10.2.1): its appends acknowledge nothing, and its own copy counts
+    // towards a commit only once advance() reports it durable. Everything else
+    // — votes, append responses — waits until the Ready is durable. Early
+    // sending is allowed only when the term and vote are already on disk.
+    const early =
+      this.node.status().role === 'leader' && !this.changesVote(rd)
+        ? rd.messages.filter(isLeaderReplication)
+        : [];
+    for (const m of early) this.opts.send(m);
     if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
       await this.opts.storage.persist({
         ...(rd.snapshot ? { snapshot: rd.snapshot } : {}),
@@ -278,12 +297,19 @@ export class NodeLoop {
         sync: rd.mustSync,
       });
     }
-    for (const m of rd.messages) this.opts.send(m);
+    if (rd.hardState) this.persistedVote = { term: rd.hardState.term, vote: rd.hardState.vote };
+    for (const m of rd.messages) if (!early.includes(m)) this.opts.send(m);
     this.apply(rd);
     this.node.advance(rd);
     this.reads.applied(this.appliedIndex);
     this.refreshLeadership();
     if (this.appliedSinceSnapshot >= this.opts.snapshotEntries) await this.takeSnapshot();
+  }
+
+  /** Does this Ready write a term or vote that is not on disk yet? */
+  private changesVote(rd: Ready): boolean {
+    const hs = rd.hardState;
+    return hs !== undefined && (hs.term !== this.persistedVote.term || hs.vote !== this.persistedVote.vote);
   }
 
   private apply(rd: Ready): void {
