@@ -68,6 +68,25 @@ describe('leader lease rounds (DESIGN.md §2.1, dissertation §6.4)', () => {
     expect(c.node('n1').status().leaseRound).toBe(0);
   });
 
+  it('§6.4 a learner’s acknowledgement of a round does not count towards the lease', () => {
+    const c = new TestCluster();
+    c.elect('n1');
+    for (const id of ['n4', 'n5']) {
+      c.start(id, ['n1', 'n2', 'n3']);
+      expect(c.node('n1').proposeConfigChange({ op: 'addLearner', id })).toMatchObject({ ok: true });
+      c.stabilize();
+    }
+    expect(c.node('n1').status().config.learners).toEqual(['n4', 'n5']);
+    const before = c.node('n1').status().leaseRound;
+    // n1 and both learners would be three of five members, but they are one of three voters.
+    c.partition(['n1', 'n4', 'n5'], ['n2', 'n3']);
+    for (let i = 0; i < 3; i++) {
+      c.tick('n1');
+      c.stabilize();
+    }
+    expect(c.node('n1').status()).toMatchObject({ role: 'leader', leaseRound: before });
+  });
+
   it('§6.4 leaseRound is 0 for every member that is not leader', () => {
     const c = new TestCluster();
     c.elect('n1');

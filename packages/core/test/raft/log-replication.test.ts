@@ -128,4 +128,32 @@ describe('§5.3 log replication', () => {
     expect(c.node('n1').status()).toMatchObject({ role: 'leader', term: 1, lastIndex: 2, commitIndex: 1 });
     expect(commandsOf(c.node('n1').entries())).toEqual(['mine']);
   });
+
+  it('§5.3 a follower commits only entries known to match the leader’s log: a stale suffix is never committed', () => {
+    const c = new TestCluster({ ...plain, ids: ['n1', 'n2', 'n3', 'n4', 'n5'] });
+    c.elect('n1');
+    // x (index 2, term 1) reaches n5 only; n1 crashes before it commits.
+    c.node('n1').propose(command('x'));
+    c.flush();
+    c.deliver(c.takeMessages(msg('append', 'n1', 'n5'))[0]!);
+    c.crash('n1');
+    c.flush();
+    c.takeMessages();
+    // n2 leads term 2 and commits its no-op at index 2 with n3 and n4, while n5 hears only heartbeats.
+    c.filter = (m) => !(m.type === 'append' && m.to === 'n5');
+    c.campaign('n2');
+    c.stabilize();
+    for (let i = 0; i < 3; i++) {
+      c.tick('n2');
+      c.stabilize();
+    }
+    expect(c.node('n2').status()).toMatchObject({ role: 'leader', term: 2, commitIndex: 2 });
+    expect(c.node('n5').status()).toMatchObject({ term: 2, leaderId: 'n2', commitIndex: 1 });
+    expect(c.node('n5').termAt(2)).toBe(1);
+    c.heal();
+    c.tick('n2');
+    c.stabilize();
+    expect(c.logTerms('n5')).toEqual([1, 2]);
+    expect(commandsOf(c.store('n5').applied)).toEqual([]);
+  });
 });
