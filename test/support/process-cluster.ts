@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { onAbruptEnd } from './abrupt-end.js';
 import { memberUrls } from './free-port.js';
+import { spawnMemberChild } from './member-child.js';
 import {
-  MEMBER_CONFIG_ENV,
   type MemberCommand,
   type MemberConfig,
   type MemberEvent,
@@ -14,22 +14,12 @@ import {
   monotonicNowMs,
 } from './member-protocol.js';
 
-const WORKSPACE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const MEMBER_SCRIPT = fileURLToPath(new URL('./member-process.ts', import.meta.url));
-/** Lines of each member's stderr (its log) kept for failure reports. */
-const STDERR_LINES_MAX = 400;
 /** Events of a member shown in a failure report. */
 const REPORT_EVENTS_MAX = 40;
 /** Events kept in all; a test that produces more is broken (e.g. an event printed in a tight loop). */
 const EVENTS_MAX = 500_000;
 /** A member that does not print 'started' within this is reported as failed. */
 const START_TIMEOUT_MS = 30_000;
-
-/** Every child of every ProcessCluster of this process, so none outlives it. */
-const liveChildren = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of liveChildren) child.kill('SIGKILL');
-});
 
 export type EventOf<K extends MemberEventName> = Extract<MemberEvent, { ev: K }>;
 type Tuning = Partial<Omit<MemberConfig, 'id' | 'members' | 'dataDir' | 'secret'>>;
@@ -68,6 +58,7 @@ export class ProcessCluster {
   private readonly log: MemberEvent[] = [];
   private readonly waiters = new Set<Waiter>();
   private nextReq = 1;
+  private readonly forgetDir: () => void;
 
   private constructor(
     readonly dir: string,
@@ -76,6 +67,7 @@ export class ProcessCluster {
     private readonly tuning: Tuning,
   ) {
     for (const id of Object.keys(members)) this.byId.set(id, { id, child: undefined, life: 0, stderr: [] });
+    this.forgetDir = onAbruptEnd(() => rmSync(dir, { recursive: true, force: true }));
   }
 
   /** Starts every member at once and waits until each has printed 'started'. */
@@ -248,7 +240,9 @@ export class ProcessCluster {
   async close(): Promise<void> {
     const exits = [...this.byId.values()].map((m) => {
       const child = m.child;
-      if (child === undefined) return Promise.resolve();
+      // Exited already (its last output may still be draining): 'exit' will not come again.
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null)
+        return Promise.resolve();
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGKILL');
       return exited;
@@ -257,6 +251,7 @@ export class ProcessCluster {
     for (const waiter of this.waiters) waiter.reject(new Error('the process cluster was closed'));
     this.waiters.clear();
     await rm(this.dir, { recursive: true, force: true });
+    this.forgetDir();
   }
 
   private member(id: string): Member {
@@ -277,32 +272,18 @@ export class ProcessCluster {
       ...this.tuning,
     };
     const mark = this.mark();
-    const child = spawn(process.execPath, ['--conditions=@baton/source', '--import', 'tsx', MEMBER_SCRIPT], {
-      cwd: WORKSPACE_ROOT,
-      env: { ...process.env, [MEMBER_CONFIG_ENV]: JSON.stringify(config) },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawnMemberChild(
+      config,
+      {
+        onEvent: (event) => this.record({ ...event, id, life } as MemberEvent),
+        onExit: (code, signal) => {
+          if (m.child === child) m.child = undefined;
+          this.record({ ev: 'exit', code, signal, at: monotonicNowMs(), id, life });
+        },
+      },
+      m.stderr,
+    );
     m.child = child;
-    liveChildren.add(child);
-    // A write to a member that just died must not crash the harness; the 'exit' event tells the story.
-    child.stdin?.on('error', () => {});
-    const stdoutClosed = new Promise<void>((resolve) => {
-      const lines = createInterface({ input: child.stdout! });
-      lines.on('line', (line) => this.record({ ...(JSON.parse(line) as object), id, life } as MemberEvent));
-      lines.on('close', resolve);
-    });
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      m.stderr.push(line);
-      if (m.stderr.length > STDERR_LINES_MAX) m.stderr.shift();
-    });
-    child.once('exit', (code, signal) => {
-      liveChildren.delete(child);
-      // Every event the member printed is recorded before its exit.
-      void stdoutClosed.then(() => {
-        if (m.child === child) m.child = undefined;
-        this.record({ ev: 'exit', code, signal, at: monotonicNowMs(), id, life });
-      });
-    });
     const started = this.waitFor(
       id,
       (e) => e.life === life && (e.ev === 'started' || e.ev === 'exit' || e.ev === 'error'),
