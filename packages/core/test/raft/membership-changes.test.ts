@@ -157,4 +157,53 @@ describe('membership changes, one server at a time (dissertation §4.1)', () => 
     expect(c.node('n1').status().config).toMatchObject({ voters: ['n2', 'n3'], learners: ['n1'] });
     expect(c.node('n1').status().role).toBe('follower');
   });
+
+  it('§4.2.3 a removed member that never learns of its removal does not disrupt the cluster', () => {
+    const c = new TestCluster();
+    c.elect('n1');
+    expect(c.node('n1').proposeConfigChange({ op: 'removeMember', id: 'n3' })).toMatchObject({ ok: true });
+    // n3 gets the entry, so its log is as up-to-date as anyone's, but never hears that it committed.
+    c.flush();
+    c.deliverAll();
+    c.isolate('n3');
+    c.stabilize();
+    expect(c.node('n3').status()).toMatchObject({ lastIndex: 2, commitIndex: 1 });
+    expect(c.node('n1').status().config.voters).toEqual(['n1', 'n2']);
+    // n3 still believes it is a voter and times out again and again.
+    for (let i = 0; i < 50; i++) {
+      c.tickAll();
+      c.stabilize();
+    }
+    expect(c.node('n3').status().role).toBe('preCandidate');
+    c.heal();
+    for (let i = 0; i < 50; i++) {
+      c.tickAll();
+      c.stabilize();
+    }
+    expect(c.node('n1').status()).toMatchObject({ role: 'leader', term: 1 });
+    expect(c.node('n2').status()).toMatchObject({ term: 1, leaderId: 'n1' });
+  });
+
+  it('§4.1 a member that holds a configuration change durably knows that the previous one is committed', () => {
+    // With changes taking effect at commit, a member restarted with change k in its log but not
+    // knowing change k-1 committed would count votes with a configuration two changes old.
+    const c = new TestCluster();
+    c.elect('n1');
+    c.start('n4', base);
+    c.start('n5', base);
+    c.node('n1').proposeConfigChange({ op: 'addVoter', id: 'n4' });
+    c.stabilize();
+    c.node('n1').proposeConfigChange({ op: 'addVoter', id: 'n5' });
+    c.flush();
+    c.deliver(c.takeMessages(msg('append', 'n1', 'n2'))[0]!);
+    c.takeMessages();
+    c.flush();
+    c.crash('n2');
+    expect(c.store('n2').entries.at(-1)).toMatchObject({
+      type: 'config',
+      change: { op: 'addVoter', id: 'n5' },
+    });
+    c.start('n2');
+    expect(c.node('n2').status().config.voters).toEqual(['n1', 'n2', 'n3', 'n4']);
+  });
 });

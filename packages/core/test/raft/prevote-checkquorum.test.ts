@@ -93,8 +93,8 @@ describe('pre-vote, leader stickiness and CheckQuorum (dissertation §9.6, §6.2
 
   it('§6.2 CheckQuorum: a leader cut off from a quorum steps down within an election timeout', () => {
     const stepDownTicks: number[] = [];
-    const c0 = new TestCluster();
-    for (let phase = 0; phase < c0.electionTicks; phase++) {
+    const { electionTicks } = new TestCluster();
+    for (let phase = 0; phase < electionTicks; phase++) {
       const c = new TestCluster();
       c.elect('n1');
       for (let i = 0; i < phase; i++) {
@@ -112,7 +112,7 @@ describe('pre-vote, leader stickiness and CheckQuorum (dissertation §9.6, §6.2
     }
     // Ticks from the last answer to stepping down, whatever the phase: not later than an election
     // timeout, and not earlier either (until then the quorum's answers are recent enough).
-    expect(stepDownTicks).toEqual(stepDownTicks.map(() => c0.electionTicks));
+    expect(stepDownTicks).toEqual(stepDownTicks.map(() => electionTicks));
   });
 
   it('§6.2 CheckQuorum: a leader that keeps hearing from a quorum stays leader', () => {
