@@ -30,11 +30,9 @@ const PROPOSALS_INFLIGHT_MAX = 1024;
 /** Longest command line read from stdin; longer ones are refused. */
 const COMMAND_LINE_CHARS_MAX = 1 << 20;
 
-type EventBody = MemberEvent extends infer E
-  ? E extends MemberEvent
-    ? Omit<E, 'at' | 'id' | 'life'> & { at?: number }
-    : never
-  : never;
+/** An event as this member writes it: the harness adds `id` and `life`; `at` defaults to now. */
+type Body<E> = E extends unknown ? Omit<E, 'at' | 'id' | 'life'> & { at?: number } : never;
+type EventBody = Body<MemberEvent>;
 
 /** Writes one event line; stdout is a pipe, and pipe writes are synchronous on Linux, so none is lost on SIGKILL. */
 function emit(event: EventBody): void {
