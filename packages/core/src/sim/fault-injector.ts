@@ -16,12 +16,15 @@ export interface FaultTarget {
   /** Makes the next fsync `id` starts end in a crash before it completes. */
   armCrashDuringSync(id: MemberId): void;
   transferLeadership(from: MemberId, to: MemberId): void;
+  /** Makes the next member to become leader crash or be cut off shortly after. */
+  armAmbush(): void;
 }
 
 /**
  * The safety phase's adversary: each call to `act` performs one random fault
  * — a partition of some kind, a heal, a crash (at a random instant or inside
- * an fsync), a restart, a leadership transfer, or a change of network
+ * an fsync), a restart, a leadership transfer, an ambush of the next leader
+ * soon after its election (the Figure 8 pattern), or a change of network
  * weather — and says how long to wait before the next one. Its choices come
  * from its own random stream only.
  */
@@ -55,9 +58,11 @@ export class FaultInjector {
               ? this.crashDuringSync()
               : roll < 64
                 ? this.restart()
-                : roll < 76
+                : roll < 74
                   ? this.transfer()
-                  : this.weather();
+                  : roll < 84
+                    ? this.ambush()
+                    : this.weather();
     const tickUs = this.target.tickUs;
     return { description, nextInUs: this.rng.int(Math.ceil(tickUs / 4), 12 * tickUs) };
   }
@@ -98,7 +103,11 @@ export class FaultInjector {
     if (up.length === 0) return 'crash skipped: all down';
     const victim = this.rng.pick(up);
     this.target.crash(victim);
-    this.target.scheduleRestart(victim, this.rng.int(1, this.downTicksMax) * this.target.tickUs);
+    // Half the crashes are quick reboots: a member back before anyone's timeout has forgotten what it heard.
+    const downUs = this.rng.chance(0.5)
+      ? this.rng.int(1, 3 * this.target.tickUs)
+      : this.rng.int(1, this.downTicksMax) * this.target.tickUs;
+    this.target.scheduleRestart(victim, downUs);
     return `crash ${victim}`;
   }
 
@@ -124,6 +133,11 @@ export class FaultInjector {
     const to = this.rng.pick(this.target.ids.filter((id) => id !== leader).concat([leader]));
     this.target.transferLeadership(leader, to);
     return `transfer ${leader} -> ${to}`;
+  }
+
+  private ambush(): string {
+    this.target.armAmbush();
+    return 'arm ambush of the next leader';
   }
 
   private weather(): string {

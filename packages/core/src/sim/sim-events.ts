@@ -11,6 +11,8 @@ export type SimEvent =
     }
   | { readonly kind: 'crash'; readonly member: MemberId; readonly incarnation: number }
   | { readonly kind: 'restart'; readonly member: MemberId }
+  /** Strike a leader soon after its election (crash or isolate it), before it can settle in. */
+  | { readonly kind: 'ambush'; readonly member: MemberId; readonly incarnation: number }
   | { readonly kind: 'deliver'; readonly message: Message }
   /** The safety phase's next random fault. */
   | { readonly kind: 'fault' }

@@ -100,6 +100,11 @@ export class SimMember {
     return this.running?.node.status();
   }
 
+  /** The term of the entry at `index` in this member's log; undefined if crashed, compacted or beyond the end. */
+  termAt(index: LogIndex): number | undefined {
+    return this.running?.node.termAt(index);
+  }
+
   /** The state machine, or undefined while crashed. */
   stateMachine(): SimStateMachine | undefined {
     return this.running?.sm;

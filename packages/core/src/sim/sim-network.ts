@@ -13,9 +13,15 @@ export interface NetworkFaults {
   /** Probability of a long delay in (delayMaxUs, slowDelayMaxUs] instead: this is what reorders messages. */
   readonly slowRate: number;
   readonly slowDelayMaxUs: number;
+  /**
+   * Keep each link first-in first-out, like one TCP connection: a message never
+   * overtakes an earlier one from the same sender to the same addressee.
+   * Without it, delay jitter reorders messages. Default false.
+   */
+  readonly fifo?: boolean;
 }
 
-/** No loss, no duplicates, short delays that still reorder messages now and then. */
+/** A healthy network between processes: no loss, no duplicates, jittery delays, each link in order (TCP). */
 export const RELIABLE_NETWORK: NetworkFaults = Object.freeze({
   dropRate: 0,
   duplicateRate: 0,
@@ -23,6 +29,7 @@ export const RELIABLE_NETWORK: NetworkFaults = Object.freeze({
   delayMaxUs: 2_000,
   slowRate: 0,
   slowDelayMaxUs: 2_000,
+  fifo: true,
 });
 
 /** One copy of a message on its way, and the global time it arrives. */
@@ -65,6 +72,8 @@ export class SimNetwork {
   private readonly cut = new Set<string>();
   private partitionLabel = 'none';
   private interceptor: MessageInterceptor | undefined;
+  /** Per link, the latest arrival time handed out (for FIFO links). */
+  private readonly lastArrivalUs = new Map<string, number>();
 
   constructor(members: readonly MemberId[], rng: Rng, faults: NetworkFaults = RELIABLE_NETWORK) {
     this.members = members.slice();
@@ -105,7 +114,7 @@ export class SimNetwork {
         this.stats.dropped++;
         continue;
       }
-      out.push({ atUs: nowUs + delayUs, message });
+      out.push({ atUs: this.arrivalUs(message, nowUs + delayUs, faults), message });
     }
     if (duplicate && out.length === 2) this.stats.duplicated++;
     const intercepted = this.interceptor ? this.interceptor(message) : message;
@@ -178,6 +187,15 @@ export class SimNetwork {
 
   private cutBetween(from: readonly MemberId[], to: readonly MemberId[]): void {
     for (const f of from) for (const t of to) if (f !== t) this.cut.add(f + LINK_SEPARATOR + t);
+  }
+
+  /** On a FIFO link a message arrives no earlier than the one sent before it (ties keep send order). */
+  private arrivalUs(message: Message, atUs: number, faults: NetworkFaults): number {
+    if (!faults.fifo) return atUs;
+    const link = message.from + LINK_SEPARATOR + message.to;
+    const arrival = Math.max(atUs, this.lastArrivalUs.get(link) ?? 0);
+    this.lastArrivalUs.set(link, arrival);
+    return arrival;
   }
 
   private drawDelayUs(faults: NetworkFaults): number {

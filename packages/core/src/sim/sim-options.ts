@@ -62,13 +62,14 @@ export const FAST_NETWORK: NetworkFaults = Object.freeze({
   delayMaxUs: 150,
   slowRate: 0,
   slowDelayMaxUs: 150,
+  fifo: true,
 });
 
 /**
  * Fills in defaults; `rng` draws what the options leave to the seed — the
  * timing profile (heartbeat and election spread), the clocks (spread over the
  * drift range, or all at its extremes), the network and disk speed, the
- * snapshot interval. Every draw happens whether or not an option overrides
+ * snapshot interval, the replication batch and window sizes. Every draw happens whether or not an option overrides
  * it, so overriding one option does not change the others. Throws RangeError
  * on nonsense.
  */
@@ -84,6 +85,9 @@ export function resolveSimulatorOptions(options: SimulatorOptions, rng: Rng): Re
     fastNetwork: rng.chance(0.3),
     fastDisk: rng.chance(0.3),
     snapshotEvery: rng.pick(SNAPSHOT_EVERY_CHOICES),
+    // Small batches and windows split a new leader's entries from older ones across messages.
+    entriesPerMessageMax: rng.pick([1, 4, 256]),
+    inflightMessagesMax: rng.pick([1, 4, 256]),
   };
   const resolved: ResolvedSimulatorOptions = {
     seed: options.seed,
@@ -103,7 +107,11 @@ export function resolveSimulatorOptions(options: SimulatorOptions, rng: Rng): Re
     network: options.network ?? (drawn.fastNetwork ? FAST_NETWORK : RELIABLE_NETWORK),
     fsyncMinUs: options.fsyncMinUs ?? (drawn.fastDisk ? 5 : 100),
     fsyncMaxUs: options.fsyncMaxUs ?? (drawn.fastDisk ? 60 : 2000),
-    raft: { ...options.raft },
+    raft: {
+      entriesPerMessageMax: drawn.entriesPerMessageMax,
+      inflightMessagesMax: drawn.inflightMessagesMax,
+      ...options.raft,
+    },
     safetyTicks: options.safetyTicks ?? 1500,
     livenessTicksMax: options.livenessTicksMax ?? 400,
     traceLinesMax: options.traceLinesMax ?? 200,
@@ -135,7 +143,7 @@ export function describeOptions(o: ResolvedSimulatorOptions): string {
   return (
     `members=${o.members} hb=${o.heartbeatTicks} election=[${o.electionTicks},${o.electionTicksMax}) ` +
     `delay=${o.network.delayMinUs}..${o.network.delayMaxUs}us fsync=${o.fsyncMinUs}..${o.fsyncMaxUs}us ` +
-    `snapshotEvery=${o.snapshotEvery}`
+    `snapshotEvery=${o.snapshotEvery} batch=${o.raft.entriesPerMessageMax} inflight=${o.raft.inflightMessagesMax}`
   );
 }
 

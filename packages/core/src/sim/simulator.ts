@@ -72,6 +72,9 @@ export class Simulator implements FaultTarget {
   private readonly clientRng: Rng;
   private readonly restartRng: Rng;
   private phase: 'script' | 'safety' | 'liveness' = 'script';
+  private ambushArmed = false;
+  /** Members seen leading after their last check, to spot new leaders. */
+  private readonly leading = new Set<MemberId>();
   private clientCounter = 0;
   private eventCount = 0;
 
@@ -247,6 +250,10 @@ export class Simulator implements FaultTarget {
     this.queue.push(this.nowUs + afterUs, { kind: 'restart', member: id });
   }
 
+  armAmbush(): void {
+    this.ambushArmed = true;
+  }
+
   armCrashDuringSync(id: MemberId): void {
     this.member(id).crashDuringNextSync = true;
   }
@@ -316,6 +323,10 @@ export class Simulator implements FaultTarget {
       case 'restart':
         if (this.phase !== 'liveness') this.restart(ev.member);
         return undefined;
+      case 'ambush':
+        if (this.phase === 'safety' && this.member(ev.member).incarnation === ev.incarnation)
+          this.strike(ev.member);
+        return undefined;
       case 'fault':
         if (this.phase === 'safety') {
           const { description, nextInUs } = this.faults.act();
@@ -369,7 +380,7 @@ export class Simulator implements FaultTarget {
     const startUs = this.nowUs;
     const deadlineUs = startUs + this.options.livenessTicksMax * this.tickUs;
     let attempt = 0;
-    let pending: { key: string; index: number } | undefined;
+    let pending: { key: string; index: number; term: number } | undefined;
     while (this.nowUs < deadlineUs) {
       if (pending === undefined) {
         const leader = this.leader();
@@ -377,7 +388,7 @@ export class Simulator implements FaultTarget {
         const result = leader === undefined ? undefined : this.propose(leader, text);
         if (result?.ok) {
           attempt++;
-          pending = { key: `${result.term}|cmd:${text}`, index: result.index };
+          pending = { key: `${result.term}|cmd:${text}`, index: result.index, term: result.term };
         }
       }
       if (pending !== undefined) {
@@ -385,7 +396,8 @@ export class Simulator implements FaultTarget {
         if (applied !== undefined && applied.termKey !== pending.key) pending = undefined;
         else if (applied !== undefined && this.appliedEverywhere(pending.index)) {
           return Math.ceil((this.nowUs - startUs) / this.tickUs);
-        }
+        } else if (applied === undefined && this.lostByLeader(pending.index, pending.term))
+          pending = undefined;
       }
       this.runFor(1);
     }
@@ -394,6 +406,14 @@ export class Simulator implements FaultTarget {
       `no fresh proposal applied on every member within ${this.options.livenessTicksMax} ticks ` +
         `(${pending ? `waiting for index ${pending.index}` : 'no leader accepted one'}); ${this.describeMembers()}`,
     );
+  }
+
+  /** The current leader's log no longer holds our entry at `index`: it was truncated, propose again. */
+  private lostByLeader(index: number, term: number): boolean {
+    const leader = this.leader();
+    if (leader === undefined) return false;
+    const m = this.member(leader);
+    return (m.status()?.snapshotIndex ?? 0) < index && m.termAt(index) !== term;
   }
 
   private appliedEverywhere(index: number): boolean {
@@ -413,7 +433,29 @@ export class Simulator implements FaultTarget {
   }
 
   private check(id: MemberId): void {
-    this.checkers.observe(this.member(id).view(), this.nowUs);
+    const view = this.member(id).view();
+    this.checkers.observe(view, this.nowUs);
+    const leads = view.up && view.role === 'leader';
+    if (leads && !this.leading.has(id) && this.ambushArmed && this.phase === 'safety') {
+      this.ambushArmed = false;
+      const atUs = this.nowUs + this.restartRng.int(0, 2 * this.tickUs);
+      this.queue.push(atUs, { kind: 'ambush', member: id, incarnation: this.member(id).incarnation });
+    }
+    if (leads) this.leading.add(id);
+    else this.leading.delete(id);
+  }
+
+  /** The ambush: a new leader is crashed (and later restarted) or cut off. */
+  private strike(id: MemberId): void {
+    if (this.restartRng.chance(0.5)) {
+      this.note(`fault ambush crash ${id}`);
+      this.crash(id);
+      this.scheduleRestart(id, this.restartRng.int(1, 40) * this.tickUs);
+    } else {
+      this.note(`fault ambush isolate ${id}`);
+      this.network.heal();
+      this.network.isolate(id);
+    }
   }
 
   private memberHost(): MemberHost {

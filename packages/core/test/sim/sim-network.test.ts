@@ -60,6 +60,23 @@ describe('SimNetwork', () => {
     expect(overtaken.length).toBeGreaterThan(50);
   });
 
+  it('keeps each link in send order when fifo is set, while jitter still varies the delays', () => {
+    const net = new SimNetwork(MEMBERS, Rng.fromSeed(12), { ...RELIABLE_NETWORK, fifo: true });
+    const times = Array.from(
+      { length: 300 },
+      (_, i) => net.send(heartbeat('n1', 'n2', i), i * 10)[0]?.atUs ?? -1,
+    );
+    expect(times.every((t, i) => i === 0 || t >= (times[i - 1] ?? 0))).toBe(true);
+    const other = net.send(heartbeat('n2', 'n1'), 0)[0]?.atUs ?? 0;
+    expect(other).toBeLessThan(times[times.length - 1] ?? 0);
+    const jittery = new SimNetwork(MEMBERS, Rng.fromSeed(12), { ...RELIABLE_NETWORK, fifo: false });
+    const raw = Array.from(
+      { length: 300 },
+      (_, i) => jittery.send(heartbeat('n1', 'n2', i), i * 10)[0]?.atUs ?? -1,
+    );
+    expect(raw.some((t, i) => i > 0 && t < (raw[i - 1] ?? 0))).toBe(true);
+  });
+
   it('replays the same deliveries from the same seed', () => {
     const run = (): number[] => {
       const net = new SimNetwork(MEMBERS, Rng.fromSeed(9), {
