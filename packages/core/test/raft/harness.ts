@@ -1,15 +1,10 @@
 import type { RaftOptions } from '../../src/raft/raft-options.js';
 import { RawNode } from '../../src/raft/raw-node.js';
 import type { ReadState, Ready } from '../../src/raft/ready.js';
-import type {
-  Entry,
-  HardState,
-  MemberId,
-  Message,
-  MessageType,
-  Snapshot,
-  Term,
-} from '../../src/raft/types.js';
+import type { Entry, HardState, MemberId, Message, Snapshot, Term } from '../../src/raft/types.js';
+import { commandsOf, entriesOf, snapshotCommands } from './test-data.js';
+
+export { as, command, commandsOf, entriesOf, msg, snapshotCommands } from './test-data.js';
 
 /** What one test member has made durable and applied. */
 export interface MemberStore {
@@ -355,40 +350,4 @@ export class TestCluster {
   heal(): void {
     this.filter = () => true;
   }
-}
-
-/** A message predicate: by type, and optionally sender and addressee. */
-export function msg(type: MessageType, from?: MemberId, to?: MemberId): (m: Message) => boolean {
-  return (m) =>
-    m.type === type && (from === undefined || m.from === from) && (to === undefined || m.to === to);
-}
-
-/** Narrows a message to one type, failing the test's expectations loudly if it is another. */
-export function as<T extends MessageType>(m: Message | undefined, type: T): Message & { type: T } {
-  if (m?.type !== type) throw new Error(`expected a ${type} message, got ${m?.type ?? 'nothing'}`);
-  return m as Message & { type: T };
-}
-
-export function command(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
-}
-
-export function commandsOf(entries: readonly Entry[]): string[] {
-  return entries.flatMap((e) => (e.type === 'command' ? [new TextDecoder().decode(e.data)] : []));
-}
-
-/** Command entries for indexes from.. with the given terms; entry i holds 'i@term'. */
-export function entriesOf(terms: readonly Term[], from = 1): Entry[] {
-  return terms.map((term, i) => ({
-    type: 'command',
-    term,
-    index: from + i,
-    data: command(`${from + i}@${term}`),
-  }));
-}
-
-/** The commands a snapshot taken by TestCluster.compact captured. */
-export function snapshotCommands(snapshot: Snapshot): string[] {
-  const text = new TextDecoder().decode(snapshot.data);
-  return text === '' ? [] : text.split(',');
 }
