@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { formatSeed, runSeed } from '../../src/sim/index.js';
+
+/**
+ * Fixed seeds run through the full simulator (safety phase with faults, then
+ * liveness) in the default test run. A seed that finds a bug joins this list
+ * with a comment naming the finding. (F1, a leader restarted from its snapshot
+ * that could not send it, was found by 0x1 with 3 members — before the seed
+ * also drew the timing profile, so 0x1 now replays a different run.)
+ */
+const SEEDS: readonly number[] = Array.from({ length: 0x20 }, (_, i) => i + 1);
+
+describe.each([3, 5])('regression seeds, %i members', (members) => {
+  it.each(SEEDS.map((seed) => [formatSeed(seed), seed] as const))('seed %s', (_, seed) => {
+    const outcome = runSeed({ seed, members }, 60);
+    expect(outcome.ok, outcome.ok ? '' : outcome.report).toBe(true);
+  });
+});
