@@ -54,6 +54,9 @@ export interface ResolvedClusterOptions {
   readonly heartbeatTicks: number;
   readonly electionTicks: number;
   readonly electionTicksMax: number;
+  /** Derived: most payload bytes in one append batch, and the largest single command (both fit one frame). */
+  readonly batchBytesMax: number;
+  readonly commandBytesMax: number;
   /** Derived: how long a quorum-acknowledged heartbeat round keeps the leader lease. */
   readonly leaseMs: number;
 }
@@ -123,6 +126,11 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
     throw configError('driftBound', driftBound, 'a number in [0, 0.5)');
   const snapshotEntries = positiveInteger('snapshotEntries', input.snapshotEntries ?? 10_000);
   const maxFrameBytes = positiveInteger('maxFrameBytes', input.maxFrameBytes ?? 8 * 1024 * 1024);
+  if (maxFrameBytes < 64 * 1024) throw configError('maxFrameBytes', maxFrameBytes, 'at least 65536');
+  // The core's batch estimate counts payload plus ~24 bytes an entry; half a frame leaves room for the
+  // real framing, and one command may use what is left after a frame's fixed fields.
+  const batchBytesMax = Math.floor(maxFrameBytes / 2);
+  const commandBytesMax = maxFrameBytes - 4096;
   // Ten ticks per heartbeat at most, never finer than 5 ms.
   const tickMs = Math.max(5, Math.min(10, heartbeatMs / 5));
   const heartbeatTicks = Math.max(1, Math.round(heartbeatMs / tickMs));
@@ -152,6 +160,8 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
     driftBound,
     snapshotEntries,
     maxFrameBytes,
+    batchBytesMax,
+    commandBytesMax,
     tickMs,
     heartbeatTicks,
     electionTicks,

@@ -143,7 +143,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
           heartbeatTicks: options.heartbeatTicks,
           electionTicks: options.electionTicks,
           electionTicksMax: options.electionTicksMax,
+          // Batches of entries must fit one frame with room for the framing.
+          bytesPerMessageMax: options.batchBytesMax,
         },
+        commandBytesMax: options.commandBytesMax,
         tickMs: options.tickMs,
         leaseMs: options.leaseMs,
         snapshotEntries: options.snapshotEntries,

@@ -11,6 +11,7 @@ export const BatonErrorCodes = [
   'BATON_STOPPED',
   'BATON_STORAGE_CORRUPT',
   'BATON_PROTOCOL',
+  'BATON_TOO_LARGE',
 ] as const;
 
 export type BatonErrorCode = (typeof BatonErrorCodes)[number];

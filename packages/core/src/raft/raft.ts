@@ -24,6 +24,15 @@ import type {
   Term,
 } from './types.js';
 
+/** Evidence that this member lost entries it had acknowledged (see Raft.lostEntries). */
+export interface LostEntries {
+  readonly leaderId: MemberId;
+  readonly term: Term;
+  /** The commit index the leader sent, which it only sends up to what we acknowledged. */
+  readonly commit: LogIndex;
+  readonly lastIndex: LogIndex;
+}
+
 /** What storage recovered, handed to a restarting core. */
 export interface RestoredState {
   readonly hardState?: HardState | undefined;
@@ -79,6 +88,12 @@ export class Raft {
   /** Leader: no config change may be proposed until this index is committed. */
   pendingConfigIndex: LogIndex = 0;
   msgs: Message[] = [];
+  /**
+   * Set when the leader's heartbeat shows that this member acknowledged
+   * entries it no longer holds (its disk lost acknowledged data). The
+   * driver must stop the member: Raft's safety assumes durable votes and logs.
+   */
+  lostEntries: LostEntries | undefined;
   readonly reads = new ReadIndexQueue();
   /** Leader: reads that arrived before an entry of this term committed. */
   readsAwaitingCommit: { requestId: string; from: MemberId }[] = [];

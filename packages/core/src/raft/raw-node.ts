@@ -1,5 +1,5 @@
 import { leaderRead } from './leader-reads.js';
-import { type ProposeResult, Raft, type RestoredState } from './raft.js';
+import { type LostEntries, type ProposeResult, Raft, type RestoredState } from './raft.js';
 import { type RaftOptions, resolveRaftOptions } from './raft-options.js';
 import type { Ready, SoftState } from './ready.js';
 import { transferLeadership } from './step-leader.js';
@@ -16,7 +16,7 @@ import type {
   Term,
 } from './types.js';
 
-export type { ProposeResult, RestoredState } from './raft.js';
+export type { LostEntries, ProposeResult, RestoredState } from './raft.js';
 
 /** A point-in-time view of one member's Raft state. */
 export interface RaftStatus {
@@ -37,6 +37,8 @@ export interface RaftStatus {
   readonly leaseRound: number;
   /** Set while a leadership transfer is under way. */
   readonly leadTransferee: MemberId | undefined;
+  /** Set once this member is found to have lost acknowledged entries; the driver must stop it. */
+  readonly lostEntries: LostEntries | undefined;
 }
 
 /**
@@ -196,6 +198,7 @@ export class RawNode {
       config: r.config,
       leaseRound: r.leaseRoundInForce(),
       leadTransferee: r.leadTransferee,
+      lostEntries: r.lostEntries,
     };
   }
 

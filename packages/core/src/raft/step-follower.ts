@@ -53,7 +53,12 @@ export function handleAppend(r: Raft, m: AppendRequest): void {
 }
 
 function handleHeartbeat(r: Raft, m: HeartbeatRequest): void {
-  // The leader never sends a commit index past what it knows we hold.
+  // The leader never sends a commit index past what we acknowledged in its
+  // term; if our log is shorter, entries we acknowledged (after fsync) are
+  // gone: the disk lost data. Say so rather than lag behind silently.
+  if (m.commit > r.log.lastIndex() && r.lostEntries === undefined) {
+    r.lostEntries = { leaderId: m.from, term: m.term, commit: m.commit, lastIndex: r.log.lastIndex() };
+  }
   r.commitTo(Math.min(m.commit, r.log.lastIndex()));
   r.send({ type: 'heartbeatResp', from: r.id, to: m.from, term: r.term, round: m.round });
 }

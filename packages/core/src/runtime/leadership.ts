@@ -71,7 +71,9 @@ export class Leadership {
     const now = this.clock.now();
     const token = this.token;
     if (token && !token.signal.aborted) {
-      const cause = lostCause(token.term, status, leaseUntil, now);
+      // The deadline first: after a stall, a step-down processed on resume is
+      // not why leadership stopped being guaranteed; the lease ran out first.
+      const cause = token.deadline <= now ? 'lease-expired' : lostCause(token.term, status, leaseUntil, now);
       if (cause) token.abort(cause);
       else token.extendTo(leaseUntil);
     }

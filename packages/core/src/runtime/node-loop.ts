@@ -31,6 +31,8 @@ export interface NodeLoopOptions {
   readonly leaseMs: number;
   /** Take a snapshot (and compact the log) after this many applied entries. */
   readonly snapshotEntries: number;
+  /** Largest command accepted: one entry must always fit in one peer frame. */
+  readonly commandBytesMax: number;
   readonly env: Env;
   readonly storage: LogStorage;
   /** Hands a message to the transport; never throws. */
@@ -135,6 +137,14 @@ export class NodeLoop {
    */
   append(data: Uint8Array): { index: LogIndex; term: Term } {
     this.throwIfStopped();
+    if (data.byteLength > this.opts.commandBytesMax) {
+      // An entry that cannot travel in one frame could never be replicated,
+      // and would hold back every entry after it.
+      throw new BatonError(
+        'BATON_TOO_LARGE',
+        `command of ${data.byteLength} bytes is over the ${this.opts.commandBytesMax}-byte limit`,
+      );
+    }
     const res = this.node.propose(data);
     if (!res.ok) {
       if (res.reason === 'overloaded')
@@ -239,6 +249,17 @@ export class NodeLoop {
   }
 
   private afterInput(): void {
+    const lost = this.node.status().lostEntries;
+    if (lost && !this.stopped) {
+      this.fatal(
+        new BatonError(
+          'BATON_STORAGE_CORRUPT',
+          `this member acknowledged entries up to ${lost.commit} to leader ${lost.leaderId} (term ${lost.term}) ` +
+            `but its log ends at ${lost.lastIndex}: its disk lost acknowledged data`,
+        ),
+      );
+      return;
+    }
     this.refreshLeadership();
     this.scheduleDrain();
   }
@@ -361,7 +382,7 @@ export class NodeLoop {
   }
 
   private fatal(error: unknown): void {
-    this.opts.logger.error({ err: error }, 'member stopped: storage failed');
+    this.opts.logger.error({ err: error }, 'member stopped: its storage failed or lost data');
     void this.stop();
     this.opts.onFatal?.(error);
   }

@@ -23,6 +23,8 @@ export class ApplyChecker {
   private ackedMax: LogIndex = 0;
   private readonly reads = new Map<string, LogIndex>();
   readonly readsPendingMax: number;
+  /** How many read indexes were checked against the acknowledged writes. */
+  readsChecked = 0;
 
   constructor(readsPendingMax = 10_000) {
     this.readsPendingMax = readsPendingMax;
@@ -107,6 +109,7 @@ export class ApplyChecker {
     const needed = this.reads.get(requestId);
     if (needed === undefined) return;
     this.reads.delete(requestId);
+    this.readsChecked++;
     if (index < needed) {
       throw new InvariantViolation(
         'read-linearizability',

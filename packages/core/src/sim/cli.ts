@@ -44,7 +44,7 @@ function main(argv: readonly string[]): number {
       const r = outcome.result;
       console.log(
         `seed=${formatSeed(seed)} ok: ${r.events} events, ${r.simulatedMs.toFixed(0)} ms simulated, ` +
-          `${r.acked}/${r.proposals} proposals acked, liveness in ${r.livenessTicks} ticks, trace ${r.traceHash}`,
+          `${r.acked}/${r.proposals} proposals acked, ${r.readsChecked} reads checked, liveness in ${r.livenessTicks} ticks, trace ${r.traceHash}`,
       );
     }
   }

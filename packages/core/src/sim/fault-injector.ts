@@ -1,4 +1,5 @@
-import type { MemberId } from '../raft/types.js';
+import type { ProposeResult } from '../raft/raw-node.js';
+import type { ClusterConfig, ConfigChange, MemberId } from '../raft/types.js';
 import type { Rng } from './rng.js';
 import { type NetworkFaults, RELIABLE_NETWORK, type SimNetwork } from './sim-network.js';
 
@@ -18,14 +19,32 @@ export interface FaultTarget {
   transferLeadership(from: MemberId, to: MemberId): void;
   /** Makes the next member to become leader crash or be cut off shortly after. */
   armAmbush(): void;
+  /** The membership in force on `id` (undefined while it is down). */
+  config(id: MemberId): ClusterConfig | undefined;
+  proposeConfigChange(id: MemberId, change: ConfigChange): ProposeResult | undefined;
 }
+
+/** The faults `act` picks from, with their weights (out of 100). */
+const FAULT_WEIGHTS = [
+  ['partition', 20],
+  ['heal', 9],
+  ['crash', 13],
+  ['crashDuringSync', 8],
+  ['restart', 10],
+  ['transfer', 10],
+  ['ambush', 10],
+  ['membership', 8],
+  ['weather', 12],
+] as const;
+
+type FaultKind = (typeof FAULT_WEIGHTS)[number][0];
 
 /**
  * The safety phase's adversary: each call to `act` performs one random fault
  * — a partition of some kind, a heal, a crash (at a random instant or inside
  * an fsync), a restart, a leadership transfer, an ambush of the next leader
- * soon after its election (the Figure 8 pattern), or a change of network
- * weather — and says how long to wait before the next one. Its choices come
+ * soon after its election (the Figure 8 pattern), a membership change, or a
+ * change of network weather — and says how long to wait before the next one. Its choices come
  * from its own random stream only.
  */
 export class FaultInjector {
@@ -46,23 +65,16 @@ export class FaultInjector {
 
   /** Performs one fault; returns a description for the trace and the delay (µs) until the next one. */
   act(): { description: string; nextInUs: number } {
-    const roll = this.rng.int(0, 99);
-    const description =
-      roll < 22
-        ? this.partition()
-        : roll < 32
-          ? this.heal()
-          : roll < 46
-            ? this.crash()
-            : roll < 54
-              ? this.crashDuringSync()
-              : roll < 64
-                ? this.restart()
-                : roll < 74
-                  ? this.transfer()
-                  : roll < 84
-                    ? this.ambush()
-                    : this.weather();
+    let roll = this.rng.int(0, 99);
+    let kind: FaultKind = 'weather';
+    for (const [k, weight] of FAULT_WEIGHTS) {
+      if (roll < weight) {
+        kind = k;
+        break;
+      }
+      roll -= weight;
+    }
+    const description = this[kind]();
     const tickUs = this.target.tickUs;
     return { description, nextInUs: this.rng.int(Math.ceil(tickUs / 4), 12 * tickUs) };
   }
@@ -133,6 +145,33 @@ export class FaultInjector {
     const to = this.rng.pick(this.target.ids.filter((id) => id !== leader).concat([leader]));
     this.target.transferLeadership(leader, to);
     return `transfer ${leader} -> ${to}`;
+  }
+
+  /** A single-server membership change on the leader: remove or demote a voter, or bring a member back. */
+  private membership(): string {
+    const t = this.target;
+    const leader = t.leader();
+    const config = leader === undefined ? undefined : t.config(leader);
+    if (leader === undefined || config === undefined) return 'membership skipped: no leader';
+    const absent = t.ids.filter((id) => !config.voters.includes(id));
+    const votersMin = Math.max(2, Math.ceil(t.ids.length / 2));
+    const grow = absent.length > 0 && (config.voters.length <= votersMin || this.rng.chance(0.6));
+    let change: ConfigChange;
+    if (grow) {
+      const id = this.rng.pick(absent);
+      change =
+        config.learners.includes(id) || this.rng.chance(0.5)
+          ? { op: 'addVoter', id }
+          : { op: 'addLearner', id };
+    } else if (config.voters.length > votersMin) {
+      const id = this.rng.pick(config.voters);
+      change = this.rng.chance(0.7) ? { op: 'removeMember', id } : { op: 'addLearner', id };
+    } else {
+      return 'membership skipped: too few voters';
+    }
+    const result = t.proposeConfigChange(leader, change);
+    const outcome = result === undefined ? 'down' : result.ok ? `ok ${result.index}` : result.reason;
+    return `membership ${change.op} ${change.id} on ${leader}: ${outcome}`;
   }
 
   private ambush(): string {

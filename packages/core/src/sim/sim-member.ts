@@ -3,7 +3,15 @@ import { applyConfigChange, initialConfig } from '../raft/membership.js';
 import type { RaftOptions } from '../raft/raft-options.js';
 import { type ProposeResult, type RaftStatus, RawNode } from '../raft/raw-node.js';
 import type { Ready } from '../raft/ready.js';
-import type { ClusterConfig, LogIndex, MemberId, Message, Snapshot, SnapshotMeta } from '../raft/types.js';
+import type {
+  ClusterConfig,
+  ConfigChange,
+  LogIndex,
+  MemberId,
+  Message,
+  Snapshot,
+  SnapshotMeta,
+} from '../raft/types.js';
 import type { AppliedRecord } from './apply-checker.js';
 import { describeReady } from './describe.js';
 import type { MemberView } from './member-view.js';
@@ -197,6 +205,15 @@ export class SimMember {
     run.node.readIndex(requestId);
     this.pump();
     return true;
+  }
+
+  /** A single-server membership change proposed here; undefined while crashed. */
+  proposeConfigChange(change: ConfigChange): ProposeResult | undefined {
+    const run = this.running;
+    if (!run) return undefined;
+    const result = run.node.proposeConfigChange(change);
+    this.pump();
+    return result;
   }
 
   /** Asks this member, if it leads, to hand leadership to `to`. */

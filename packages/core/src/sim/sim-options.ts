@@ -79,7 +79,8 @@ export function resolveSimulatorOptions(options: SimulatorOptions, rng: Rng): Re
   const electionTicks = options.electionTicks ?? 10;
   const drawn = {
     heartbeatTicks: rng.pick([1, 2, 3]),
-    electionSpread: rng.pick([1, 3, electionTicks]),
+    // A spread of 1 tick would leave no randomness at all, and split votes could repeat forever.
+    electionSpread: rng.pick([2, 3, electionTicks]),
     extremeClocks: rng.chance(0.5),
     clockSigns: Array.from({ length: 9 }, () => rng.chance(0.5)),
     fastNetwork: rng.chance(0.3),

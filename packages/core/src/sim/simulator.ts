@@ -1,5 +1,5 @@
 import type { ProposeResult, RaftStatus } from '../raft/raw-node.js';
-import type { MemberId, Message } from '../raft/types.js';
+import type { ClusterConfig, ConfigChange, MemberId, Message } from '../raft/types.js';
 import { SafetyCheckers } from './checkers.js';
 import { describeMessage } from './describe.js';
 import { EventQueue } from './event-queue.js';
@@ -32,6 +32,8 @@ export interface SimResult {
   readonly simulatedMs: number;
   readonly proposals: number;
   readonly acked: number;
+  /** Linearizable reads answered, each checked against the writes acknowledged before it. */
+  readonly readsChecked: number;
   /** Ticks the liveness phase needed to elect a leader and apply a fresh proposal everywhere. */
   readonly livenessTicks: number;
 }
@@ -194,6 +196,7 @@ export class Simulator implements FaultTarget {
       simulatedMs: this.nowUs / US_PER_MS,
       proposals: this.client.proposals,
       acked: this.client.ackedCount,
+      readsChecked: this.checkers.apply.readsChecked,
       livenessTicks,
     };
   }
@@ -275,6 +278,21 @@ export class Simulator implements FaultTarget {
     this.note(`client read ${requestId} on ${id}`);
     if (!this.member(id).readIndex(requestId)) this.checkers.apply.onReadFailed(requestId);
     this.check(id);
+  }
+
+  /** The membership in force on `id`, or undefined while it is down. */
+  config(id: MemberId): ClusterConfig | undefined {
+    return this.status(id)?.config;
+  }
+
+  /** Proposes a single-server membership change on member `id`; undefined if it is down. */
+  proposeConfigChange(id: MemberId, change: ConfigChange): ProposeResult | undefined {
+    const result = this.member(id).proposeConfigChange(change);
+    const outcome =
+      result === undefined ? 'down' : result.ok ? `ok ${result.index}/${result.term}` : result.reason;
+    this.note(`config ${change.op} ${change.id} on ${id}: ${outcome}`);
+    this.check(id);
+    return result;
   }
 
   transferLeadership(from: MemberId, to: MemberId): void {
@@ -382,6 +400,11 @@ export class Simulator implements FaultTarget {
     let attempt = 0;
     let pending: { key: string; index: number; term: number } | undefined;
     while (this.nowUs < deadlineUs) {
+      // A member outside the membership would never apply the fresh entry: bring everyone back first.
+      if (!this.fullMembership()) {
+        this.runFor(1);
+        continue;
+      }
       if (pending === undefined) {
         const leader = this.leader();
         const text = `fresh${attempt}`;
@@ -406,6 +429,21 @@ export class Simulator implements FaultTarget {
       `no fresh proposal applied on every member within ${this.options.livenessTicksMax} ticks ` +
         `(${pending ? `waiting for index ${pending.index}` : 'no leader accepted one'}); ${this.describeMembers()}`,
     );
+  }
+
+  /**
+   * Whether the leader's membership in force has every member as a voter; if
+   * not, proposes adding one back (refused while a change is pending, so it is
+   * simply tried again on a later tick).
+   */
+  private fullMembership(): boolean {
+    const leader = this.leader();
+    const config = leader === undefined ? undefined : this.config(leader);
+    if (leader === undefined || config === undefined) return false;
+    const missing = this.ids.find((id) => !config.voters.includes(id));
+    if (missing === undefined) return true;
+    this.proposeConfigChange(leader, { op: 'addVoter', id: missing });
+    return false;
   }
 
   /** The current leader's log no longer holds our entry at `index`: it was truncated, propose again. */

@@ -33,6 +33,7 @@ function status(role: Role, term: number, leaseRound: number): RaftStatus {
     config: { voters: ['n1', 'n2', 'n3'], learners: [], addresses: {} },
     leaseRound,
     leadTransferee: undefined,
+    lostEntries: undefined,
   };
 }
 
