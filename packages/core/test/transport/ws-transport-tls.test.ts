@@ -1,97 +1,21 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isBatonError } from '../../src/errors.js';
 import type { TransportTlsOptions } from '../../src/transport/transport-options.js';
+import { TestCertificates } from '../support/test-certificates.js';
 import { connectAll, MemberPool, openRaw, roundTrip } from './transport-fixtures.js';
 
-/**
- * Node cannot create X.509 certificates by itself, so these tests ask the `openssl` CLI for a
- * throw-away CA and member certificate. Without `openssl` on PATH they fail (they never skip).
- */
-let dir: string;
+let certificates: TestCertificates;
 let trusted: TransportTlsOptions;
 let foreign: TransportTlsOptions;
 
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
-/** openssl's own defaults vary by distribution; this minimal config makes the certificates the same everywhere. */
-const OPENSSL_CONFIG = `[req]
-distinguished_name = dn
-[dn]
-[ca_ext]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign
-subjectKeyIdentifier = hash
-[member_ext]
-basicConstraints = critical,CA:FALSE
-subjectAltName = IP:127.0.0.1,DNS:localhost
-extendedKeyUsage = serverAuth,clientAuth
-`;
-
-/** A CA and one member certificate it signed, valid for 127.0.0.1, for both server and client use. */
-function makeCa(name: string): TransportTlsOptions {
-  const req = [
-    'req',
-    '-config',
-    'openssl.cnf',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-  ];
-  openssl(
-    ...req,
-    '-x509',
-    '-extensions',
-    'ca_ext',
-    '-subj',
-    `/CN=${name}-ca`,
-    '-days',
-    '2',
-    '-keyout',
-    `${name}-ca.key`,
-    '-out',
-    `${name}-ca.crt`,
-  );
-  openssl(...req, '-subj', `/CN=${name}-member`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${name}-ca.crt`,
-    '-CAkey',
-    `${name}-ca.key`,
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'openssl.cnf',
-    '-extensions',
-    'member_ext',
-    '-out',
-    `${name}.crt`,
-  );
-  const read = (file: string): string => readFileSync(join(dir, file), 'utf8');
-  return { key: read(`${name}.key`), cert: read(`${name}.crt`), ca: read(`${name}-ca.crt`) };
-}
-
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'baton-tls-'));
-  writeFileSync(join(dir, 'openssl.cnf'), OPENSSL_CONFIG);
-  trusted = makeCa('trusted');
-  foreign = makeCa('foreign');
+  certificates = new TestCertificates();
+  trusted = certificates.makeCa('trusted');
+  foreign = certificates.makeCa('foreign');
 });
 
 afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
+  certificates.remove();
 });
 
 const pool = new MemberPool();
