@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../../src/raft/types.js';
+import type { ConfigChange, Message } from '../../src/raft/types.js';
+import type { Simulator } from '../../src/sim/index.js';
 import {
   appliedOn,
   awaitLeader,
@@ -18,6 +19,17 @@ import {
 // a few seeds: the seed also draws the timing profile (heartbeat, election
 // spread, clock drift, network and disk speed).
 const SEEDS = [1, 2, 3] as const;
+
+/** Proposes a membership change on `id`, retrying while an earlier one is still pending; returns its index. */
+function proposeConfigOk(sim: Simulator, id: string, change: ConfigChange): number {
+  for (let attempt = 0; attempt < ELECTION_TICKS_MAX; attempt++) {
+    const result = sim.proposeConfigChange(id, change);
+    if (result?.ok) return result.index;
+    expect(result).toEqual({ ok: false, reason: 'configPending' });
+    sim.runFor(1);
+  }
+  throw new Error(`${change.op} ${change.id} refused for ${ELECTION_TICKS_MAX} ticks`);
+}
 
 describe.each(SEEDS)('scenarios, seed %i', (seed) => {
   it('initial election: one leader, agreed on by all, stable on a calm network', () => {
@@ -187,6 +199,40 @@ describe.each(SEEDS)('scenarios, seed %i', (seed) => {
     sim.propose(leader, 'poke');
     expect(sim.runUntil(() => !sim.isUp(victim), { ticksMax: ELECTION_TICKS_MAX })).toBe(true);
   }
+
+  it('membership changes: a removed member stops voting, a re-added one catches up, a removed leader steps down', () => {
+    const sim = scenario(seed, 5);
+    commitEverywhere(sim, 'base');
+    const leader = currentLeader(sim) as string;
+    const [gone] = others(sim, leader) as [string];
+    const removeAt = proposeConfigOk(sim, leader, { op: 'removeMember', id: gone });
+    const remaining = others(sim, gone);
+    expect(sim.runUntil(() => appliedOn(sim, removeAt, remaining), { ticksMax: ELECTION_TICKS_MAX })).toBe(
+      true,
+    );
+    expect(sim.config(leader)?.voters).not.toContain(gone);
+    // With 4 voters left, 3 make a quorum: crash one more and agreement continues.
+    sim.crash(remaining.find((id) => id !== leader) as string);
+    commitEverywhere(
+      sim,
+      'four-voters',
+      sim.ids.filter((id) => id !== gone && sim.isUp(id)),
+    );
+    for (const id of sim.ids) sim.restart(id);
+    const back = proposeConfigOk(sim, currentLeader(sim) ?? awaitLeader(sim), { op: 'addVoter', id: gone });
+    expect(sim.runUntil(() => appliedOn(sim, back), { ticksMax: ELECTION_TICKS_MAX })).toBe(true);
+    commitEverywhere(sim, 'all-back');
+    // The leader removes itself: once the change commits it steps down and the others elect a new leader.
+    const self = currentLeader(sim) as string;
+    const selfAt = proposeConfigOk(sim, self, { op: 'removeMember', id: self });
+    const successor = awaitLeader(sim, others(sim, self));
+    expect(
+      sim.runUntil(() => appliedOn(sim, selfAt, others(sim, self)), { ticksMax: ELECTION_TICKS_MAX }),
+    ).toBe(true);
+    expect(sim.status(self)?.role).not.toBe('leader');
+    commitEverywhere(sim, 'without-old-leader', others(sim, self));
+    expect(sim.config(successor)?.voters).not.toContain(self);
+  });
 
   it('agreement on an unreliable network: loss, duplication and reordering', () => {
     const sim = scenario(seed, 5, {
