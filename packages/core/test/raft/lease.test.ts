@@ -144,6 +144,88 @@ describe('leader lease rounds (DESIGN.md §2.1, dissertation §6.4)', () => {
     expect(grantedAt).toBe(c.electionTicks);
   });
 
+  it('§6.4 a follower that acknowledged a round stays sticky when a stale answer moves it to a higher term', () => {
+    const c = new TestCluster();
+    c.elect('n1');
+    c.tick('n1');
+    c.stabilize();
+    // A late rejection of a pre-vote n2 once sent carries a higher term: n2 adopts it and forgets its leader…
+    c.deliver({ type: 'preVoteResp', from: 'n3', to: 'n2', term: 2, reject: true });
+    expect(c.node('n2').status()).toMatchObject({ role: 'follower', term: 2, leaderId: undefined });
+    // …but it heard from n1 a moment ago, so it must not help elect anyone yet, in this term or a later one.
+    for (const term of [2, 3]) {
+      c.deliver({
+        type: 'vote',
+        from: 'n3',
+        to: 'n2',
+        term,
+        lastLogIndex: 9,
+        lastLogTerm: 9,
+        transfer: false,
+      });
+    }
+    const granted = c.flushAndTake(msg('voteResp', 'n2')).filter((m) => !as(m, 'voteResp').reject);
+    expect(granted).toEqual([]);
+  });
+
+  it('§6.4 at most one leader holds a lease: a stale pre-vote rejection cannot hand a lease quorum member to a rival', () => {
+    // n1 = the leader L, n2 = A (always with L), n3 = F, n4 = B and n5 = C (cut off from L and A).
+    const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
+    const c = new TestCluster({ ids, electionTimeouts: { n1: 10, n2: 19, n3: 10, n4: 19, n5: 19 } });
+    c.elect('n1');
+    const cut = (a: string[], b: string[]) => (m: Message) =>
+      !((a.includes(m.from) && b.includes(m.to)) || (b.includes(m.from) && a.includes(m.to)));
+    c.filter = cut(['n1', 'n2'], ['n4', 'n5']);
+    for (let i = 0; i < 30; i++) {
+      c.tickAll();
+      c.stabilize();
+    }
+    // F loses L for one election timeout of its own clock, which runs a little fast: F pre-campaigns
+    // while L (8 ticks later) still counts F towards CheckQuorum. F's pre-vote to B is delayed.
+    c.filter = cut(['n1', 'n2'], ['n3', 'n4', 'n5']);
+    c.tick('n1', 8);
+    c.tick('n2', 8);
+    c.tick('n4', 10);
+    c.tick('n5', 10);
+    c.tick('n3', 10);
+    expect(c.node('n3').status().role).toBe('preCandidate');
+    const delayedPreVote = c.flushAndTake(msg('preVote', 'n3', 'n4'));
+    c.takeMessages();
+    // C pre-campaigns (F and B grant) and asks for votes; B grants, C's vote request to F is delayed.
+    c.campaign('n5');
+    const delayedVote: Message[] = [];
+    for (const [ask, answer] of [
+      ['preVote', 'preVoteResp'],
+      ['vote', 'voteResp'],
+    ] as const) {
+      c.flush();
+      for (const m of c.takeMessages(msg(ask, 'n5'))) {
+        if (m.type === 'vote' && m.to === 'n3') delayedVote.push(m);
+        else c.deliver(m);
+      }
+      c.flush();
+      for (const m of c.takeMessages(msg(answer, undefined, 'n5'))) c.deliver(m);
+    }
+    expect(c.node('n5').status()).toMatchObject({ role: 'candidate', term: 2 });
+    // F hears L again; L's round is acknowledged by L, A and F: L holds a fresh lease.
+    c.filter = cut(['n1', 'n2'], ['n4', 'n5']);
+    c.tick('n1');
+    c.stabilize();
+    expect(c.node('n1').status()).toMatchObject({ role: 'leader', term: 1 });
+    expect(c.node('n1').status().leaseRound).toBeGreaterThan(0);
+    // The delayed messages arrive: B rejects F's old pre-vote in term 2, then C's vote request reaches F.
+    for (const m of delayedPreVote) c.deliver(m);
+    c.flush();
+    for (const m of c.takeMessages(msg('preVoteResp', 'n4', 'n3'))) c.deliver(m);
+    for (const m of delayedVote) c.deliver(m);
+    c.stabilize();
+    const leaseHolders = ids.filter((id) => {
+      const s = c.node(id).status();
+      return s.role === 'leader' && s.leaseRound > 0;
+    });
+    expect(leaseHolders.length).toBeLessThanOrEqual(1);
+  });
+
   it('§6.4 LeaderLease: validUntil is the time the newest quorum-acknowledged round was taken, plus leaseMs', () => {
     const c = new TestCluster();
     const lease = new LeaderLease({ leaseMs: 900 });
