@@ -73,12 +73,14 @@ export class Raft {
   /** Ticks since the core was created; a monotonic count used for retries. */
   tickCount = 0;
   /**
-   * Set when the core (re)starts: it refuses votes for one election timeout,
-   * as if it had just heard from a leader. A member that restarts forgets
-   * the leader contact that made it refuse votes; without this it could help
-   * elect a second leader while the old leader's lease still runs.
+   * The tick count when this member last heard from a leader (0 at start).
+   * It refuses non-transfer (pre-)votes for electionTicks ticks after it, at
+   * any term: a term change that did not come from a leader (a stale answer
+   * to an old campaign) must not cut that promise short, and a member that
+   * (re)starts has forgotten the contact that made it refuse votes, so it
+   * waits one election timeout as if it had just heard from a leader.
    */
-  startupQuiet = true;
+  lastLeaderContactTick = 0;
   /** Leader: the member leadership is being handed to. */
   leadTransferee: MemberId | undefined;
   /** Leader: a TimeoutNow went out in this term; the lease is over and an abandoned transfer steps down. */
@@ -141,13 +143,13 @@ export class Raft {
 
   /**
    * Leader stickiness (dissertation §9.6 with CheckQuorum): true while this
-   * member has heard from a live leader (or has just started) within the
-   * minimum election timeout, in which case it refuses (pre-)votes.
+   * member leads, or has heard from a leader (or started) within the minimum
+   * election timeout; it then refuses every non-transfer (pre-)vote. The
+   * leader lease (leader-lease.ts) rests on this promise.
    */
   inLeaderLease(): boolean {
     if (!this.opts.checkQuorum) return false;
-    const heard = this.leaderId !== undefined || this.startupQuiet;
-    return heard && this.electionElapsed < this.opts.electionTicks;
+    return this.role === 'leader' || this.tickCount - this.lastLeaderContactTick < this.opts.electionTicks;
   }
 
   // ---- role transitions -------------------------------------------------
@@ -257,7 +259,6 @@ export class Raft {
   tick(): void {
     this.tickCount++;
     this.electionElapsed++;
-    if (this.electionElapsed >= this.opts.electionTicks) this.startupQuiet = false;
     if (this.role === 'leader') this.tickLeader();
     else if (this.promotable() && this.electionElapsed >= this.randomizedElectionTicks) this.campaign(false);
   }

@@ -31,6 +31,7 @@ export function stepFollower(r: Raft, m: Message): void {
 
 function heardFromLeader(r: Raft, leaderId: string): void {
   r.electionElapsed = 0;
+  r.lastLeaderContactTick = r.tickCount;
   r.leaderId = leaderId;
 }
 

@@ -10,6 +10,13 @@ import type { VoteRequest } from './types.js';
  */
 export function handleVoteRequest(r: Raft, m: VoteRequest): void {
   const respType = m.type === 'vote' ? 'voteResp' : 'preVoteResp';
+  // Leader stickiness holds at any term: Raft.step drops higher-term requests
+  // inside the window, and an equal-term one (after a stale answer moved our
+  // term) is refused here, unless it is the member we already voted for.
+  if (!m.transfer && r.vote !== m.from && r.inLeaderLease()) {
+    r.send({ type: respType, from: r.id, to: m.from, term: r.term, reject: true });
+    return;
+  }
   const canVote =
     r.vote === m.from ||
     (r.vote === undefined && r.leaderId === undefined) ||

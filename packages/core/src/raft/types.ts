@@ -37,7 +37,11 @@ export interface HardState {
   readonly term: Term;
   /** Whom this member voted for in `term`, if anyone. */
   readonly vote: MemberId | undefined;
-  /** The highest index known committed; persisting it is an optimisation, never required for safety. */
+  /**
+   * The highest index known committed. Persisted because configuration
+   * changes take effect when committed: a restarted member rebuilds the
+   * configuration in force from the entries up to this index.
+   */
   readonly commit: LogIndex;
 }
 
