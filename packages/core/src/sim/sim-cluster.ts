@@ -80,6 +80,7 @@ export class SimCluster {
         tickMs: o.tickMs,
         leaseMs: leaseMsFor(o),
         snapshotEvery: o.snapshotEvery,
+        leaderSendsEarly: o.leaderSendsEarly,
         fsyncMinUs: o.fsyncMinUs,
         fsyncMaxUs: o.fsyncMaxUs,
         clock,

@@ -48,6 +48,8 @@ export interface SimMemberConfig {
   readonly leaseMs: number;
   /** Take a snapshot and compact the log every this many applied entries; 0 never. */
   readonly snapshotEvery: number;
+  /** A leader sends its replication messages before its own fsync when term and vote are durable (§10.2.1). */
+  readonly leaderSendsEarly: boolean;
   /** fsync takes a uniform latency in [min, max] µs. */
   readonly fsyncMinUs: number;
   readonly fsyncMaxUs: number;
@@ -65,7 +67,11 @@ interface Running {
   /** The snapshot the log was last compacted to or restored from. */
   snapshotMeta: SnapshotMeta | undefined;
   /** The Ready whose data is being fsynced: nothing else is taken until it is done. */
-  inFlight: { readonly ready: Ready; readonly syncId: number } | undefined;
+  inFlight:
+    | { readonly ready: Ready; readonly syncId: number; readonly sentEarly: readonly Message[] }
+    | undefined;
+  /** The term and vote last made durable (a leader may replicate early only if its Ready keeps them). */
+  durableVote: { readonly term: number; readonly vote: MemberId | undefined };
   nextTickLocalMs: number;
 }
 
@@ -76,7 +82,8 @@ interface Running {
  * completes, send the messages → apply committed entries to the state
  * machine → advance. While an fsync is in flight the member keeps ticking and
  * receiving, but takes no other Ready, so no message ever leaves before the
- * data of its Ready is durable.
+ * data of its Ready is durable — except, with `leaderSendsEarly`, the one
+ * exception ready.ts allows and the production runtime takes (§10.2.1).
  */
 export class SimMember {
   readonly id: MemberId;
@@ -138,6 +145,7 @@ export class SimMember {
       appliedConfig: snapshot?.meta.config ?? initialConfig(this.config.voters),
       snapshotMeta: snapshot?.meta,
       inFlight: undefined,
+      durableVote: { term: durable.hardState?.term ?? 0, vote: durable.hardState?.vote },
       nextTickLocalMs:
         nowLocal + this.config.rng.fork(`phase#${this.incarnation}`).real(0, this.config.tickMs),
     };
@@ -175,9 +183,9 @@ export class SimMember {
     const run = this.running;
     if (!run || incarnation !== this.incarnation || run.inFlight?.syncId !== syncId) return;
     this.disk.completeSync(syncId);
-    const ready = run.inFlight.ready;
+    const { ready, sentEarly } = run.inFlight;
     run.inFlight = undefined;
-    this.finish(run, ready);
+    this.finish(run, ready, sentEarly);
     this.pump();
   }
 
@@ -277,13 +285,14 @@ export class SimMember {
       const nowUs = this.host.nowUs();
       run.lease.onReady(ready, run.node.status(), this.clock.localMs(nowUs));
       this.host.trace(`${this.id} ready ${describeReady(ready)}`);
+      const sentEarly = this.sendEarly(run, ready);
       this.persist(ready);
       if (!ready.mustSync) {
-        this.finish(run, ready);
+        this.finish(run, ready, sentEarly);
         continue;
       }
       const syncId = this.disk.beginSync();
-      run.inFlight = { ready, syncId };
+      run.inFlight = { ready, syncId, sentEarly };
       const latencyUs = this.diskRng.int(this.config.fsyncMinUs, this.config.fsyncMaxUs);
       this.host.scheduleFsync(nowUs + latencyUs, this.id, this.incarnation, syncId);
       if (this.crashDuringNextSync) {
@@ -300,9 +309,27 @@ export class SimMember {
     if (ready.hardState) this.disk.write({ kind: 'hardState', hardState: ready.hardState });
   }
 
+  /**
+   * The one exception ready.ts allows (dissertation §10.2.1), taken as the
+   * production runtime takes it: a leader's own append, heartbeat and snapshot
+   * messages leave before its disk write when the Ready changes neither term
+   * nor vote. Returns what was sent.
+   */
+  private sendEarly(run: Running, ready: Ready): readonly Message[] {
+    if (!this.config.leaderSendsEarly || run.node.status().role !== 'leader') return [];
+    const hs = ready.hardState;
+    if (hs && (hs.term !== run.durableVote.term || hs.vote !== run.durableVote.vote)) return [];
+    const early = ready.messages.filter(
+      (m) => m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot',
+    );
+    for (const m of early) this.host.send(m);
+    return early;
+  }
+
   /** Steps 2–4 of the Ready contract, once its data is durable. */
-  private finish(run: Running, ready: Ready): void {
-    for (const m of ready.messages) this.host.send(m);
+  private finish(run: Running, ready: Ready, sentEarly: readonly Message[]): void {
+    if (ready.hardState) run.durableVote = { term: ready.hardState.term, vote: ready.hardState.vote };
+    for (const m of ready.messages) if (!sentEarly.includes(m)) this.host.send(m);
     if (ready.snapshot) this.restoreSnapshot(run, ready.snapshot);
     for (const entry of ready.committedEntries) {
       const record = run.sm.apply(entry);
