@@ -1,0 +1,62 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Cluster } from '../../src/cluster.js';
+import { silentLogger } from '../../src/env.js';
+import { makeTempDir, removeTempDir } from '../storage/storage-test-kit.js';
+
+let dir: string;
+const started: Cluster[] = [];
+beforeEach(async () => {
+  dir = await makeTempDir();
+});
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((c) => c.stop()));
+  await removeTempDir(dir);
+});
+
+const members = { n1: 'wss://127.0.0.1:0' } as const;
+
+/**
+ * Finding (cluster.ts:109-134): Cluster.start opens FileStorage (taking the
+ * dataDir LOCK) before it constructs WsTransport, and the constructor sits
+ * outside the try/catch that closes storage on failure. TLS material that is
+ * a string but not PEM passes resolveClusterOptions, then https.createServer
+ * throws an OpenSSL error (not BATON_CONFIG naming the field, DESIGN §4), and
+ * the LOCK stays held: fixing the options and calling start again in the same
+ * process fails with BATON_CONFIG "dataDir in use".
+ */
+describe('review: Cluster.start with unusable TLS material', () => {
+  it('fails with BATON_CONFIG naming a tls field', async () => {
+    const error = await Cluster.start({
+      id: 'n1',
+      members,
+      listen: { host: '127.0.0.1', port: 0 },
+      dataDir: dir,
+      secret: 's',
+      tls: { key: 'not pem', cert: 'not pem', ca: 'not pem' },
+      logger: silentLogger,
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BATON_CONFIG', field: expect.stringMatching(/^tls/) });
+  });
+
+  it('leaves the dataDir free, so a corrected start in the same process succeeds', async () => {
+    await Cluster.start({
+      id: 'n1',
+      members,
+      listen: { host: '127.0.0.1', port: 0 },
+      dataDir: dir,
+      secret: 's',
+      tls: { key: 'not pem', cert: 'not pem', ca: 'not pem' },
+      logger: silentLogger,
+    }).catch(() => undefined);
+    const cluster = await Cluster.start({
+      id: 'n1',
+      members: { n1: 'ws://127.0.0.1:0' },
+      listen: { host: '127.0.0.1', port: 0 },
+      dataDir: dir,
+      secret: 's',
+      logger: silentLogger,
+    });
+    started.push(cluster);
+    expect(cluster.id).toBe('n1');
+  });
+});
