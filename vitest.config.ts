@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // Tests run against the TypeScript sources: the "@baton/source" export
 // condition points each workspace package at its src/index.ts, so no build
@@ -13,7 +13,11 @@ export default defineConfig({
       { extends: true, test: { name: 'election', include: ['packages/election/test/**/*.test.ts'] } },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: ['test/multi-process/**'] },
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/multi-process/**'],
+        },
       },
       // Clusters of real processes, one file at a time and after every other project (groupOrder):
       // on 2 cores, a simulation sweep or a second cluster running alongside would starve their
