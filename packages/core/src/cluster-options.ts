@@ -109,7 +109,11 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
     throw configError('secret', '(redacted)', 'a string');
   }
   const heartbeatMs = positive('heartbeatMs', input.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
-  const [electionMin, electionMax] = input.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS;
+  const electionTimeoutMs: unknown = input.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS;
+  if (!Array.isArray(electionTimeoutMs) || electionTimeoutMs.length !== 2) {
+    throw configError('electionTimeoutMs', electionTimeoutMs, 'a pair [min, max] of milliseconds');
+  }
+  const [electionMin, electionMax] = electionTimeoutMs as [number, number];
   positive('electionTimeoutMs[0]', electionMin);
   positive('electionTimeoutMs[1]', electionMax);
   if (!(electionMin >= 3 * heartbeatMs)) {

@@ -8,7 +8,7 @@ import {
 import { decodeMessage, encodeMessage } from './codec/message-codec.js';
 import { resolveMessageLimits } from './codec/message-limits.js';
 import type { Env, Logger } from './env.js';
-import { BatonError } from './errors.js';
+import { BatonError, isBatonError } from './errors.js';
 import { isRaftMessage } from './peer-message.js';
 import type { LogIndex, MemberId, Role } from './raft/types.js';
 import { realEnv } from './real-env.js';
@@ -106,35 +106,47 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     let cluster: Cluster | undefined;
     // Every line says who, in which term and role.
     const logger = withContext(base, options.id, () => cluster?.loop.status());
-    const storage: LogStorage =
-      options.dataDir === ':memory:'
-        ? new MemoryStorage()
-        : await FileStorage.open(options.dataDir, { logger });
     const limits = resolveMessageLimits({ bytesMax: options.maxFrameBytes });
-    const transport = new WsTransport(
-      {
-        id: options.id,
-        listen: options.listen,
-        secret: options.secret,
-        ...(options.tls ? { tls: options.tls } : {}),
-        encode: (m) => encodeMessage(m, limits),
-        decode: (bytes) => decodeMessage(bytes, limits),
-        maxPayloadBytes: options.maxFrameBytes,
-        logger,
-        random: env.random,
-        // A restarted peer should be dialled again within a heartbeat or two, not seconds later.
-        reconnect: { baseMs: 20, maxMs: 500 },
-      },
-      {
-        onMessage: (m) => {
-          if (isRaftMessage(m)) cluster?.loop.step(m);
-          else cluster?.forwarder.onMessage(m);
+    // The transport is built first: it checks the TLS material, and nothing is held open yet if that fails.
+    let transport: WsTransport;
+    try {
+      transport = new WsTransport(
+        {
+          id: options.id,
+          listen: options.listen,
+          secret: options.secret,
+          ...(options.tls ? { tls: options.tls } : {}),
+          encode: (m) => encodeMessage(m, limits),
+          decode: (bytes) => decodeMessage(bytes, limits),
+          maxPayloadBytes: options.maxFrameBytes,
+          logger,
+          random: env.random,
+          // A restarted peer should be dialled again within a heartbeat or two, not seconds later.
+          reconnect: { baseMs: 20, maxMs: 500 },
         },
-      },
-    );
+        {
+          onMessage: (m) => {
+            if (isRaftMessage(m)) cluster?.loop.step(m);
+            else cluster?.forwarder.onMessage(m);
+          },
+        },
+      );
+    } catch (error) {
+      if (isBatonError(error)) throw error;
+      throw new BatonError('BATON_CONFIG', `option tls is not usable: ${String(error)}`, {
+        field: 'tls',
+        value: '(redacted)',
+        cause: error,
+      });
+    }
+    let storage: LogStorage | undefined;
     let loop: NodeLoop;
     let port: number;
     try {
+      storage =
+        options.dataDir === ':memory:'
+          ? new MemoryStorage()
+          : await FileStorage.open(options.dataDir, { logger });
       port = (await transport.listen()).port;
       loop = await NodeLoop.start({
         raft: {
@@ -160,7 +172,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       });
     } catch (error) {
       await transport.close();
-      await storage.close();
+      await storage?.close();
       throw error;
     }
     cluster = new Cluster({ options, loop, transport, storage, logger, port, env });
@@ -229,8 +241,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   }
 
   /** @internal A linearizable read point on this member (ReadIndex). */
-  readIndex(options: { timeoutMs?: number } = {}): Promise<LogIndex> {
-    return this.loop.read(options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  readIndex(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<LogIndex> {
+    return this.forwarder.read({
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    });
   }
 
   /**

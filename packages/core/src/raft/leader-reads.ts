@@ -8,6 +8,10 @@ import type { LogIndex, MemberId } from './types.js';
  * term and a quorum has acknowledged a heartbeat round sent after the read.
  */
 export function leaderRead(r: Raft, requestId: string, from: MemberId): void {
+  if (r.reads.size + r.readsAwaitingCommit.length >= READS_PENDING_MAX) {
+    failRead(r, requestId, from);
+    return;
+  }
   if (r.log.term(r.log.committed) !== r.term) {
     r.readsAwaitingCommit.push({ requestId, from });
     return;
@@ -16,8 +20,20 @@ export function leaderRead(r: Raft, requestId: string, from: MemberId): void {
     releaseRead(r, requestId, from, r.log.committed);
     return;
   }
+  // Confirmed by the next round; reads arriving before the next Ready share it
+  // (RawNode.ready broadcasts it), so a burst of reads costs one round.
   r.reads.add({ requestId, from, index: r.log.committed, round: r.round + 1 });
-  bcastHeartbeat(r);
+  r.readRoundWanted = true;
+}
+
+/** Most reads a leader holds unconfirmed; more fail at once (the caller may retry). */
+export const READS_PENDING_MAX = 4096;
+
+/** Broadcasts the heartbeat round that pending reads wait for, if one is wanted. */
+export function flushReadRound(r: Raft): void {
+  if (!r.readRoundWanted) return;
+  r.readRoundWanted = false;
+  if (r.role === 'leader') bcastHeartbeat(r);
 }
 
 /** Hands a confirmed read to the local driver, or answers the follower that forwarded it. */

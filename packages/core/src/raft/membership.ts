@@ -13,7 +13,8 @@ export function initialConfig(voters: readonly MemberId[]): ClusterConfig {
 export function applyConfigChange(config: ClusterConfig, change: ConfigChange): ClusterConfig {
   const voters = config.voters.filter((id) => id !== change.id);
   const learners = config.learners.filter((id) => id !== change.id);
-  const addresses = { ...config.addresses };
+  // A null-prototype copy: a member id such as '__proto__' stays plain data.
+  const addresses: Record<MemberId, string> = Object.assign(Object.create(null), config.addresses);
   if (change.op === 'removeMember') {
     delete addresses[change.id];
   } else {

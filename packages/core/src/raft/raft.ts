@@ -100,6 +100,8 @@ export class Raft {
   /** Leader: reads that arrived before an entry of this term committed. */
   readsAwaitingCommit: { requestId: string; from: MemberId }[] = [];
   readStates: ReadState[] = [];
+  /** Leader: reads wait for a heartbeat round that RawNode.ready() will broadcast. */
+  readRoundWanted = false;
   readFailures: ReadFailure[] = [];
   /** Leader: the last heartbeat round broadcast in this term. */
   round = 0;
@@ -169,6 +171,7 @@ export class Raft {
     this.round = 0;
     this.roundAcks.clear();
     this.leaseRound = 0;
+    this.readRoundWanted = false;
     failPendingReads(this);
   }
 

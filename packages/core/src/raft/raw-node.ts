@@ -1,4 +1,4 @@
-import { leaderRead } from './leader-reads.js';
+import { flushReadRound, leaderRead } from './leader-reads.js';
 import { type LostEntries, type ProposeResult, Raft, type RestoredState } from './raft.js';
 import { type RaftOptions, resolveRaftOptions } from './raft-options.js';
 import type { Ready, SoftState } from './ready.js';
@@ -122,6 +122,7 @@ export class RawNode {
   hasReady(): boolean {
     const r = this.raft;
     return (
+      r.readRoundWanted ||
       r.msgs.length > 0 ||
       r.log.pendingSnapshot !== undefined ||
       r.log.unstableEntries().length > 0 ||
@@ -138,6 +139,7 @@ export class RawNode {
   ready(): Ready {
     if (this.pendingReady) throw new Error('ready() called again before advance()');
     const r = this.raft;
+    flushReadRound(r);
     const soft = this.softState();
     const hard = r.hardState();
     const hardChanged = !sameHardState(hard, this.prevHard);

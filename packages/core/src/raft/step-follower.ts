@@ -18,7 +18,8 @@ export function stepFollower(r: Raft, m: Message): void {
       return;
     case 'timeoutNow':
       // The leader hands over to us: campaign now, past everyone's stickiness.
-      r.campaign(true);
+      // Only the leader we follow may ask for that.
+      if (m.from === r.leaderId) r.campaign(true);
       return;
     case 'readIndexResp':
       if (m.reject) r.readFailures.push({ requestId: m.requestId });

@@ -1,7 +1,8 @@
-import type { Env, Logger, TimerHandle } from '../env.js';
+import type { Env, Logger } from '../env.js';
 import { BatonError, isBatonError } from '../errors.js';
 import type { ForwardRequest, ForwardResponse, PeerMessage } from '../peer-message.js';
 import type { LogIndex, MemberId } from '../raft/types.js';
+import { abortedError, withDeadline } from './deadline.js';
 import type { NodeLoop } from './node-loop.js';
 
 export interface ForwarderOptions {
@@ -46,17 +47,47 @@ export class Forwarder {
   /** Proposes `data` through whichever member leads; resolves with the local apply result. */
   async submit(data: Uint8Array, options: SubmitOptions): Promise<{ index: LogIndex; result: unknown }> {
     const { signal } = options;
-    if (signal?.aborted)
-      throw new BatonError('BATON_ABORTED', 'aborted before proposing', { cause: signal.reason });
+    if (signal?.aborted) throw abortedError(signal);
     const deadline = this.opts.env.clock.now() + options.timeoutMs;
     for (;;) {
       const leaderId = this.opts.loop.status().leaderId;
       try {
-        if (leaderId === this.opts.loop.id) return await this.opts.loop.propose(data);
+        if (leaderId === this.opts.loop.id) {
+          const { index, term } = this.opts.loop.append(data);
+          const result = await this.until(
+            this.opts.loop.awaitApplied(index, term),
+            deadline,
+            signal,
+            NOT_APPLIED,
+          );
+          return { index, result };
+        }
         if (leaderId !== undefined) return await this.viaLeader(leaderId, data, deadline, signal);
       } catch (error) {
         if (!isBatonError(error, 'BATON_NOT_LEADER')) throw error;
         this.opts.logger.debug({ leaderId }, 'proposal not taken by that leader; waiting for the next');
+      }
+      await this.leaderChange(leaderId, deadline, signal);
+    }
+  }
+
+  /**
+   * A linearizable read point on this member, retried through leader changes
+   * until `timeoutMs` (BATON_UNAVAILABLE) or `signal` (BATON_ABORTED).
+   */
+  async read(options: SubmitOptions): Promise<LogIndex> {
+    const { signal } = options;
+    if (signal?.aborted) throw abortedError(signal);
+    const deadline = this.opts.env.clock.now() + options.timeoutMs;
+    for (;;) {
+      const leaderId = this.opts.loop.status().leaderId;
+      const remaining = deadline - this.opts.env.clock.now();
+      try {
+        if (leaderId !== undefined) {
+          return await this.until(this.opts.loop.read(Math.max(1, remaining)), deadline, signal, NOT_READ);
+        }
+      } catch (error) {
+        if (!isBatonError(error, 'BATON_NOT_LEADER')) throw error;
       }
       await this.leaderChange(leaderId, deadline, signal);
     }
@@ -124,22 +155,18 @@ export class Forwarder {
       requestId,
       data,
     });
-    let answer: ForwardResponse;
-    try {
-      answer = await this.within(
-        answered,
-        waitMs,
-        signal,
-        'the leader did not answer a forwarded command in time',
-      );
-    } finally {
-      this.pending.delete(requestId);
-    }
+    const answer = await this.until(
+      answered,
+      Math.min(deadline, this.opts.env.clock.now() + waitMs),
+      signal,
+      NO_ANSWER,
+      () => this.pending.delete(requestId),
+    );
+    this.pending.delete(requestId);
     if (answer.errorCode !== '')
       throw new BatonError(answer.errorCode, `leader ${leaderId} refused the command`);
     const applied = loop.awaitApplied(answer.index, answer.entryTerm);
-    const remaining = Math.max(0, deadline - this.opts.env.clock.now());
-    const result = await this.within(applied, remaining, signal, 'the command was not applied here in time');
+    const result = await this.until(applied, deadline, signal, NOT_APPLIED);
     return { index: answer.index, result };
   }
 
@@ -149,44 +176,37 @@ export class Forwarder {
     deadline: number,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const remaining = deadline - this.opts.env.clock.now();
-    if (remaining <= 0)
-      return Promise.reject(new BatonError('BATON_UNAVAILABLE', 'no leader took the command in time'));
+    let wake: (() => void) | undefined;
     const changed = new Promise<void>((resolve) => {
-      const wake = () => {
+      wake = () => {
         if (this.opts.loop.status().leaderId !== from) resolve();
-        else this.leaderWaiters.add(wake);
+        else this.leaderWaiters.add(wake!);
       };
       this.leaderWaiters.add(wake);
     });
-    return this.within(changed, remaining, signal, 'no leader took the command in time');
+    return this.until(changed, deadline, signal, NO_LEADER, () => this.leaderWaiters.delete(wake!));
   }
 
-  /** Races `p` against a timeout (BATON_UNAVAILABLE) and the caller's signal (BATON_ABORTED). */
-  private within<T>(
+  /** `withDeadline` against an absolute deadline on the runtime's clock. */
+  private until<T>(
     p: Promise<T>,
-    ms: number,
+    deadline: number,
     signal: AbortSignal | undefined,
     timeoutMessage: string,
+    onGiveUp?: () => void,
   ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let timer: TimerHandle | undefined;
-      const onAbort = () =>
-        finish(() => reject(new BatonError('BATON_ABORTED', 'aborted', { cause: signal?.reason })));
-      const finish = (settle: () => void) => {
-        timer?.cancel();
-        signal?.removeEventListener('abort', onAbort);
-        settle();
-      };
-      timer = this.opts.env.timers.setTimeout(
-        () => finish(() => reject(new BatonError('BATON_UNAVAILABLE', timeoutMessage))),
-        ms,
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-      p.then(
-        (v) => finish(() => resolve(v)),
-        (e) => finish(() => reject(e)),
-      );
+    const ms = Math.max(0, deadline - this.opts.env.clock.now());
+    return withDeadline(p, {
+      timers: this.opts.env.timers,
+      ms,
+      signal,
+      timeoutMessage,
+      ...(onGiveUp ? { onGiveUp } : {}),
     });
   }
 }
+
+const NO_LEADER = 'no leader took the command in time';
+const NO_ANSWER = 'the leader did not answer a forwarded command in time';
+const NOT_APPLIED = 'the command was not applied here in time';
+const NOT_READ = 'the read was not confirmed in time';

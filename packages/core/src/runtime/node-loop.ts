@@ -69,6 +69,8 @@ export class NodeLoop {
   private readonly recentResults = new Map<LogIndex, { term: Term; result: unknown }>();
   private draining = false;
   private stopped = false;
+  /** Storage failed or lost data: nothing more may leave this member. */
+  private failed = false;
   private ticker: TimerHandle | undefined;
   private drained: Promise<void> = Promise.resolve();
 
@@ -214,9 +216,10 @@ export class NodeLoop {
     this.leadership.stop();
     await this.settle();
     // Say what the core still has to say — a vote granted during a hand-over,
-    // an acknowledgement — before the transport closes.
+    // an acknowledgement — before the transport closes. Not after a fatal
+    // error: a member whose storage failed must not vouch for anything.
     try {
-      while (this.node.hasReady()) await this.handleReady(this.node.ready());
+      while (!this.failed && this.node.hasReady()) await this.handleReady(this.node.ready());
     } catch (error) {
       this.opts.logger.warn({ err: error }, 'final flush failed while stopping');
     }
@@ -382,6 +385,7 @@ export class NodeLoop {
   }
 
   private fatal(error: unknown): void {
+    this.failed = true;
     this.opts.logger.error({ err: error }, 'member stopped: its storage failed or lost data');
     void this.stop();
     this.opts.onFatal?.(error);

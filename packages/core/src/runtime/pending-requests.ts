@@ -13,37 +13,46 @@ interface PendingProposal {
  * different entry lands there, leadership changed and the proposal was lost.
  */
 export class PendingProposals {
-  private readonly byIndex = new Map<LogIndex, PendingProposal>();
+  /** Several waiters may share an index: a proposal lost with its term, and a later one placed there. */
+  private readonly byIndex = new Map<LogIndex, PendingProposal[]>();
 
   add(index: LogIndex, term: Term): Promise<unknown> {
-    return new Promise((resolve, reject) => this.byIndex.set(index, { term, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const list = this.byIndex.get(index);
+      if (list) list.push({ term, resolve, reject });
+      else this.byIndex.set(index, [{ term, resolve, reject }]);
+    });
   }
 
-  /** Settles the proposal at the applied entry's index, if any. */
+  /** Settles the proposals at the applied entry's index, if any. */
   applied(entry: Entry, result: unknown): void {
-    const p = this.byIndex.get(entry.index);
-    if (!p) return;
+    const list = this.byIndex.get(entry.index);
+    if (!list) return;
     this.byIndex.delete(entry.index);
-    if (p.term === entry.term) p.resolve(result);
-    else
-      p.reject(
-        new BatonError('BATON_NOT_LEADER', `proposal at index ${entry.index} was replaced by a new leader`),
-      );
+    for (const p of list) {
+      if (p.term === entry.term) p.resolve(result);
+      else
+        p.reject(
+          new BatonError('BATON_NOT_LEADER', `proposal at index ${entry.index} was replaced by a new leader`),
+        );
+    }
   }
 
   /** Settles proposals covered by an installed snapshot: their outcome is unknown, so they fail. */
   coveredBySnapshot(index: LogIndex): void {
-    for (const [i, p] of this.byIndex) {
+    for (const [i, list] of this.byIndex) {
       if (i > index) continue;
       this.byIndex.delete(i);
-      p.reject(
-        new BatonError('BATON_UNAVAILABLE', `proposal at index ${i} outcome unknown (snapshot installed)`),
+      const error = new BatonError(
+        'BATON_UNAVAILABLE',
+        `proposal at index ${i} outcome unknown (snapshot installed)`,
       );
+      for (const p of list) p.reject(error);
     }
   }
 
   rejectAll(error: unknown): void {
-    for (const p of this.byIndex.values()) p.reject(error);
+    for (const list of this.byIndex.values()) for (const p of list) p.reject(error);
     this.byIndex.clear();
   }
 }

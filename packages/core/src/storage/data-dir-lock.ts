@@ -9,11 +9,17 @@ export const LOCK_FILE_NAME = 'LOCK';
 /**
  * Keeps a data directory to one process: a `LOCK` file holding the owner's
  * pid, created exclusively. A lock whose pid no longer runs (the owner
- * crashed) is taken over; a lock held by a live process — this one included —
- * refuses the open. Two processes taking over the same stale lock at the very
+ * crashed) is taken over; a lock held by another live process, or by this
+ * process for a directory it has open, refuses the open. A lock naming this
+ * process's pid for a directory it does not hold is a leftover of an earlier
+ * process that had the same pid (common for containers restarted after
+ * kill -9), and is taken over. Two processes taking over the same stale lock at the very
  * same moment can both succeed (Node has no flock); the lock guards against
  * starting a member twice by mistake, not against a race staged on purpose.
  */
+/** Lock files this process holds, so that its own pid in a lock file can be told apart from a leftover. */
+const heldByThisProcess = new Set<string>();
+
 export class DataDirLock {
   private released = false;
 
@@ -26,9 +32,11 @@ export class DataDirLock {
   static async acquire(dataDir: string, logger: StorageLogger): Promise<DataDirLock> {
     await mkdir(dataDir, { recursive: true });
     const path = join(dataDir, LOCK_FILE_NAME);
-    if (await tryCreate(path)) return new DataDirLock(path);
+    if (await tryCreate(path)) return DataDirLock.held(path);
     const holder = await readHolder(path);
-    if (holder !== undefined && isRunning(holder)) {
+    const live =
+      holder === process.pid ? heldByThisProcess.has(path) : holder !== undefined && isRunning(holder);
+    if (live) {
       throw new BatonError(
         'BATON_CONFIG',
         `dataDir ${dataDir} is in use by process ${holder} (lock file ${path}); ` +
@@ -38,17 +46,23 @@ export class DataDirLock {
     }
     logger.warn({ file: path, pid: holder }, 'taking over the stale lock of a process that no longer runs');
     await unlink(path).catch(ignoreMissing);
-    if (await tryCreate(path)) return new DataDirLock(path);
+    if (await tryCreate(path)) return DataDirLock.held(path);
     throw new BatonError('BATON_CONFIG', `dataDir ${dataDir} was locked by another process just now`, {
       field: 'dataDir',
       value: dataDir,
     });
   }
 
+  private static held(path: string): DataDirLock {
+    heldByThisProcess.add(path);
+    return new DataDirLock(path);
+  }
+
   /** Deletes the lock file. Idempotent. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    heldByThisProcess.delete(this.path);
     await unlink(this.path).catch(ignoreMissing);
   }
 }

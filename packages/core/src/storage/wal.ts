@@ -291,7 +291,12 @@ export class Wal {
       await unlink(join(this.dir, segment.file));
       deleted.push(segment.file);
     }
-    if (deleted.length > 0) this.logger.info({ dir: this.dir, through, deleted }, 'WAL segments compacted');
+    if (deleted.length > 0) {
+      // Make the deletions durable too, so a crash cannot bring old segments back.
+      await syncDirectory(this.dir);
+      this.counters.fsyncs++;
+      this.logger.info({ dir: this.dir, through, deleted }, 'WAL segments compacted');
+    }
   }
 
   private fail(error: unknown, round: readonly Waiter[], waiters: readonly Waiter[]): void {
