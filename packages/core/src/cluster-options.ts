@@ -70,6 +70,8 @@ export interface ResolvedClusterOptions {
 export const DEFAULT_HEARTBEAT_MS = 50;
 export const DEFAULT_ELECTION_TIMEOUT_MS: readonly [number, number] = [300, 600];
 export const DEFAULT_DRIFT_BOUND = 0.05;
+/** See RaftOptions.campaignMarginTicks: two ticks (20 ms by default) absorb network delay and tick phase. */
+export const CAMPAIGN_MARGIN_TICKS = 2;
 const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Validates and completes Cluster.start options; errors are BATON_CONFIG naming the field. */

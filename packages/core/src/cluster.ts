@@ -155,6 +155,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
           heartbeatTicks: options.heartbeatTicks,
           electionTicks: options.electionTicks,
           electionTicksMax: options.electionTicksMax,
+          campaignMarginTicks: CAMPAIGN_MARGIN_TICKS,
           // Batches of entries must fit one frame with room for the framing.
           bytesPerMessageMax: options.batchBytesMax,
         },

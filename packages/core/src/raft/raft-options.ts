@@ -20,6 +20,15 @@ export interface RaftOptions {
   readonly electionTicksMax: number;
   /** Uniform random number in [0, 1); the only randomness the core uses. */
   readonly random: () => number;
+  /**
+   * Ticks added to the low end of the randomized election timeout. A margin
+   * of a couple of ticks lets the other followers' stickiness windows — begun
+   * when they heard the same last heartbeat, a little earlier or later, and
+   * ticking out of phase with ours — end before our pre-vote reaches them;
+   * otherwise a pre-vote sent on the first possible tick is refused and the
+   * election waits a whole extra timeout. Default 0.
+   */
+  readonly campaignMarginTicks?: number;
   /** Pre-vote before a real campaign (dissertation §9.6). Default true. */
   readonly preVote?: boolean;
   /** Leader steps down without a quorum's contact in an election timeout. Default true. */
@@ -38,6 +47,7 @@ export interface ResolvedRaftOptions extends Required<RaftOptions> {}
 
 export function resolveRaftOptions(options: RaftOptions): ResolvedRaftOptions {
   const resolved: ResolvedRaftOptions = {
+    campaignMarginTicks: 0,
     preVote: true,
     checkQuorum: true,
     entriesPerMessageMax: 256,

@@ -137,10 +137,18 @@ export class Raft {
     return isVoter(this.config, this.id);
   }
 
+  /**
+   * Draws the next election timeout from [electionTicks + campaignMarginTicks,
+   * electionTicksMax) (or from what is left of it when the range is narrow).
+   */
   resetElectionTimer(): void {
     this.electionElapsed = 0;
-    const span = this.opts.electionTicksMax - this.opts.electionTicks;
-    this.randomizedElectionTicks = this.opts.electionTicks + Math.floor(this.opts.random() * span);
+    const lo = Math.min(
+      this.opts.electionTicks + this.opts.campaignMarginTicks,
+      this.opts.electionTicksMax - 1,
+    );
+    const span = this.opts.electionTicksMax - lo;
+    this.randomizedElectionTicks = lo + Math.floor(this.opts.random() * span);
   }
 
   /**

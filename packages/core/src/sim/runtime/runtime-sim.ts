@@ -1,4 +1,4 @@
-import { resolveClusterOptions } from '../../cluster-options.js';
+import { CAMPAIGN_MARGIN_TICKS, resolveClusterOptions } from '../../cluster-options.js';
 import type { Env, TimerHandle } from '../../env.js';
 import { silentLogger } from '../../env.js';
 import type { MemberId, Message } from '../../raft/types.js';
@@ -117,6 +117,7 @@ export class RuntimeSim {
         heartbeatTicks: o.heartbeatTicks,
         electionTicks: o.electionTicks,
         electionTicksMax: o.electionTicksMax,
+        campaignMarginTicks: CAMPAIGN_MARGIN_TICKS,
         bytesPerMessageMax: o.batchBytesMax,
       },
       tickMs: o.tickMs,
