@@ -1,6 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { pino } from 'pino';
 import {
+  CAMPAIGN_MARGIN_TICKS,
   type ClusterOptions,
   type ResolvedClusterOptions,
   resolveClusterOptions,
