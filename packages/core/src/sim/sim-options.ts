@@ -5,6 +5,7 @@ import { type NetworkFaults, RELIABLE_NETWORK } from './sim-network.js';
 /** Raft tuning the simulator passes through to every member. */
 export type SimRaftOptions = Pick<
   RaftOptions,
+  | 'campaignMarginTicks'
   | 'preVote'
   | 'checkQuorum'
   | 'entriesPerMessageMax'
@@ -96,6 +97,8 @@ export function resolveSimulatorOptions(options: SimulatorOptions, rng: Rng): Re
     entriesPerMessageMax: rng.pick([1, 4, 256]),
     inflightMessagesMax: rng.pick([1, 4, 256]),
     leaderSendsEarly: rng.chance(0.75),
+    // Production campaigns two ticks past the stickiness window; 0 (the core's default) is the tightest race.
+    campaignMarginTicks: rng.pick([0, 2, 2]),
   };
   const resolved: ResolvedSimulatorOptions = {
     seed: options.seed,
@@ -117,6 +120,7 @@ export function resolveSimulatorOptions(options: SimulatorOptions, rng: Rng): Re
     fsyncMinUs: options.fsyncMinUs ?? (drawn.fastDisk ? 5 : 100),
     fsyncMaxUs: options.fsyncMaxUs ?? (drawn.fastDisk ? 60 : 2000),
     raft: {
+      campaignMarginTicks: drawn.campaignMarginTicks,
       entriesPerMessageMax: drawn.entriesPerMessageMax,
       inflightMessagesMax: drawn.inflightMessagesMax,
       ...options.raft,
@@ -152,7 +156,7 @@ export function describeOptions(o: ResolvedSimulatorOptions): string {
   return (
     `members=${o.members} hb=${o.heartbeatTicks} election=[${o.electionTicks},${o.electionTicksMax}) ` +
     `delay=${o.network.delayMinUs}..${o.network.delayMaxUs}us fsync=${o.fsyncMinUs}..${o.fsyncMaxUs}us ` +
-    `snapshotEvery=${o.snapshotEvery} batch=${o.raft.entriesPerMessageMax} inflight=${o.raft.inflightMessagesMax} early=${o.leaderSendsEarly}`
+    `snapshotEvery=${o.snapshotEvery} batch=${o.raft.entriesPerMessageMax} inflight=${o.raft.inflightMessagesMax} early=${o.leaderSendsEarly} margin=${o.raft.campaignMarginTicks}`
   );
 }
 
