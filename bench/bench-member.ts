@@ -21,6 +21,7 @@ const report = (event: Record<string, unknown>) =>
 
 const cluster = await Cluster.start({ ...config, logger: pino({ level: 'warn' }) });
 report({ type: 'started', pid: process.pid });
+cluster.on('role', (role, term) => report({ type: 'role', role, term }));
 const payload = new Uint8Array(64);
 
 async function leadLoop(): Promise<void> {

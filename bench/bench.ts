@@ -156,6 +156,8 @@ if (soakMs > 0) {
 
 console.log(`\n## Failover (SIGKILL the leader), ${trials} trials\n`);
 const elected: number[] = [];
+/** What happened between each kill and the new leader, for explaining slow trials. */
+const timelines: string[][] = [];
 const firstWrite: number[] = [];
 for (let t = 0; t < trials; t++) {
   leader = currentLeader() ?? (await waitFor((e) => e.type === 'leading')).id;
@@ -167,6 +169,11 @@ for (let t = 0; t < trials; t++) {
   const l = await nextLeader;
   const w = await nextWrite;
   elected.push(l.at - killedAt);
+  timelines.push(
+    log
+      .filter((e) => e.at >= killedAt && e.at <= l.at + 1)
+      .map((e) => `${(e.at - killedAt).toFixed(0)} ${e.id} ${e.type} ${e.role ?? ''} ${e.term ?? ''}`),
+  );
   firstWrite.push(w.at - killedAt);
   leader = l.id;
   const back = waitFor((e) => e.type === 'started' && e.id === killed);
@@ -183,4 +190,8 @@ console.log(
   `| its first committed write | ${fmt(pct(firstWrite, 0.5))} | ${fmt(pct(firstWrite, 0.99))} | ${fmt(Math.max(...firstWrite))} |`,
 );
 console.log(`\nraw (ms): elected ${elected.map((x) => x.toFixed(0)).join(' ')}`);
+const slowest = elected.indexOf(Math.max(...elected));
+console.log(
+  `\nslowest trial (${slowest + 1}), events in ms from the kill:\n  ${timelines[slowest]?.join('\n  ')}`,
+);
 process.exit(0);
