@@ -1,23 +1,19 @@
 import type { Env, Logger, TimerHandle } from '../env.js';
 import { BatonError } from '../errors.js';
 import { LeaderLease } from '../raft/leader-lease.js';
-import { applyConfigChange, initialConfig } from '../raft/membership.js';
 import type { RaftOptions } from '../raft/raft-options.js';
 import { type RaftStatus, RawNode } from '../raft/raw-node.js';
 import type { Ready, SoftState } from '../raft/ready.js';
 import type { ClusterConfig, LogIndex, MemberId, Message, Snapshot, Term } from '../raft/types.js';
 import type { LogStorage } from '../storage/log-storage.js';
+import { Applier } from './applier.js';
 import { Leadership } from './leadership.js';
-import { PendingProposals, PendingReads } from './pending-requests.js';
 import type { StateMachine } from './state-machine.js';
 
 /** Messages a leader may send before its Ready is durable (see handleReady). */
 function isLeaderReplication(m: Message): boolean {
   return m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot';
 }
-
-/** How many applied entries' results are remembered (see awaitApplied). */
-const RECENT_RESULTS_MAX = 4096;
 
 /** After a stall, at most this many ticks are replayed at once. */
 const TICK_CATCH_UP_MAX = 1000;
@@ -57,16 +53,10 @@ export class NodeLoop {
   readonly leadership: Leadership;
   private readonly node: RawNode;
   private readonly lease: LeaderLease;
-  private readonly proposals = new PendingProposals();
-  private readonly reads = new PendingReads();
-  private appliedIndex: LogIndex;
-  private lastAppliedTerm: Term;
-  private appliedConfig: ClusterConfig;
-  private appliedSinceSnapshot = 0;
+  private readonly applier: Applier;
   private lastTickAt: number;
   /** The term and vote last made durable. */
   private persistedVote: { term: Term; vote: MemberId | undefined };
-  private readonly recentResults = new Map<LogIndex, { term: Term; result: unknown }>();
   private draining = false;
   private stopped = false;
   /** Storage failed or lost data: nothing more may leave this member. */
@@ -82,9 +72,7 @@ export class NodeLoop {
     this.node = node;
     this.lease = new LeaderLease({ leaseMs: opts.leaseMs });
     this.leadership = new Leadership(opts.env.clock, opts.env.timers);
-    this.appliedIndex = snapshot?.meta.index ?? 0;
-    this.lastAppliedTerm = snapshot?.meta.term ?? 0;
-    this.appliedConfig = snapshot?.meta.config ?? initialConfig(opts.raft.initialVoters);
+    this.applier = new Applier(opts.stateMachine, snapshot, opts.raft.initialVoters);
     this.lastTickAt = opts.env.clock.now();
     const hs = node.status();
     this.persistedVote = { term: hs.term, vote: hs.vote };
@@ -111,7 +99,7 @@ export class NodeLoop {
 
   /** The configuration as of the last applied entry. */
   config(): ClusterConfig {
-    return this.appliedConfig;
+    return this.applier.appliedConfig;
   }
 
   /** A message from a peer. */
@@ -164,14 +152,7 @@ export class NodeLoop {
    */
   awaitApplied(index: LogIndex, term: Term): Promise<unknown> {
     this.throwIfStopped();
-    if (index <= this.appliedIndex) {
-      const recent = this.recentResults.get(index);
-      if (recent?.term === term) return Promise.resolve(recent.result);
-      if (recent)
-        return Promise.reject(new BatonError('BATON_NOT_LEADER', `index ${index} holds another entry`));
-      return Promise.reject(new BatonError('BATON_UNAVAILABLE', `outcome at index ${index} no longer known`));
-    }
-    return this.proposals.add(index, term);
+    return this.applier.awaitApplied(index, term);
   }
 
   /**
@@ -183,9 +164,13 @@ export class NodeLoop {
   read(timeoutMs: number): Promise<LogIndex> {
     this.throwIfStopped();
     const id = this.opts.env.newId();
-    const done = this.reads.add(id);
+    const done = this.applier.reads.add(id);
     const timer = this.opts.env.timers.setTimeout(
-      () => this.reads.failed(id, new BatonError('BATON_UNAVAILABLE', 'the read was not confirmed in time')),
+      () =>
+        this.applier.reads.failed(
+          id,
+          new BatonError('BATON_UNAVAILABLE', 'the read was not confirmed in time'),
+        ),
       timeoutMs,
     );
     this.node.readIndex(id);
@@ -224,8 +209,7 @@ export class NodeLoop {
       this.opts.logger.warn({ err: error }, 'final flush failed while stopping');
     }
     const error = new BatonError('BATON_STOPPED', 'the cluster member has stopped');
-    this.proposals.rejectAll(error);
-    this.reads.rejectAll(error);
+    this.applier.rejectAll(error);
   }
 
   private throwIfStopped(): void {
@@ -272,7 +256,7 @@ export class NodeLoop {
     this.leadership.update({
       status,
       leaseUntil: this.lease.validUntil(status),
-      appliedOwnTerm: this.lastAppliedTerm === status.term,
+      appliedOwnTerm: this.applier.lastAppliedTerm === status.term,
     });
   }
 
@@ -323,11 +307,10 @@ export class NodeLoop {
     }
     if (rd.hardState) this.persistedVote = { term: rd.hardState.term, vote: rd.hardState.vote };
     for (const m of rd.messages) if (!early.includes(m)) this.opts.send(m);
-    this.apply(rd);
+    this.applier.apply(rd);
     this.node.advance(rd);
-    this.reads.applied(this.appliedIndex);
     this.refreshLeadership();
-    if (this.appliedSinceSnapshot >= this.opts.snapshotEntries) await this.takeSnapshot();
+    if (this.applier.sinceSnapshot >= this.opts.snapshotEntries) await this.takeSnapshot();
   }
 
   /** Does this Ready write a term or vote that is not on disk yet? */
@@ -336,51 +319,12 @@ export class NodeLoop {
     return hs !== undefined && (hs.term !== this.persistedVote.term || hs.vote !== this.persistedVote.vote);
   }
 
-  private apply(rd: Ready): void {
-    const sm = this.opts.stateMachine;
-    if (rd.snapshot) {
-      sm.restore(rd.snapshot.data);
-      this.appliedIndex = rd.snapshot.meta.index;
-      this.lastAppliedTerm = rd.snapshot.meta.term;
-      this.appliedConfig = rd.snapshot.meta.config;
-      this.proposals.coveredBySnapshot(this.appliedIndex);
-    }
-    for (const e of rd.committedEntries) {
-      const result = sm.apply(e);
-      if (e.type === 'config') this.appliedConfig = applyConfigChange(this.appliedConfig, e.change);
-      this.appliedIndex = e.index;
-      this.lastAppliedTerm = e.term;
-      this.appliedSinceSnapshot++;
-      this.rememberResult(e.index, e.term, result);
-      this.proposals.applied(e, result);
-    }
-    for (const rs of rd.readStates) this.reads.confirmed(rs.requestId, rs.index, this.appliedIndex);
-    for (const rf of rd.readFailures) {
-      this.reads.failed(
-        rf.requestId,
-        new BatonError('BATON_NOT_LEADER', 'the read could not be confirmed by a leader'),
-      );
-    }
-  }
-
-  /** Keeps the last results, for a forwarded proposal whose answer arrives after its entry was applied. */
-  private rememberResult(index: LogIndex, term: Term, result: unknown): void {
-    this.recentResults.set(index, { term, result });
-    if (this.recentResults.size > RECENT_RESULTS_MAX) {
-      const oldest = this.recentResults.keys().next().value;
-      if (oldest !== undefined) this.recentResults.delete(oldest);
-    }
-  }
-
   /** Captures the applied state, makes it durable, then lets the core drop the entries it covers. */
   private async takeSnapshot(): Promise<void> {
-    const snapshot: Snapshot = {
-      meta: { index: this.appliedIndex, term: this.lastAppliedTerm, config: this.appliedConfig },
-      data: this.opts.stateMachine.snapshot(),
-    };
+    const snapshot = this.applier.snapshot();
     await this.opts.storage.saveSnapshot(snapshot);
     this.node.compact(snapshot);
-    this.appliedSinceSnapshot = 0;
+    this.applier.sinceSnapshot = 0;
     this.opts.logger.debug({ index: snapshot.meta.index }, 'snapshot taken');
   }
 
