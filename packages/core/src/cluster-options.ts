@@ -1,5 +1,6 @@
 import type { Logger } from './env.js';
 import { BatonError } from './errors.js';
+import { safeLeaseMs } from './raft/leader-lease.js';
 
 /** Options of Cluster.start (DESIGN.md §1). */
 export interface ClusterOptions {
@@ -145,7 +146,7 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
   // A follower that acknowledged a round refuses votes for electionTicks of its own ticks; the first
   // may come at once. Its clock may run fast by driftBound while the leader's runs slow by as much,
   // hence the ratio (leader-lease.ts).
-  const leaseMs = ((electionTicks - 1) * tickMs * (1 - driftBound)) / (1 + driftBound);
+  const leaseMs = safeLeaseMs(electionTicks, tickMs, driftBound);
   if (input.tls !== undefined) {
     for (const field of ['key', 'cert', 'ca'] as const) {
       const v: unknown = input.tls[field];

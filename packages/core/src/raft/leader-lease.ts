@@ -2,6 +2,14 @@ import type { RaftStatus } from './raw-node.js';
 import type { Ready } from './ready.js';
 import type { Term } from './types.js';
 
+/**
+ * The longest safe lease for a timing: (electionTicks − 1) × tickMs × (1 − δ) / (1 + δ),
+ * δ the clock drift bound (see LeaderLeaseOptions.leaseMs for why).
+ */
+export function safeLeaseMs(electionTicks: number, tickMs: number, driftBound: number): number {
+  return ((electionTicks - 1) * tickMs * (1 - driftBound)) / (1 + driftBound);
+}
+
 export interface LeaderLeaseOptions {
   /**
    * How long after sending a heartbeat round that a quorum acknowledges this

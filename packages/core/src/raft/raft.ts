@@ -138,16 +138,15 @@ export class Raft {
   }
 
   /**
-   * Draws the next election timeout from [electionTicks + campaignMarginTicks,
-   * electionTicksMax) (or from what is left of it when the range is narrow).
+   * Draws the next election timeout from [electionTicks, electionTicksMax),
+   * shifted later by campaignMarginTicks. Shifting (rather than cutting the
+   * low end) keeps the whole spread however narrow the range: without
+   * randomness, split votes could repeat forever (the simulator found that).
    */
   resetElectionTimer(): void {
     this.electionElapsed = 0;
-    const lo = Math.min(
-      this.opts.electionTicks + this.opts.campaignMarginTicks,
-      this.opts.electionTicksMax - 1,
-    );
-    const span = this.opts.electionTicksMax - lo;
+    const span = this.opts.electionTicksMax - this.opts.electionTicks;
+    const lo = this.opts.electionTicks + this.opts.campaignMarginTicks;
     this.randomizedElectionTicks = lo + Math.floor(this.opts.random() * span);
   }
 

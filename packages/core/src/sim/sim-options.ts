@@ -1,3 +1,4 @@
+import { safeLeaseMs } from '../raft/leader-lease.js';
 import type { RaftOptions } from '../raft/raft-options.js';
 import type { Rng } from './rng.js';
 import { type NetworkFaults, RELIABLE_NETWORK } from './sim-network.js';
@@ -168,5 +169,5 @@ export function describeOptions(o: ResolvedSimulatorOptions): string {
  */
 export function leaseMsFor(o: ResolvedSimulatorOptions): number {
   const drift = o.leaseDriftBound;
-  return ((o.electionTicks - 1) * o.tickMs * (1 - drift)) / (1 + drift);
+  return safeLeaseMs(o.electionTicks, o.tickMs, drift);
 }

@@ -16,3 +16,19 @@ describe.each([3, 5])('regression seeds, %i members', (members) => {
     expect(outcome.ok, outcome.ok ? '' : outcome.report).toBe(true);
   });
 });
+
+/** Seeds that found bugs, with the member count they need. */
+const FOUND: readonly { seed: number; members: 3 | 5; finding: string }[] = [
+  // F3: campaignMarginTicks cut the election timeout's spread to nothing; split votes repeated forever.
+  { seed: 0x9d20, members: 5, finding: 'F3' },
+];
+
+describe('seeds that found bugs', () => {
+  it.each(FOUND.map((f) => [formatSeed(f.seed), f.members, f.finding, f.seed] as const))(
+    'seed %s, %i members (%s)',
+    (_, members, _finding, seed) => {
+      const outcome = runSeed({ seed, members }, 60);
+      expect(outcome.ok, outcome.ok ? '' : outcome.report).toBe(true);
+    },
+  );
+});
