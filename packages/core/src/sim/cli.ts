@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runInChildren } from './parallel-run.js';
 import { formatSeed, parseSeed } from './rng.js';
 import { replayCommand, runSeed, type SeedOutcome } from './run-seed.js';
 
@@ -8,7 +9,7 @@ import { replayCommand, runSeed, type SeedOutcome } from './run-seed.js';
  * On failure it prints each failing seed with its replay command, the trace
  * tail of the first failure, and exits with code 1.
  */
-function main(argv: readonly string[]): number {
+async function main(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv.filter((a) => a !== '--'),
     options: {
@@ -16,13 +17,14 @@ function main(argv: readonly string[]): number {
       from: { type: 'string' },
       seed: { type: 'string' },
       members: { type: 'string' },
+      jobs: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
   });
   if (values.help) {
     console.log(
-      'usage: pnpm sim --seeds N [--from S] [--members 3|5]   |   pnpm sim --seed 0x… [--members 3|5]',
+      'usage: pnpm sim --seeds N [--from S] [--members 3|5] [--jobs J]   |   pnpm sim --seed 0x… [--members 3|5]',
     );
     return 0;
   }
@@ -32,6 +34,8 @@ function main(argv: readonly string[]): number {
       ? [parseSeed(values.seed)]
       : range(parseSeed(values.from ?? '1'), parseSeed(values.seeds ?? '100'));
   const started = performance.now();
+  const jobs = values.jobs === undefined ? 1 : Number.parseInt(values.jobs, 10);
+  if (jobs > 1 && seeds.length > 1) return runParallel(seeds[0]!, seeds.length, members, jobs, started);
   const failures: SeedOutcome[] = [];
   for (const seed of seeds) {
     const outcome = runSeed({ seed, members });
@@ -61,6 +65,29 @@ function main(argv: readonly string[]): number {
   return 0;
 }
 
+/** `--jobs J`: the same seeds, split over J child processes (one per core). */
+async function runParallel(
+  from: number,
+  count: number,
+  members: number,
+  jobs: number,
+  started: number,
+): Promise<number> {
+  const chunks = await runInChildren(from, count, members, jobs);
+  const failed = chunks.reduce((n, c) => n + c.failed, 0);
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `seeds=${count} passed=${count - failed} failed=${failed} members=${members} jobs=${jobs} ` +
+      `time=${seconds.toFixed(1)}s seeds/s=${(count / seconds).toFixed(2)}`,
+  );
+  const first = chunks.find((c) => c.failed > 0);
+  if (first) {
+    console.log(first.report);
+    return 1;
+  }
+  return 0;
+}
+
 function range(from: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => from + i);
 }
@@ -71,9 +98,12 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 2;
-}
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 2;
+  },
+);
