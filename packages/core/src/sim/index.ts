@@ -20,6 +20,8 @@ export type { MemberView } from './member-view.js';
 export { formatSeed, parseSeed, Rng } from './rng.js';
 export type { SeedOutcome } from './run-seed.js';
 export { replayCommand, runSeed } from './run-seed.js';
+export type { RuntimeSimOptions, TokenRecord } from './runtime/runtime-sim.js';
+export { RuntimeSim } from './runtime/runtime-sim.js';
 export { SimClient } from './sim-client.js';
 export { LocalClock, pickLocalClock, SimClock, US_PER_MS } from './sim-clock.js';
 export type { RunUntilOptions } from './sim-cluster.js';
