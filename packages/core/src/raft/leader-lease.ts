@@ -45,12 +45,20 @@ export class LeaderLease {
 
   /** Call when taking each Ready, before sending its messages, with the member's monotonic clock. */
   onReady(ready: Ready, status: RaftStatus, nowMs: number): void {
+    this.onRoundTaken(ready.heartbeatRound, status, nowMs);
+  }
+
+  /**
+   * The same for a batch of messages taken out of the core some other way
+   * (RawNode.takeLeaderMessages): `round` is the newest round in it, if any.
+   */
+  onRoundTaken(round: number | undefined, status: RaftStatus, nowMs: number): void {
     if (status.role !== 'leader' || status.term !== this.term) {
       this.roundTakenAt.clear();
       this.term = status.role === 'leader' ? status.term : -1;
     }
-    if (this.term >= 0 && ready.heartbeatRound !== undefined) {
-      this.roundTakenAt.set(ready.heartbeatRound, nowMs);
+    if (this.term >= 0 && round !== undefined) {
+      this.roundTakenAt.set(round, nowMs);
     }
     // Rounds older than the acknowledged one can never matter again.
     for (const round of this.roundTakenAt.keys()) {

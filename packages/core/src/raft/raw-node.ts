@@ -119,6 +119,25 @@ export class RawNode {
     this.raft.latestSnapshot = snapshot;
   }
 
+  /**
+   * Leader only: takes its pending append, heartbeat and snapshot messages
+   * out now, ahead of the next Ready, with the newest heartbeat round among
+   * them. For a driver that is still persisting the previous Ready: without
+   * this, a slow fsync would hold back heartbeats and cost the leadership.
+   * Safe when this member's term and vote are durable (dissertation
+   * §10.2.1); the driver must check that.
+   */
+  takeLeaderMessages(): { messages: Message[]; heartbeatRound: number | undefined } {
+    const r = this.raft;
+    if (r.role !== 'leader') return { messages: [], heartbeatRound: undefined };
+    const messages = r.msgs.filter(isLeaderReplication);
+    if (messages.length === 0) return { messages, heartbeatRound: undefined };
+    r.msgs = r.msgs.filter((m) => !isLeaderReplication(m));
+    const heartbeatRound = r.roundToReport;
+    r.roundToReport = undefined;
+    return { messages, heartbeatRound };
+  }
+
   hasReady(): boolean {
     const r = this.raft;
     return (
@@ -232,6 +251,11 @@ export class RawNode {
   private softState(): SoftState {
     return { role: this.raft.role, term: this.raft.term, leaderId: this.raft.leaderId };
   }
+}
+
+/** The messages a leader sends to replicate: they acknowledge nothing (see ready.ts). */
+export function isLeaderReplication(m: Message): boolean {
+  return m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot';
 }
 
 function lastIndexOf(entries: readonly Entry[]): LogIndex | undefined {

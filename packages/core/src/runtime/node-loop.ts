@@ -2,18 +2,13 @@ import type { Env, Logger, TimerHandle } from '../env.js';
 import { BatonError } from '../errors.js';
 import { LeaderLease } from '../raft/leader-lease.js';
 import type { RaftOptions } from '../raft/raft-options.js';
-import { type RaftStatus, RawNode } from '../raft/raw-node.js';
+import { isLeaderReplication, type RaftStatus, RawNode } from '../raft/raw-node.js';
 import type { Ready, SoftState } from '../raft/ready.js';
 import type { ClusterConfig, LogIndex, MemberId, Message, Snapshot, Term } from '../raft/types.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import { Applier } from './applier.js';
 import { Leadership } from './leadership.js';
 import type { StateMachine } from './state-machine.js';
-
-/** Messages a leader may send before its Ready is durable (see handleReady). */
-function isLeaderReplication(m: Message): boolean {
-  return m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot';
-}
 
 /** After a stall, at most this many ticks are replayed at once. */
 const TICK_CATCH_UP_MAX = 1000;
@@ -261,7 +256,11 @@ export class NodeLoop {
   }
 
   private scheduleDrain(): void {
-    if (this.draining || this.stopped || !this.node.hasReady()) return;
+    if (this.draining) {
+      this.sendLeaderMessagesNow();
+      return;
+    }
+    if (this.stopped || !this.node.hasReady()) return;
     this.draining = true;
     this.drained = new Promise((resolve) => {
       queueMicrotask(() => {
@@ -311,6 +310,27 @@ export class NodeLoop {
     this.node.advance(rd);
     this.refreshLeadership();
     if (this.applier.sinceSnapshot >= this.opts.snapshotEntries) await this.takeSnapshot();
+  }
+
+  /**
+   * While a Ready is being persisted, a leader's heartbeats and appends go out
+   * at once instead of waiting for the disk: a slow fsync must not silence
+   * the leader past its followers' election timeout.
+   */
+  private sendLeaderMessagesNow(): void {
+    if (this.stopped || this.failed) return;
+    const status = this.node.status();
+    if (
+      status.role !== 'leader' ||
+      status.term !== this.persistedVote.term ||
+      status.vote !== this.persistedVote.vote
+    ) {
+      return;
+    }
+    const { messages, heartbeatRound } = this.node.takeLeaderMessages();
+    if (messages.length === 0) return;
+    this.lease.onRoundTaken(heartbeatRound, status, this.opts.env.clock.now());
+    for (const m of messages) this.opts.send(m);
   }
 
   /** Does this Ready write a term or vote that is not on disk yet? */

@@ -142,3 +142,22 @@ describe('the production runtime on virtual time: leadership tokens', () => {
     }
   });
 });
+
+describe('the production runtime on virtual time: a slow disk', () => {
+  it('a leader whose fsyncs stall for 500 ms keeps heartbeating and keeps the leadership', async () => {
+    const sim = new RuntimeSim({ seed: 7, members: three });
+    await startAll(sim, three);
+    await sim.runUntilTrue(() => holder(sim) !== undefined, 3000);
+    const first = sim.tokens[sim.tokens.length - 1]!;
+    const term = sim.loop(first.member)!.status().term;
+    sim.slowDisk(first.member, 500);
+    // Proposals keep the disk busy; heartbeats must not wait for it.
+    for (let i = 0; i < 20; i++) {
+      sim.loop(first.member)!.append(new Uint8Array([i]));
+      await sim.runUntil(sim.nowMs + 250);
+    }
+    for (const id of three) expect(sim.loop(id)!.status().term).toBe(term);
+    expect(sim.loop(first.member)!.status().role).toBe('leader');
+    expect(first.token.signal.aborted).toBe(false);
+  });
+});

@@ -5,6 +5,7 @@ import type { MemberId, Message } from '../../raft/types.js';
 import type { LeadershipToken } from '../../runtime/leadership-token.js';
 import { NodeLoop } from '../../runtime/node-loop.js';
 import { CountingStateMachine } from '../../runtime/state-machine.js';
+import type { LogStorage } from '../../storage/log-storage.js';
 import { MemoryStorage } from '../../storage/memory-storage.js';
 import { EventQueue } from '../event-queue.js';
 import { Rng } from '../rng.js';
@@ -40,6 +41,8 @@ interface SimMember {
   incarnation: number;
   /** A stalled event loop: its events wait until this global time. */
   pausedUntilUs: number;
+  /** Extra time every persist takes on this member's disk (a slow or stalling fsync), ms. */
+  diskDelayMs: number;
 }
 
 type Job = () => void;
@@ -90,6 +93,7 @@ export class RuntimeSim {
         loop: undefined,
         incarnation: 0,
         pausedUntilUs: 0,
+        diskDelayMs: 0,
       });
     }
   }
@@ -125,7 +129,7 @@ export class RuntimeSim {
       snapshotEntries: o.snapshotEntries,
       commandBytesMax: o.commandBytesMax,
       env: this.envFor(m, incarnation),
-      storage: m.storage,
+      storage: this.slowable(m, incarnation),
       send: (msg) => this.send(m, incarnation, msg),
       stateMachine: new CountingStateMachine(),
       logger: silentLogger,
@@ -144,6 +148,11 @@ export class RuntimeSim {
   pause(id: MemberId, ms: number): void {
     const m = this.member(id);
     m.pausedUntilUs = Math.max(m.pausedUntilUs, this.clock.nowUs + ms * US_PER_MS);
+  }
+
+  /** Makes every later persist on `id`'s disk take `ms` more (0 restores a fast disk). */
+  slowDisk(id: MemberId, ms: number): void {
+    this.member(id).diskDelayMs = ms;
   }
 
   /** Cuts (or restores) the links between two groups of members, both directions. */
@@ -215,6 +224,26 @@ export class RuntimeSim {
       this.tokens.push({ member: m.id, token, issuedUs: this.clock.nowUs });
       await new Promise((resolve) => token.signal.addEventListener('abort', resolve, { once: true }));
     }
+  }
+
+  /** The member's storage, with persists that complete only after its current disk delay. */
+  private slowable(m: SimMember, incarnation: number): LogStorage {
+    const storage = m.storage;
+    const delay = (): Promise<void> =>
+      m.diskDelayMs <= 0
+        ? Promise.resolve()
+        : new Promise((resolve) =>
+            this.scheduleFor(m, incarnation, this.clock.nowUs + m.diskDelayMs * US_PER_MS, resolve),
+          );
+    return {
+      load: () => storage.load(),
+      persist: async (batch) => {
+        await storage.persist(batch);
+        await delay();
+      },
+      saveSnapshot: (snapshot) => storage.saveSnapshot(snapshot),
+      close: () => storage.close(),
+    };
   }
 
   private envFor(m: SimMember, incarnation: number): Env {
