@@ -5,6 +5,8 @@
  * its first proposal committed). On stdin it takes {"cmd":"load",...}: run
  * concurrent proposers for a while and report throughput and fsyncs.
  */
+
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Cluster } from '@baton/core';
 import { pino } from 'pino';
@@ -23,6 +25,9 @@ const cluster = await Cluster.start({ ...config, logger: pino({ level: 'warn' })
 report({ type: 'started', pid: process.pid });
 cluster.on('role', (role, term) => report({ type: 'role', role, term }));
 const payload = new Uint8Array(64);
+// Event-loop stalls explain elections under load: report the worst one with every stats reply.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 async function leadLoop(): Promise<void> {
   for (;;) {

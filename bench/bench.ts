@@ -117,6 +117,13 @@ function currentLeader(): string | undefined {
   return undefined;
 }
 
+/** Asks every member for its stats (and resets its event-loop delay monitor). */
+async function stats(): Promise<Ev[]> {
+  const replies = ids.map((id) => waitFor((e) => e.type === 'stats' && e.id === id));
+  for (const id of ids) send(id, { cmd: 'stats' });
+  return Promise.all(replies);
+}
+
 async function runLoad(leader: string, proposers: number, durationMs: number) {
   const electionsBefore = log.filter((e) => e.type === 'leading').length;
   const result = waitFor((e) => e.type === 'load-result' && e.id === leader, durationMs + 30_000);
@@ -147,10 +154,23 @@ for (const proposers of [1, 16]) {
   leader = currentLeader() ?? leader;
 }
 if (soakMs > 0) {
+  await stats(); // resets each member's event-loop delay monitor
+  const soakStart = nowMs();
   const r = await runLoad(leader, 16, soakMs);
   console.log(
     `\nSoak: 16 proposers for ${soakMs / 1000} s: ${fmt(r.perSecond as number)} commits/s, elections: ${r.elections}`,
   );
+  const changes = log.filter((e) => e.at >= soakStart && ['role', 'lost', 'leading'].includes(e.type));
+  for (const e of changes) {
+    console.log(
+      `  ${((e.at - soakStart) / 1000).toFixed(3)} s ${e.id} ${e.type} ${e.role ?? ''} ${e.term ?? ''} ${e.cause ?? ''}`,
+    );
+  }
+  for (const s of await stats()) {
+    console.log(
+      `  ${s.id}: event-loop delay max ${fmt(s.loopDelayMaxMs as number)} ms, p99 ${fmt(s.loopDelayP99Ms as number)} ms`,
+    );
+  }
   leader = currentLeader() ?? leader;
 }
 
