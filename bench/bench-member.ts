@@ -87,8 +87,16 @@ async function load(proposers: number, durationMs: number): Promise<void> {
 createInterface({ input: process.stdin }).on('line', (line) => {
   const cmd = JSON.parse(line) as { cmd: string; proposers?: number; durationMs?: number };
   if (cmd.cmd === 'load') void load(cmd.proposers ?? 1, cmd.durationMs ?? 5000);
-  if (cmd.cmd === 'stats')
-    report({ type: 'stats', storage: cluster.storageStats(), status: cluster.status() });
+  if (cmd.cmd === 'stats') {
+    report({
+      type: 'stats',
+      storage: cluster.storageStats(),
+      status: cluster.status(),
+      loopDelayMaxMs: loopDelay.max / 1e6,
+      loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+    });
+    loopDelay.reset();
+  }
 });
 process.on('SIGTERM', () => void cluster.stop().then(() => process.exit(0)));
 void leadLoop();
