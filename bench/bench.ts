@@ -130,7 +130,8 @@ async function runLoad(leader: string, proposers: number, durationMs: number) {
   send(leader, { cmd: 'load', proposers, durationMs });
   const r = await result;
   const elections = log.filter((e) => e.type === 'leading').length - electionsBefore;
-  return { ...r, elections };
+  const withElections: Ev & { elections: number } = { ...r, elections };
+  return withElections;
 }
 
 const members: Record<string, string> = {};
