@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  awaitAllFollow,
   awaitCaughtUp,
   awaitLeader,
-  ELECTION_WAIT_MS,
   expectOneLeaderPerTerm,
   expectSameAppliedCommands,
   memberIds,
@@ -23,16 +23,7 @@ describe.each([3, 5])('a cluster of %i member processes with dataDirs', (size) =
     pc = cluster;
     const first = await awaitLeader(cluster);
     // Wait until every member follows that leader, then ask them all: exactly one says it leads.
-    await Promise.all(
-      cluster.ids.map((id) =>
-        cluster.waitForEvent(
-          id,
-          'leader',
-          (e) => e.leaderId === first.id && e.term === first.term,
-          ELECTION_WAIT_MS,
-        ),
-      ),
-    );
+    await awaitAllFollow(cluster, first);
     const before = await Promise.all(cluster.ids.map((id) => cluster.status(id, REPLICATION_WAIT_MS)));
     expect(before.filter((s) => s.role === 'leader').map((s) => s.id)).toEqual([first.id]);
     expect(before.find((s) => s.id === first.id)?.term).toBe(first.term);

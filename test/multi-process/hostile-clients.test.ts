@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  awaitAllFollow,
   awaitLeader,
-  ELECTION_WAIT_MS,
   expectOneLeaderPerTerm,
   REPLICATION_WAIT_MS,
   tags,
@@ -72,16 +72,7 @@ describe('member processes facing hostile WebSocket clients', () => {
     const cluster = await ProcessCluster.start({ tuning: { maxFrameBytes: MAX_FRAME_BYTES } });
     pc = cluster;
     const first = await awaitLeader(cluster);
-    await Promise.all(
-      cluster.ids.map((id) =>
-        cluster.waitForEvent(
-          id,
-          'leader',
-          (e) => e.leaderId === first.id && e.term === first.term,
-          ELECTION_WAIT_MS,
-        ),
-      ),
-    );
+    await awaitAllFollow(cluster, first);
 
     for (const target of cluster.ids) {
       await Promise.all(

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  awaitAllFollow,
   awaitCaughtUp,
   awaitLeader,
-  ELECTION_WAIT_MS,
   expectOneLeaderPerTerm,
   expectSameAppliedCommands,
   REPLICATION_WAIT_MS,
@@ -24,16 +24,7 @@ describe('a whole-cluster SIGKILL and restart from disk', () => {
     const cluster = await ProcessCluster.start();
     pc = cluster;
     const first = await awaitLeader(cluster);
-    await Promise.all(
-      cluster.ids.map((id) =>
-        cluster.waitForEvent(
-          id,
-          'leader',
-          (e) => e.leaderId === first.id && e.term === first.term,
-          ELECTION_WAIT_MS,
-        ),
-      ),
-    );
+    await awaitAllFollow(cluster, first);
     // Terms every member has had long enough to have made durable.
     const before = await Promise.all(cluster.ids.map((id) => cluster.status(id, REPLICATION_WAIT_MS)));
 

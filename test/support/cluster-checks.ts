@@ -35,6 +35,23 @@ export async function awaitLeader(
   );
 }
 
+/** Waits until every member reports following `leader` (its id, in its term). */
+export async function awaitAllFollow(
+  pc: ProcessCluster,
+  leader: { id: string; term: number },
+): Promise<void> {
+  await Promise.all(
+    pc.ids.map((id) =>
+      pc.waitForEvent(
+        id,
+        'leader',
+        (e) => e.leaderId === leader.id && e.term === leader.term,
+        ELECTION_WAIT_MS,
+      ),
+    ),
+  );
+}
+
 /**
  * Waits until each of `ids` has applied everything the leader had committed
  * when asked; resolves with their statuses (the leader's last).

@@ -144,7 +144,7 @@ export class RawNode {
       r.readRoundWanted ||
       r.msgs.length > 0 ||
       r.log.pendingSnapshot !== undefined ||
-      r.log.unstableEntries().length > 0 ||
+      r.log.lastIndex() > r.log.stableIndex ||
       r.log.committed > r.log.applying ||
       r.readStates.length > 0 ||
       r.readFailures.length > 0 ||
