@@ -6,7 +6,7 @@
  * concurrent proposers for a while and report throughput and fsyncs.
  */
 
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram, monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Cluster } from '@baton/core';
 import { pino } from 'pino';
@@ -28,6 +28,30 @@ const payload = new Uint8Array(64);
 // Event-loop stalls explain elections under load: report the worst one with every stats reply.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
+// Each stall over 100 ms and each GC pause over 50 ms is reported with its time, to line up with role changes.
+const STALL_REPORT_MS = 100;
+let lastSample = nowMs();
+setInterval(() => {
+  const now = nowMs();
+  if (now - lastSample > STALL_REPORT_MS) {
+    process.stdout.write(
+      `${JSON.stringify({ id: config.id, at: lastSample, type: 'stall', ms: now - lastSample, heapMb: heapMb() })}\n`,
+    );
+  }
+  lastSample = now;
+}, 10).unref();
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    if (e.duration < 50) continue;
+    const at = nowMs() - (performance.now() - e.startTime);
+    process.stdout.write(
+      `${JSON.stringify({ id: config.id, at, type: 'gc', ms: e.duration, kind: (e as { detail?: { kind?: number } }).detail?.kind })}\n`,
+    );
+  }
+}).observe({ entryTypes: ['gc'] });
+function heapMb(): number {
+  return Math.round(process.memoryUsage().heapUsed / 1e6);
+}
 
 async function leadLoop(): Promise<void> {
   for (;;) {
@@ -50,7 +74,9 @@ async function leadLoop(): Promise<void> {
 
 async function load(proposers: number, durationMs: number): Promise<void> {
   const before = cluster.storageStats();
-  const latencies: number[] = [];
+  // A histogram, not an array sorted at the end: sorting the latencies of a
+  // 5-minute run took the leader's event loop for ~0.8 s and cost it the lease.
+  const latencyUs = createHistogram();
   let failed = 0;
   const end = nowMs() + durationMs;
   const t0 = nowMs();
@@ -60,7 +86,7 @@ async function load(proposers: number, durationMs: number): Promise<void> {
         const t = nowMs();
         try {
           await cluster.propose(payload);
-          latencies.push(nowMs() - t);
+          latencyUs.record(Math.max(1, Math.round((nowMs() - t) * 1000)));
         } catch {
           failed++;
         }
@@ -69,17 +95,15 @@ async function load(proposers: number, durationMs: number): Promise<void> {
   );
   const elapsed = nowMs() - t0;
   const after = cluster.storageStats();
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
   report({
     type: 'load-result',
     proposers,
-    committed: latencies.length,
+    committed: latencyUs.count,
     failed,
     elapsedMs: elapsed,
-    perSecond: (latencies.length / elapsed) * 1000,
-    p50: pct(0.5),
-    p99: pct(0.99),
+    perSecond: (latencyUs.count / elapsed) * 1000,
+    p50: latencyUs.percentile(50) / 1000,
+    p99: latencyUs.percentile(99) / 1000,
     fsyncs: after && before ? after.fsyncs - before.fsyncs : undefined,
   });
 }
@@ -94,6 +118,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
       status: cluster.status(),
       loopDelayMaxMs: loopDelay.max / 1e6,
       loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+      heapMb: heapMb(),
     });
     loopDelay.reset();
   }

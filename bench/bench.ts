@@ -158,23 +158,28 @@ if (soakMs > 0) {
   await stats(); // resets each member's event-loop delay monitor
   const soakStart = nowMs();
   const r = await runLoad(leader, 16, soakMs);
+  const perMember = await stats(); // also lets stall reports that trail the result arrive
   console.log(
     `\nSoak: 16 proposers for ${soakMs / 1000} s: ${fmt(r.perSecond as number)} commits/s, elections: ${r.elections}`,
   );
-  const changes = log.filter((e) => e.at >= soakStart && ['role', 'lost', 'leading'].includes(e.type));
+  const changes = log.filter(
+    (e) => e.at >= soakStart && ['role', 'lost', 'leading', 'stall', 'gc'].includes(e.type),
+  );
   for (const e of changes) {
+    const detail = e.type === 'stall' || e.type === 'gc' ? `${fmt(e.ms as number)} ms` : '';
     console.log(
-      `  ${((e.at - soakStart) / 1000).toFixed(3)} s ${e.id} ${e.type} ${e.role ?? ''} ${e.term ?? ''} ${e.cause ?? ''}`,
+      `  ${((e.at - soakStart) / 1000).toFixed(3)} s ${e.id} ${e.type} ${e.role ?? ''} ${e.term ?? ''} ${e.cause ?? ''}${detail}`,
     );
   }
-  for (const s of await stats()) {
+  for (const s of perMember) {
     console.log(
-      `  ${s.id}: event-loop delay max ${fmt(s.loopDelayMaxMs as number)} ms, p99 ${fmt(s.loopDelayP99Ms as number)} ms`,
+      `  ${s.id}: event-loop delay max ${fmt(s.loopDelayMaxMs as number)} ms, p99 ${fmt(s.loopDelayP99Ms as number)} ms, heap ${s.heapMb} MB`,
     );
   }
   leader = currentLeader() ?? leader;
 }
 
+if (trials === 0) process.exit(0);
 console.log(`\n## Failover (SIGKILL the leader), ${trials} trials\n`);
 const elected: number[] = [];
 /** What happened between each kill and the new leader, for explaining slow trials. */
