@@ -30,7 +30,9 @@ export interface SoftState {
  *    (dissertation §10.2.1) — they acknowledge nothing, and the leader counts
  *    its own copy only once advance() says it is durable;
  * 3. apply `committedEntries` in order to the state machine (a `snapshot`
- *    replaces the state machine's state first);
+ *    replaces the state machine's state first). Committed entries below the
+ *    first of `entries` are durable already (an earlier Ready wrote them), so
+ *    when there is no `snapshot` the driver may apply those before step 1;
  * 4. call `advance(ready)`.
  * `heartbeatRound`, when set, is the leader-lease round this batch broadcasts:
  * the driver notes its monotonic clock when it takes the batch (before

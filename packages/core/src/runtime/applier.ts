@@ -1,7 +1,7 @@
 import { BatonError } from '../errors.js';
 import { applyConfigChange, initialConfig } from '../raft/membership.js';
 import type { Ready } from '../raft/ready.js';
-import type { ClusterConfig, LogIndex, MemberId, Snapshot, Term } from '../raft/types.js';
+import type { ClusterConfig, Entry, LogIndex, MemberId, Snapshot, Term } from '../raft/types.js';
 import { PendingProposals, PendingReads } from './pending-requests.js';
 import type { StateMachine } from './state-machine.js';
 
@@ -34,8 +34,12 @@ export class Applier {
     this.appliedConfig = snapshot?.meta.config ?? initialConfig(initialVoters);
   }
 
-  /** Applies a Ready's snapshot and committed entries, then settles waiting proposals and reads. */
-  apply(rd: Ready): void {
+  /**
+   * Applies a Ready's snapshot and its committed entries from `skip` on (the
+   * first `skip` were applied early by applyEntries), then settles waiting
+   * proposals and reads.
+   */
+  apply(rd: Ready, skip = 0): void {
     if (rd.snapshot) {
       this.stateMachine.restore(rd.snapshot.data);
       this.appliedIndex = rd.snapshot.meta.index;
@@ -43,15 +47,7 @@ export class Applier {
       this.appliedConfig = rd.snapshot.meta.config;
       this.proposals.coveredBySnapshot(this.appliedIndex);
     }
-    for (const e of rd.committedEntries) {
-      const result = this.stateMachine.apply(e);
-      if (e.type === 'config') this.appliedConfig = applyConfigChange(this.appliedConfig, e.change);
-      this.appliedIndex = e.index;
-      this.lastAppliedTerm = e.term;
-      this.sinceSnapshot++;
-      this.remember(e.index, e.term, result);
-      this.proposals.applied(e, result);
-    }
+    this.applyEntries(skip === 0 ? rd.committedEntries : rd.committedEntries.slice(skip));
     for (const rs of rd.readStates) this.reads.confirmed(rs.requestId, rs.index, this.appliedIndex);
     for (const rf of rd.readFailures) {
       this.reads.failed(
@@ -60,6 +56,20 @@ export class Applier {
       );
     }
     this.reads.applied(this.appliedIndex);
+  }
+
+  /** Applies committed entries in order and settles the proposals and reads waiting on them. */
+  applyEntries(entries: readonly Entry[]): void {
+    for (const e of entries) {
+      const result = this.stateMachine.apply(e);
+      if (e.type === 'config') this.appliedConfig = applyConfigChange(this.appliedConfig, e.change);
+      this.appliedIndex = e.index;
+      this.lastAppliedTerm = e.term;
+      this.sinceSnapshot++;
+      this.remember(e.index, e.term, result);
+      this.proposals.applied(e, result);
+    }
+    if (entries.length > 0) this.reads.applied(this.appliedIndex);
   }
 
   /**

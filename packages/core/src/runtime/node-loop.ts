@@ -296,6 +296,11 @@ export class NodeLoop {
         ? rd.messages.filter(isLeaderReplication)
         : [];
     for (const m of early) this.opts.send(m);
+    // Committed entries this member already holds on disk are applied before
+    // this Ready's own write: under load that write is the fsync of newer
+    // entries, and waiting for it would hold every answer back one disk round.
+    const appliedEarly = durableCommittedCount(rd);
+    if (appliedEarly > 0) this.applier.applyEntries(rd.committedEntries.slice(0, appliedEarly));
     if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
       await this.opts.storage.persist({
         ...(rd.snapshot ? { snapshot: rd.snapshot } : {}),
@@ -306,7 +311,7 @@ export class NodeLoop {
     }
     if (rd.hardState) this.persistedVote = { term: rd.hardState.term, vote: rd.hardState.vote };
     for (const m of rd.messages) if (!early.includes(m)) this.opts.send(m);
-    this.applier.apply(rd);
+    this.applier.apply(rd, appliedEarly);
     this.node.advance(rd);
     this.refreshLeadership();
     if (this.applier.sinceSnapshot >= this.opts.snapshotEntries) await this.takeSnapshot();
@@ -354,4 +359,17 @@ export class NodeLoop {
     void this.stop();
     this.opts.onFatal?.(error);
   }
+}
+
+/**
+ * How many of a Ready's committed entries are already durable here: those
+ * before its first new entry (every earlier Ready was persisted before it was
+ * advanced). None when it installs a snapshot, which must be applied first.
+ */
+function durableCommittedCount(rd: Ready): number {
+  if (rd.snapshot) return 0;
+  const firstNew = rd.entries[0]?.index;
+  if (firstNew === undefined) return rd.committedEntries.length;
+  const i = rd.committedEntries.findIndex((e) => e.index >= firstNew);
+  return i === -1 ? rd.committedEntries.length : i;
 }
