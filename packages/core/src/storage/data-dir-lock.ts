@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, realpath, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatonError } from '../errors.js';
 import type { StorageLogger } from './log-storage.js';
@@ -30,8 +30,8 @@ export class DataDirLock {
    * `BatonError('BATON_CONFIG')` (field `dataDir`) when a live process holds it.
    */
   static async acquire(dataDir: string, logger: StorageLogger): Promise<DataDirLock> {
-    await mkdir(dataDir, { recursive: true });
-    const path = join(dataDir, LOCK_FILE_NAME);
+    // Keyed on the real path: './d' and '/abs/d' (or a symlink to it) are one directory and one lock.
+    const path = join(await usableDirectory(dataDir), LOCK_FILE_NAME);
     if (await tryCreate(path)) return DataDirLock.held(path);
     const holder = await readHolder(path);
     const live =
@@ -64,6 +64,21 @@ export class DataDirLock {
     this.released = true;
     heldByThisProcess.delete(this.path);
     await unlink(this.path).catch(ignoreMissing);
+  }
+}
+
+/** Creates `dataDir` if missing and returns its real path; an unusable path is BATON_CONFIG naming dataDir. */
+async function usableDirectory(dataDir: string): Promise<string> {
+  try {
+    await mkdir(dataDir, { recursive: true });
+    return await realpath(dataDir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new BatonError('BATON_CONFIG', `dataDir ${dataDir} cannot be used as a directory (${code})`, {
+      field: 'dataDir',
+      value: dataDir,
+      cause: error,
+    });
   }
 }
 

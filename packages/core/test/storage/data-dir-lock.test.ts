@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, symlink, unlink, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isBatonError } from '../../src/errors.js';
 import { LOCK_FILE_NAME } from '../../src/storage/data-dir-lock.js';
@@ -38,6 +38,27 @@ describe('one process per dataDir', () => {
     expect(isBatonError(error, 'BATON_CONFIG')).toBe(true);
     expect((error as { field?: string }).field).toBe('dataDir');
     await storage.close();
+  });
+
+  it('the same directory named by a relative path, an absolute path and a symlink is one lock', async () => {
+    const storage = await FileStorage.open(dir);
+    await symlink(dir, `${dir}-link`);
+    try {
+      for (const other of [relative(process.cwd(), dir), `${dir}/./`, `${dir}-link`]) {
+        const error = await FileStorage.open(other).catch((e: unknown) => e);
+        expect(isBatonError(error, 'BATON_CONFIG'), other).toBe(true);
+      }
+    } finally {
+      await unlink(`${dir}-link`);
+      await storage.close();
+    }
+  });
+
+  it('a dataDir that cannot be a directory fails with BATON_CONFIG naming dataDir', async () => {
+    await writeFile(join(dir, 'file'), 'not a directory');
+    const error = await FileStorage.open(join(dir, 'file', 'member')).catch((e: unknown) => e);
+    expect(isBatonError(error, 'BATON_CONFIG')).toBe(true);
+    expect((error as { field?: string }).field).toBe('dataDir');
   });
 
   it('a lock held by another live process is respected', async () => {
