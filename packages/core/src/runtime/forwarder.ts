@@ -41,12 +41,14 @@ interface Pending {
 export class Forwarder {
   private readonly pending = new Map<string, Pending>();
   private readonly leaderWaiters = new Set<() => void>();
+  private stopped = false;
 
   constructor(private readonly opts: ForwarderOptions) {}
 
   /** Proposes `data` through whichever member leads; resolves with the local apply result. */
   async submit(data: Uint8Array, options: SubmitOptions): Promise<{ index: LogIndex; result: unknown }> {
     const { signal } = options;
+    this.throwIfStopped();
     if (signal?.aborted) throw abortedError(signal);
     const deadline = this.opts.env.clock.now() + options.timeoutMs;
     for (;;) {
@@ -77,6 +79,7 @@ export class Forwarder {
    */
   async read(options: SubmitOptions): Promise<LogIndex> {
     const { signal } = options;
+    this.throwIfStopped();
     if (signal?.aborted) throw abortedError(signal);
     const deadline = this.opts.env.clock.now() + options.timeoutMs;
     for (;;) {
@@ -106,12 +109,17 @@ export class Forwarder {
     for (const wake of waiters) wake(); // a waiter whose leader did not change re-registers
   }
 
-  /** Fails everything waiting (the member is stopping). */
+  /** Fails everything waiting, and every later call, with BATON_STOPPED (the member is stopping). */
   stop(): void {
-    const error = new BatonError('BATON_STOPPED', 'the cluster member has stopped');
+    this.stopped = true;
+    const error = stoppedError();
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
-    this.onLeaderChange();
+    this.onLeaderChange(); // waiters see `stopped` and reject
+  }
+
+  private throwIfStopped(): void {
+    if (this.stopped) throw stoppedError();
   }
 
   /** Leader side: append the command and answer at once with where it went. */
@@ -170,16 +178,24 @@ export class Forwarder {
     return { index: answer.index, result };
   }
 
-  /** Waits until the known leader differs from `from`, the deadline passes (BATON_UNAVAILABLE) or `signal` aborts. */
+  /**
+   * Waits until the known leader differs from `from`, the deadline passes
+   * (BATON_UNAVAILABLE), `signal` aborts or the member stops. Returns at once
+   * if it differs already: when a new leader replaced our entry, this member
+   * learned of that leader before it applied the replacing entry.
+   */
   private leaderChange(
     from: MemberId | undefined,
     deadline: number,
     signal: AbortSignal | undefined,
   ): Promise<void> {
+    this.throwIfStopped();
+    if (this.opts.loop.status().leaderId !== from) return Promise.resolve();
     let wake: (() => void) | undefined;
-    const changed = new Promise<void>((resolve) => {
+    const changed = new Promise<void>((resolve, reject) => {
       wake = () => {
-        if (this.opts.loop.status().leaderId !== from) resolve();
+        if (this.stopped) reject(stoppedError());
+        else if (this.opts.loop.status().leaderId !== from) resolve();
         else this.leaderWaiters.add(wake!);
       };
       this.leaderWaiters.add(wake);
@@ -204,6 +220,10 @@ export class Forwarder {
       ...(onGiveUp ? { onGiveUp } : {}),
     });
   }
+}
+
+function stoppedError(): BatonError {
+  return new BatonError('BATON_STOPPED', 'the cluster member has stopped');
 }
 
 const NO_LEADER = 'no leader took the command in time';

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import type { Env } from '../../src/env.js';
+import { silentLogger } from '../../src/env.js';
+import { BatonError } from '../../src/errors.js';
+import type { PeerMessage } from '../../src/peer-message.js';
+import { Forwarder } from '../../src/runtime/forwarder.js';
+import type { NodeLoop } from '../../src/runtime/node-loop.js';
+
+/** Just the part of NodeLoop the Forwarder uses, driven by hand. */
+class StubLoop {
+  readonly id = 'me';
+  leaderId: string | undefined;
+  readonly applyWaits: {
+    index: number;
+    term: number;
+    reject(e: unknown): void;
+    resolve(v: unknown): void;
+  }[] = [];
+  status() {
+    return { leaderId: this.leaderId, term: 3 };
+  }
+  awaitApplied(index: number, term: number): Promise<unknown> {
+    return new Promise((resolve, reject) => this.applyWaits.push({ index, term, resolve, reject }));
+  }
+  append(): never {
+    throw new BatonError('BATON_NOT_LEADER', 'stub never leads');
+  }
+  read(): Promise<number> {
+    return new Promise(() => {});
+  }
+}
+
+/** An env whose timers never fire: a call that settles did so without waiting for a timeout. */
+const frozenEnv: Env = {
+  clock: { now: () => 0 },
+  timers: { setTimeout: () => ({ cancel: () => {} }) },
+  random: () => 0.5,
+  newId: (() => {
+    let n = 0;
+    return () => `req-${n++}`;
+  })(),
+};
+
+function setUp() {
+  const loop = new StubLoop();
+  const sent: PeerMessage[] = [];
+  const forwarder = new Forwarder({
+    loop: loop as unknown as NodeLoop,
+    env: frozenEnv,
+    send: (m) => sent.push(m),
+    logger: silentLogger,
+    answerTimeoutMs: 1000,
+    pendingMax: 16,
+  });
+  return { loop, sent, forwarder };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+function outcomeOf(p: Promise<unknown>): { value: string } {
+  const o = { value: 'pending' };
+  p.then(
+    () => (o.value = 'resolved'),
+    (e: { code?: string }) => (o.value = e.code ?? 'rejected'),
+  );
+  return o;
+}
+
+describe('Forwarder', () => {
+  it('retries at once through the new leader when its entry was replaced by that leader', async () => {
+    const { loop, sent, forwarder } = setUp();
+    loop.leaderId = 'n1';
+    const outcome = outcomeOf(forwarder.submit(Uint8Array.of(7), { timeoutMs: 3000 }));
+    await settle();
+    const first = sent[0];
+    expect(first).toMatchObject({ type: 'forward', to: 'n1' });
+    if (first?.type !== 'forward') throw new Error('unreachable');
+    forwarder.onMessage({
+      type: 'forwardResp',
+      from: 'n1',
+      to: 'me',
+      term: 3,
+      requestId: first.requestId,
+      index: 5,
+      entryTerm: 3,
+      errorCode: '',
+    });
+    await settle();
+    expect(loop.applyWaits).toHaveLength(1);
+    // This member hears of n2 first, then applies n2's entry at index 5: NOT_LEADER comes after the change.
+    loop.leaderId = 'n2';
+    forwarder.onLeaderChange();
+    loop.applyWaits[0]!.reject(new BatonError('BATON_NOT_LEADER', 'entry 5 replaced'));
+    await settle();
+    expect(sent.map((m) => m.type === 'forward' && m.to)).toEqual(['n1', 'n2']);
+    expect(outcome.value).toBe('pending');
+  });
+
+  it('a call waiting for a leader fails with BATON_STOPPED as soon as the member stops', async () => {
+    const { forwarder } = setUp();
+    const proposal = outcomeOf(forwarder.submit(Uint8Array.of(1), { timeoutMs: 5000 }));
+    const read = outcomeOf(forwarder.read({ timeoutMs: 5000 }));
+    await settle();
+    expect([proposal.value, read.value]).toEqual(['pending', 'pending']);
+    forwarder.stop();
+    await settle();
+    expect([proposal.value, read.value]).toEqual(['BATON_STOPPED', 'BATON_STOPPED']);
+  });
+
+  it('a forwarded call waiting for its answer fails with BATON_STOPPED when the member stops', async () => {
+    const { loop, sent, forwarder } = setUp();
+    loop.leaderId = 'n1';
+    const proposal = outcomeOf(forwarder.submit(Uint8Array.of(1), { timeoutMs: 5000 }));
+    await settle();
+    expect(sent).toHaveLength(1);
+    forwarder.stop();
+    await settle();
+    expect(proposal.value).toBe('BATON_STOPPED');
+  });
+
+  it('calls made after stop fail with BATON_STOPPED without sending anything', async () => {
+    const { loop, sent, forwarder } = setUp();
+    loop.leaderId = 'n1';
+    forwarder.stop();
+    const proposal = outcomeOf(forwarder.submit(Uint8Array.of(1), { timeoutMs: 5000 }));
+    const read = outcomeOf(forwarder.read({ timeoutMs: 5000 }));
+    await settle();
+    expect([proposal.value, read.value]).toEqual(['BATON_STOPPED', 'BATON_STOPPED']);
+    expect(sent).toEqual([]);
+  });
+});
