@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatonError, Cluster, type ClusterOptions } from '@baton/core';
@@ -11,6 +11,7 @@ let dir: string;
 let members: Record<string, string>;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'baton-options-'));
+  await writeFile(join(dir, 'a-file'), 'a regular file, not a directory');
   members = await memberUrls(['n1', 'n2', 'n3']);
 });
 afterAll(async () => {
@@ -93,6 +94,36 @@ const cases: readonly {
   },
   { name: 'a drift bound of one half', change: (o) => ({ ...o, driftBound: 0.5 }), field: 'driftBound' },
   { name: 'a zero frame limit', change: (o) => ({ ...o, maxFrameBytes: 0 }), field: 'maxFrameBytes' },
+  {
+    name: 'a frame limit above what one log record holds',
+    change: (o) => ({ ...o, maxFrameBytes: 128 * 1024 * 1024 }),
+    field: 'maxFrameBytes',
+  },
+  {
+    name: 'a drift bound given as a string',
+    change: (o) => ({ ...o, driftBound: '0.1' }),
+    field: 'driftBound',
+  },
+  {
+    name: 'a drift bound that leaves a lease shorter than two heartbeats',
+    change: (o) => ({ ...o, heartbeatMs: 100, electionTimeoutMs: [300, 600], driftBound: 0.49 }),
+    field: 'driftBound',
+  },
+  {
+    name: 'a ws:// member URL with tls set',
+    change: (o) => ({ ...o, tls: { key: 'k', cert: 'c', ca: 'a' } }),
+    field: 'members.n1',
+  },
+  {
+    name: 'a wss:// member URL without tls',
+    change: (o) => ({ ...o, members: { ...members, n2: members.n2!.replace('ws:', 'wss:') } }),
+    field: 'members.n2',
+  },
+  {
+    name: 'a dataDir below a regular file',
+    change: (o) => ({ ...o, dataDir: join(dir, 'a-file', 'n1') }),
+    field: 'dataDir',
+  },
   {
     name: 'a fractional snapshotEntries',
     change: (o) => ({ ...o, snapshotEntries: 1.5 }),

@@ -1,6 +1,7 @@
 import type { Logger } from './env.js';
 import { BatonError } from './errors.js';
 import { safeLeaseMs } from './raft/leader-lease.js';
+import { WAL_RECORD_PAYLOAD_BYTES_MAX } from './storage/wal.js';
 
 /** Options of Cluster.start (DESIGN.md §1). */
 export interface ClusterOptions {
@@ -128,12 +129,16 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
   }
   if (!(electionMax > electionMin))
     throw configError('electionTimeoutMs', input.electionTimeoutMs, '[min, max) with max > min');
-  const driftBound = input.driftBound ?? DEFAULT_DRIFT_BOUND;
-  if (!(driftBound >= 0 && driftBound < 0.5))
+  const driftBound: unknown = input.driftBound ?? DEFAULT_DRIFT_BOUND;
+  if (typeof driftBound !== 'number' || !(driftBound >= 0 && driftBound < 0.5))
     throw configError('driftBound', driftBound, 'a number in [0, 0.5)');
   const snapshotEntries = positiveInteger('snapshotEntries', input.snapshotEntries ?? 10_000);
   const maxFrameBytes = positiveInteger('maxFrameBytes', input.maxFrameBytes ?? 8 * 1024 * 1024);
-  if (maxFrameBytes < 64 * 1024) throw configError('maxFrameBytes', maxFrameBytes, 'at least 65536');
+  // One command must fit one WAL record: a frame limit above the record limit would let the leader
+  // accept a command that no member can write, and every member would stop on it.
+  if (maxFrameBytes < 64 * 1024 || maxFrameBytes > WAL_RECORD_PAYLOAD_BYTES_MAX) {
+    throw configError('maxFrameBytes', maxFrameBytes, `in [65536, ${WAL_RECORD_PAYLOAD_BYTES_MAX}]`);
+  }
   // The core's batch estimate counts payload plus ~24 bytes an entry; half a frame leaves room for the
   // real framing, and one command may use what is left after a frame's fixed fields.
   const batchBytesMax = Math.floor(maxFrameBytes / 2);
@@ -147,6 +152,15 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
   // may come at once. Its clock may run fast by driftBound while the leader's runs slow by as much,
   // hence the ratio (leader-lease.ts).
   const leaseMs = safeLeaseMs(electionTicks, tickMs, driftBound);
+  // The lease is renewed once a heartbeat round is acknowledged; shorter than two rounds, a healthy
+  // leader's token would lapse between them (a large drift bound shrinks the lease).
+  if (leaseMs < 2 * heartbeatMs) {
+    throw configError(
+      input.driftBound === undefined ? 'electionTimeoutMs' : 'driftBound',
+      input.driftBound ?? input.electionTimeoutMs,
+      `small enough that the leader lease (${leaseMs.toFixed(1)} ms) covers two heartbeats (${2 * heartbeatMs} ms)`,
+    );
+  }
   if (input.tls !== undefined) {
     for (const field of ['key', 'cert', 'ca'] as const) {
       const v: unknown = input.tls[field];
@@ -154,6 +168,7 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
         throw configError(`tls.${field}`, field === 'key' ? '(redacted)' : v, 'PEM text or bytes');
     }
   }
+  checkSchemes(members, input.tls !== undefined);
   return Object.freeze({
     id,
     members: Object.freeze({ ...members }),
@@ -188,6 +203,20 @@ function parsePeerUrl(field: string, url: unknown): URL {
   if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:')
     throw configError(field, url, 'a ws:// or wss:// URL');
   return parsed;
+}
+
+/** Members listen with TLS exactly when `tls` is given, so every URL must use the matching scheme. */
+function checkSchemes(members: Readonly<Record<string, string>>, tls: boolean): void {
+  const wanted = tls ? 'wss:' : 'ws:';
+  for (const [memberId, url] of Object.entries(members)) {
+    if (new URL(url).protocol !== wanted) {
+      throw configError(
+        `members.${memberId}`,
+        url,
+        tls ? 'a wss:// URL (the tls option is set)' : 'a ws:// URL (wss:// needs the tls option)',
+      );
+    }
+  }
 }
 
 function positive(field: string, value: unknown): number {
