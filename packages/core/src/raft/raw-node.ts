@@ -223,19 +223,32 @@ export class RawNode {
     };
   }
 
-  /** Leader: the voter (other than itself) whose log matches the most, the best transfer target. */
+  /**
+   * Leader: the best transfer target — among the voters (other than itself)
+   * heard from within the last two heartbeat intervals, the one whose log
+   * matches the most; only if none was heard from, the best-matching of all.
+   * A voter that is down would leave the cluster leaderless until the
+   * transfer times out and an election follows.
+   */
   mostCaughtUpVoter(): MemberId | undefined {
     const r = this.raft;
-    let best: MemberId | undefined;
-    let bestMatch = -1;
+    const recentTicks = 2 * r.opts.heartbeatTicks;
+    let best: { id: MemberId; recent: boolean; match: number } | undefined;
     for (const id of r.config.voters) {
-      const match = r.progress.get(id)?.match ?? -1;
-      if (id !== r.id && match > bestMatch) {
-        best = id;
-        bestMatch = match;
-      }
+      const pr = r.progress.get(id);
+      if (id === r.id) continue;
+      const candidate = {
+        id,
+        recent: pr !== undefined && r.tickCount - pr.lastHeardTick <= recentTicks,
+        match: pr?.match ?? -1,
+      };
+      const better =
+        best === undefined ||
+        (candidate.recent && !best.recent) ||
+        (candidate.recent === best.recent && candidate.match > best.match);
+      if (better) best = candidate;
     }
-    return best;
+    return best?.id;
   }
 
   /** The in-memory log after the snapshot point (for tests and invariant checkers). */

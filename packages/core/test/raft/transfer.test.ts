@@ -82,4 +82,25 @@ describe('leadership transfer (dissertation §3.10)', () => {
     expect(c.node('n1').status().leadTransferee).toBeUndefined();
     expect(c.flushAndTake(msg('timeoutNow'))).toEqual([]);
   });
+
+  it('the default transfer target is a voter heard from recently, not a caught-up one that went silent', () => {
+    const c = new TestCluster({ ids: ['n1', 'n2', 'n3', 'n4', 'n5'] });
+    c.elect('n1');
+    c.node('n1').propose(command('a'));
+    c.stabilize();
+    // All caught up: the first by match wins the tie.
+    expect(c.node('n1').mostCaughtUpVoter()).toBe('n2');
+    c.isolate('n2');
+    for (let i = 0; i < 3; i++) {
+      c.tick('n1');
+      c.stabilize();
+    }
+    const target = c.node('n1').mostCaughtUpVoter();
+    expect(target).not.toBe('n2');
+    expect(['n3', 'n4', 'n5']).toContain(target);
+    // Nobody heard from: still a target (the best-matching), so a transfer can be tried.
+    c.isolate('n1');
+    for (let i = 0; i < 3; i++) c.tick('n1');
+    expect(c.node('n1').mostCaughtUpVoter()).toBeDefined();
+  });
 });
