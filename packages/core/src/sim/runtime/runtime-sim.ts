@@ -5,11 +5,13 @@ import type { MemberId, Message } from '../../raft/types.js';
 import type { LeadershipToken } from '../../runtime/leadership-token.js';
 import { NodeLoop } from '../../runtime/node-loop.js';
 import { CountingStateMachine } from '../../runtime/state-machine.js';
-import type { LogStorage } from '../../storage/log-storage.js';
+import type { PersistBatch, RecoveredState } from '../../storage/log-storage.js';
 import { MemoryStorage } from '../../storage/memory-storage.js';
 import { EventQueue } from '../event-queue.js';
 import { Rng } from '../rng.js';
 import { LocalClock, SimClock, US_PER_MS } from '../sim-clock.js';
+import { DelayedDisk } from './delayed-disk.js';
+import { LeadersByTerm } from './leaders-by-term.js';
 
 export interface RuntimeSimOptions {
   readonly seed: number;
@@ -30,12 +32,17 @@ export interface TokenRecord {
   readonly member: MemberId;
   readonly token: LeadershipToken;
   readonly issuedUs: number;
+  /** The member's applied index when the token reached it. */
+  readonly appliedIndexAtIssue: number;
 }
 
 interface SimMember {
   readonly id: MemberId;
   readonly clock: LocalClock;
+  /** What the member's disk holds durably. */
   storage: MemoryStorage;
+  /** The running incarnation's disk, with its writes in flight. */
+  disk: DelayedDisk | undefined;
   loop: NodeLoop | undefined;
   /** Bumped on every crash, so events of a dead incarnation are dropped. */
   incarnation: number;
@@ -53,12 +60,15 @@ type Job = () => void;
  * and randomness come from the simulation, MemoryStorage for its disk, and a
  * simulated network. Between events the microtask queue is drained, so the
  * runtime's async code runs exactly as in production, in a deterministic
- * order. After every event the checker verifies that at most one member holds
- * a leadership token whose `valid` is true (DESIGN.md §2.1).
+ * order. After every event the checkers verify that at most one member holds
+ * a leadership token whose `valid` is true (DESIGN.md §2.1), and that no two
+ * members ever lead in the same term (election safety).
  */
 export class RuntimeSim {
   readonly clock = new SimClock();
   readonly tokens: TokenRecord[] = [];
+  /** Every member seen leading, by term (checked after every event). */
+  readonly leaders = new LeadersByTerm();
   private readonly queue = new EventQueue<Job>();
   private readonly members = new Map<MemberId, SimMember>();
   private readonly rng: Rng;
@@ -90,6 +100,7 @@ export class RuntimeSim {
         id,
         clock,
         storage: new MemoryStorage(),
+        disk: undefined,
         loop: undefined,
         incarnation: 0,
         pausedUntilUs: 0,
@@ -113,6 +124,7 @@ export class RuntimeSim {
     m.incarnation++;
     const incarnation = m.incarnation;
     m.storage = await m.storage.reopen();
+    m.disk = this.diskFor(m, incarnation);
     const o = this.options;
     m.loop = await NodeLoop.start({
       raft: {
@@ -129,7 +141,7 @@ export class RuntimeSim {
       snapshotEntries: o.snapshotEntries,
       commandBytesMax: o.commandBytesMax,
       env: this.envFor(m, incarnation),
-      storage: this.slowable(m, incarnation),
+      storage: m.disk,
       send: (msg) => this.send(m, incarnation, msg),
       stateMachine: new CountingStateMachine(),
       logger: silentLogger,
@@ -137,11 +149,15 @@ export class RuntimeSim {
     void this.askForLeadership(m, incarnation);
   }
 
-  /** Kills a member at once (kill -9): nothing more runs, its storage keeps what was persisted. */
+  /**
+   * Kills a member at once (kill -9): nothing more runs, and its disk keeps
+   * only what was durable — writes still in flight are lost.
+   */
   crash(id: MemberId): void {
     const m = this.member(id);
     m.incarnation++;
     m.loop = undefined;
+    m.disk = undefined;
   }
 
   /** Stalls a member's event loop for `ms` (a GC pause, SIGSTOP): its timers and inbound messages wait. */
@@ -150,9 +166,22 @@ export class RuntimeSim {
     m.pausedUntilUs = Math.max(m.pausedUntilUs, this.clock.nowUs + ms * US_PER_MS);
   }
 
-  /** Makes every later persist on `id`'s disk take `ms` more (0 restores a fast disk). */
+  /**
+   * Makes every later persist on `id`'s disk take `ms` (0 restores a fast
+   * disk): the batch becomes durable, and persist() resolves, only then.
+   */
   slowDisk(id: MemberId, ms: number): void {
     this.member(id).diskDelayMs = ms;
+  }
+
+  /** Batches `id` has written but not made durable yet (empty when it is down). */
+  writesInFlight(id: MemberId): readonly PersistBatch[] {
+    return this.member(id).disk?.writesInFlight() ?? [];
+  }
+
+  /** What `id`'s disk holds durably: what it would recover from if it crashed now. */
+  durableState(id: MemberId): Promise<RecoveredState> {
+    return this.member(id).storage.load();
   }
 
   /** Cuts (or restores) the links between two groups of members, both directions. */
@@ -174,10 +203,10 @@ export class RuntimeSim {
       this.clock.advanceTo(next.atUs);
       next.item();
       await drainMicrotasks();
-      this.checkTokens();
+      this.checkInvariants();
     }
     this.clock.advanceTo(Math.max(this.clock.nowUs, endUs));
-    this.checkTokens();
+    this.checkInvariants();
   }
 
   /** Runs until `pred` holds (checked after every event) or `budgetMs` of virtual time passes. */
@@ -190,7 +219,7 @@ export class RuntimeSim {
       this.clock.advanceTo(next.atUs);
       next.item();
       await drainMicrotasks();
-      this.checkTokens();
+      this.checkInvariants();
     }
     return true;
   }
@@ -200,6 +229,12 @@ export class RuntimeSim {
     const holders = new Set<MemberId>();
     for (const t of this.tokens) if (t.token.valid) holders.add(t.member);
     return [...holders];
+  }
+
+  /** Throws, naming the seed, if a checked invariant is broken now. */
+  checkInvariants(): void {
+    this.checkTokens();
+    this.checkLeaders();
   }
 
   /** The invariant of DESIGN.md §2.1: never two members with a valid token at one instant. */
@@ -212,6 +247,20 @@ export class RuntimeSim {
     }
   }
 
+  /** Election safety: never two leaders in one term, over the whole run. */
+  private checkLeaders(): void {
+    for (const m of this.members.values()) {
+      const status = m.loop?.status();
+      if (status?.role !== 'leader') continue;
+      const other = this.leaders.observe(m.id, status.term);
+      if (other !== undefined) {
+        throw new Error(
+          `seed=0x${this.opts.seed.toString(16)}: ${m.id} leads in term ${status.term}, which ${other} led in already (at ${this.nowMs.toFixed(3)} ms)`,
+        );
+      }
+    }
+  }
+
   private async askForLeadership(m: SimMember, incarnation: number): Promise<void> {
     while (m.incarnation === incarnation && m.loop) {
       let token: LeadershipToken;
@@ -221,29 +270,24 @@ export class RuntimeSim {
         return; // stopped
       }
       if (m.incarnation !== incarnation) return;
-      this.tokens.push({ member: m.id, token, issuedUs: this.clock.nowUs });
+      this.tokens.push({
+        member: m.id,
+        token,
+        issuedUs: this.clock.nowUs,
+        appliedIndexAtIssue: m.loop.status().appliedIndex,
+      });
       await new Promise((resolve) => token.signal.addEventListener('abort', resolve, { once: true }));
     }
   }
 
-  /** The member's storage, with persists that complete only after its current disk delay. */
-  private slowable(m: SimMember, incarnation: number): LogStorage {
-    const storage = m.storage;
-    const delay = (): Promise<void> =>
-      m.diskDelayMs <= 0
-        ? Promise.resolve()
-        : new Promise((resolve) =>
-            this.scheduleFor(m, incarnation, this.clock.nowUs + m.diskDelayMs * US_PER_MS, resolve),
-          );
-    return {
-      load: () => storage.load(),
-      persist: async (batch) => {
-        await storage.persist(batch);
-        await delay();
-      },
-      saveSnapshot: (snapshot) => storage.saveSnapshot(snapshot),
-      close: () => storage.close(),
-    };
+  /** The member's disk: its writes take the member's current disk delay, and die with the incarnation. */
+  private diskFor(m: SimMember, incarnation: number): DelayedDisk {
+    return new DelayedDisk({
+      durable: m.storage,
+      nowUs: () => this.clock.nowUs,
+      delayMs: () => m.diskDelayMs,
+      schedule: (atUs, job) => this.scheduleFor(m, incarnation, atUs, job),
+    });
   }
 
   private envFor(m: SimMember, incarnation: number): Env {
