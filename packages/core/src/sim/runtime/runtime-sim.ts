@@ -32,7 +32,11 @@ export interface TokenRecord {
   readonly member: MemberId;
   readonly token: LeadershipToken;
   readonly issuedUs: number;
-  /** The member's applied index when the token reached it. */
+  /**
+   * The last index the member's state machine had applied when the token
+   * reached it. (`status().appliedIndex` can lag behind it: the core learns
+   * of entries applied before a Ready's write only at advance().)
+   */
   readonly appliedIndexAtIssue: number;
 }
 
@@ -44,6 +48,8 @@ interface SimMember {
   /** The running incarnation's disk, with its writes in flight. */
   disk: DelayedDisk | undefined;
   loop: NodeLoop | undefined;
+  /** The running incarnation's state machine. */
+  stateMachine: CountingStateMachine;
   /** Bumped on every crash, so events of a dead incarnation are dropped. */
   incarnation: number;
   /** A stalled event loop: its events wait until this global time. */
@@ -102,6 +108,7 @@ export class RuntimeSim {
         storage: new MemoryStorage(),
         disk: undefined,
         loop: undefined,
+        stateMachine: new CountingStateMachine(),
         incarnation: 0,
         pausedUntilUs: 0,
         diskDelayMs: 0,
@@ -117,6 +124,11 @@ export class RuntimeSim {
     return this.members.get(id)?.loop;
   }
 
+  /** The last index `id`'s state machine applied (it counts no-ops and config entries too). */
+  appliedIndex(id: MemberId): number {
+    return this.member(id).stateMachine.lastIndex;
+  }
+
   /** Starts (or restarts, from what its storage holds) a member, and a task that keeps asking it for leadership. */
   async start(id: MemberId): Promise<void> {
     const m = this.member(id);
@@ -125,6 +137,7 @@ export class RuntimeSim {
     const incarnation = m.incarnation;
     m.storage = await m.storage.reopen();
     m.disk = this.diskFor(m, incarnation);
+    m.stateMachine = new CountingStateMachine();
     const o = this.options;
     m.loop = await NodeLoop.start({
       raft: {
@@ -143,7 +156,7 @@ export class RuntimeSim {
       env: this.envFor(m, incarnation),
       storage: m.disk,
       send: (msg) => this.send(m, incarnation, msg),
-      stateMachine: new CountingStateMachine(),
+      stateMachine: m.stateMachine,
       logger: silentLogger,
     });
     void this.askForLeadership(m, incarnation);
@@ -274,7 +287,7 @@ export class RuntimeSim {
         member: m.id,
         token,
         issuedUs: this.clock.nowUs,
-        appliedIndexAtIssue: m.loop.status().appliedIndex,
+        appliedIndexAtIssue: m.stateMachine.lastIndex,
       });
       await new Promise((resolve) => token.signal.addEventListener('abort', resolve, { once: true }));
     }
