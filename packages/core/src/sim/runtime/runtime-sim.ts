@@ -202,6 +202,12 @@ export class RuntimeSim {
     for (const x of a) for (const y of b) this.cut.add(`${x}>${y}`).add(`${y}>${x}`);
   }
 
+  /** Cuts only the link from `from` to `to`: messages the other way still arrive. */
+  cutOneWay(from: MemberId, to: MemberId): void {
+    this.cut.add(`${from}>${to}`);
+  }
+
+  /** Restores every link. */
   heal(): void {
     this.cut.clear();
   }
