@@ -7,6 +7,7 @@ import type { Ready, SoftState } from '../raft/ready.js';
 import type { ClusterConfig, LogIndex, MemberId, Message, Snapshot, Term } from '../raft/types.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import { Applier } from './applier.js';
+import { durableCommittedCount } from './durable-committed.js';
 import { Leadership } from './leadership.js';
 import type { StateMachine } from './state-machine.js';
 
@@ -359,17 +360,4 @@ export class NodeLoop {
     void this.stop();
     this.opts.onFatal?.(error);
   }
-}
-
-/**
- * How many of a Ready's committed entries are already durable here: those
- * before its first new entry (every earlier Ready was persisted before it was
- * advanced). None when it installs a snapshot, which must be applied first.
- */
-function durableCommittedCount(rd: Ready): number {
-  if (rd.snapshot) return 0;
-  const firstNew = rd.entries[0]?.index;
-  if (firstNew === undefined) return rd.committedEntries.length;
-  const i = rd.committedEntries.findIndex((e) => e.index >= firstNew);
-  return i === -1 ? rd.committedEntries.length : i;
 }
