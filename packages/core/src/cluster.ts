@@ -99,12 +99,14 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   /** Validates options (BATON_CONFIG naming the field), recovers storage, listens, and starts the member. */
   static async start(
     input: ClusterOptions,
-    internal: { env?: Env; stateMachine?: StateMachine } = {},
+    internal: { env?: Env; stateMachine?: StateMachine; storage?: LogStorage } = {},
   ): Promise<Cluster> {
     const options = resolveClusterOptions(input);
     const env = internal.env ?? realEnv();
     const base: Logger = options.logger ?? pino({ level: 'info' });
     let cluster: Cluster | undefined;
+    // A failure of the loop before the Cluster exists (its first write) fails start itself.
+    let earlyFatal: { error: unknown } | undefined;
     // Every line says who, in which term and role.
     const logger = withContext(base, options.id, () => cluster?.loop.status());
     const limits = resolveMessageLimits({ bytesMax: options.maxFrameBytes });
@@ -141,14 +143,14 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       });
     }
     let storage: LogStorage | undefined;
-    let loop: NodeLoop;
-    let port: number;
+    let loop: NodeLoop | undefined;
     try {
       storage =
-        options.dataDir === ':memory:'
+        internal.storage ??
+        (options.dataDir === ':memory:'
           ? new MemoryStorage()
-          : await FileStorage.open(options.dataDir, { logger });
-      port = (await transport.listen()).port;
+          : await FileStorage.open(options.dataDir, { logger }));
+      const port = (await transport.listen()).port;
       loop = await NodeLoop.start({
         raft: {
           id: options.id,
@@ -170,17 +172,26 @@ export class Cluster extends EventEmitter<ClusterEvents> {
         stateMachine: internal.stateMachine ?? new CountingStateMachine(),
         logger,
         onSoftState: (soft) => cluster?.onSoftState(soft.role, soft.term, soft.leaderId),
-        onFatal: (error) => cluster?.onFatal(error),
+        onFatal: (error) => {
+          if (cluster) cluster.onFatal(error);
+          else earlyFatal ??= { error };
+        },
       });
+      if (earlyFatal) throw earlyFatal.error;
+      transport.setPeers(options.members);
+      cluster = new Cluster({ options, loop, transport, storage, logger, port, env });
+      logger.info(
+        { port, dataDir: options.dataDir, members: Object.keys(options.members) },
+        'member started',
+      );
+      return cluster;
     } catch (error) {
+      // Nothing may stay behind: not the listener, not the ticking loop, not the dataDir lock.
+      await loop?.stop();
       await transport.close();
       await storage?.close();
       throw error;
     }
-    cluster = new Cluster({ options, loop, transport, storage, logger, port, env });
-    transport.setPeers(options.members);
-    logger.info({ port, dataDir: options.dataDir, members: Object.keys(options.members) }, 'member started');
-    return cluster;
   }
 
   get role(): ClusterRole {
@@ -265,6 +276,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   }
 
   private async doStop(): Promise<void> {
+    // From here on this member cannot promise to lead: the token aborts with
+    // 'stopped' (not 'transferred', which the hand-over would give), and
+    // waiters fail with BATON_STOPPED.
+    this.loop.leadership.stop();
     if (this.loop.status().role === 'leader' && this.loop.status().config.voters.length > 1) {
       await this.handOver();
     }

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { Cluster } from '../src/cluster.js';
+import { silentLogger } from '../src/env.js';
+import type { BatonError } from '../src/errors.js';
+import type { LogStorage, PersistBatch } from '../src/storage/log-storage.js';
+import { MemoryStorage } from '../src/storage/memory-storage.js';
+
+/** Memory storage whose disk fails once `failWhen` says so. */
+function failingStorage(failWhen: (batch: PersistBatch) => boolean): LogStorage & { persists: number } {
+  const inner = new MemoryStorage();
+  const storage = {
+    persists: 0,
+    load: () => inner.load(),
+    persist: async (batch: PersistBatch) => {
+      storage.persists++;
+      if (failWhen(batch)) throw new Error('EIO: the disk went away');
+      await inner.persist(batch);
+    },
+    saveSnapshot: (s: Parameters<LogStorage['saveSnapshot']>[0]) => inner.saveSnapshot(s),
+    close: () => inner.close(),
+  };
+  return storage;
+}
+
+async function startSolo(storage: LogStorage): Promise<Cluster> {
+  return await Cluster.start(
+    {
+      id: 'n1',
+      members: { n1: 'ws://127.0.0.1:1' },
+      listen: { port: 0 },
+      dataDir: ':memory:',
+      insecure: true,
+      logger: silentLogger,
+    },
+    { storage },
+  );
+}
+
+describe('a member whose storage fails', () => {
+  it("emits 'error', stops, and fails every call with BATON_STOPPED", async () => {
+    // The first write of a term (its campaign's vote) fails.
+    const storage = failingStorage((batch) => (batch.hardState?.term ?? 0) > 0);
+    const cluster = await startSolo(storage);
+    const failed = new Promise<unknown>((resolve) => cluster.once('error', resolve));
+    const waiting = cluster.leadership();
+    const error = (await failed) as BatonError;
+    expect(error.code).toBe('BATON_STOPPED');
+    expect(String((error.cause as Error).message)).toContain('EIO');
+    await expect(waiting).rejects.toMatchObject({ code: 'BATON_STOPPED' });
+    await expect(cluster.propose(new Uint8Array(1))).rejects.toMatchObject({ code: 'BATON_STOPPED' });
+    const persists = storage.persists;
+    await cluster.stop();
+    // Nothing was written after the failure: a member whose disk failed vouches for nothing.
+    expect(storage.persists).toBe(persists);
+  });
+});
