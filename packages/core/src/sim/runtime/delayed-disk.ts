@@ -2,6 +2,7 @@ import type { Snapshot } from '../../raft/types.js';
 import type { LogStorage, PersistBatch, RecoveredState } from '../../storage/log-storage.js';
 import type { MemoryStorage } from '../../storage/memory-storage.js';
 import { US_PER_MS } from '../sim-clock.js';
+import { DurableLogView } from './durable-log-view.js';
 
 /** Most writes one member may have on its simulated disk at once (NodeLoop keeps one in flight). */
 export const DISK_WRITES_IN_FLIGHT_MAX = 64;
@@ -29,6 +30,8 @@ export interface DelayedDiskOptions {
  * flight, a write is durable at once, as MemoryStorage alone would be.
  */
 export class DelayedDisk implements LogStorage {
+  /** Which entries are durable right now (for the apply checker). */
+  readonly durableLog = new DurableLogView();
   private readonly inFlight: PersistBatch[] = [];
   /** Writes and snapshots scheduled but not done yet. */
   private queued = 0;
@@ -42,31 +45,43 @@ export class DelayedDisk implements LogStorage {
     return this.inFlight;
   }
 
-  load(): Promise<RecoveredState> {
-    return this.opts.durable.load();
+  async load(): Promise<RecoveredState> {
+    const recovered = await this.opts.durable.load();
+    this.durableLog.reset(recovered);
+    return recovered;
   }
 
   persist(batch: PersistBatch): Promise<void> {
     const delayMs = this.opts.delayMs();
-    if (delayMs <= 0 && this.queued === 0) return this.opts.durable.persist(batch);
+    if (delayMs <= 0 && this.queued === 0) return this.write(batch);
     if (this.inFlight.length >= DISK_WRITES_IN_FLIGHT_MAX) {
       return Promise.reject(new RangeError(`over ${DISK_WRITES_IN_FLIGHT_MAX} simulated writes in flight`));
     }
     this.inFlight.push(batch);
     return this.after(Math.max(0, delayMs), () => {
       this.inFlight.shift();
-      return this.opts.durable.persist(batch);
+      return this.write(batch);
     });
   }
 
   saveSnapshot(snapshot: Snapshot): Promise<void> {
     // Storage calls take effect in call order: a snapshot waits behind the writes in flight.
-    if (this.queued === 0) return this.opts.durable.saveSnapshot(snapshot);
-    return this.after(0, () => this.opts.durable.saveSnapshot(snapshot));
+    if (this.queued === 0) return this.writeSnapshot(snapshot);
+    return this.after(0, () => this.writeSnapshot(snapshot));
   }
 
   close(): Promise<void> {
     return this.opts.durable.close();
+  }
+
+  private async write(batch: PersistBatch): Promise<void> {
+    await this.opts.durable.persist(batch);
+    this.durableLog.persisted(batch);
+  }
+
+  private async writeSnapshot(snapshot: Snapshot): Promise<void> {
+    await this.opts.durable.saveSnapshot(snapshot);
+    this.durableLog.snapshotSaved(snapshot);
   }
 
   /** Runs `write` once `delayMs` has passed and every earlier write is done; settles with it. */

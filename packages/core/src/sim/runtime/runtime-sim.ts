@@ -1,17 +1,18 @@
 import { CAMPAIGN_MARGIN_TICKS, resolveClusterOptions } from '../../cluster-options.js';
-import type { Env, TimerHandle } from '../../env.js';
 import { silentLogger } from '../../env.js';
 import type { MemberId, Message } from '../../raft/types.js';
 import type { LeadershipToken } from '../../runtime/leadership-token.js';
 import { NodeLoop } from '../../runtime/node-loop.js';
-import { CountingStateMachine } from '../../runtime/state-machine.js';
 import type { PersistBatch, RecoveredState } from '../../storage/log-storage.js';
 import { MemoryStorage } from '../../storage/memory-storage.js';
 import { EventQueue } from '../event-queue.js';
 import { Rng } from '../rng.js';
 import { LocalClock, SimClock, US_PER_MS } from '../sim-clock.js';
 import { DelayedDisk } from './delayed-disk.js';
+import { DurableApplyCheck } from './durable-apply-check.js';
+import { DurableLogView } from './durable-log-view.js';
 import { LeadersByTerm } from './leaders-by-term.js';
+import { memberEnv } from './member-env.js';
 
 export interface RuntimeSimOptions {
   readonly seed: number;
@@ -49,7 +50,7 @@ interface SimMember {
   disk: DelayedDisk | undefined;
   loop: NodeLoop | undefined;
   /** The running incarnation's state machine. */
-  stateMachine: CountingStateMachine;
+  stateMachine: DurableApplyCheck;
   /** Bumped on every crash, so events of a dead incarnation are dropped. */
   incarnation: number;
   /** A stalled event loop: its events wait until this global time. */
@@ -68,7 +69,8 @@ type Job = () => void;
  * runtime's async code runs exactly as in production, in a deterministic
  * order. After every event the checkers verify that at most one member holds
  * a leadership token whose `valid` is true (DESIGN.md §2.1), and that no two
- * members ever lead in the same term (election safety).
+ * members ever lead in the same term (election safety), and that no member
+ * applies an entry its disk does not hold durably.
  */
 export class RuntimeSim {
   readonly clock = new SimClock();
@@ -108,7 +110,7 @@ export class RuntimeSim {
         storage: new MemoryStorage(),
         disk: undefined,
         loop: undefined,
-        stateMachine: new CountingStateMachine(),
+        stateMachine: new DurableApplyCheck(new DurableLogView()),
         incarnation: 0,
         pausedUntilUs: 0,
         diskDelayMs: 0,
@@ -137,7 +139,7 @@ export class RuntimeSim {
     const incarnation = m.incarnation;
     m.storage = await m.storage.reopen();
     m.disk = this.diskFor(m, incarnation);
-    m.stateMachine = new CountingStateMachine();
+    m.stateMachine = new DurableApplyCheck(m.disk.durableLog);
     const o = this.options;
     m.loop = await NodeLoop.start({
       raft: {
@@ -153,7 +155,13 @@ export class RuntimeSim {
       leaseMs: o.leaseMs,
       snapshotEntries: o.snapshotEntries,
       commandBytesMax: o.commandBytesMax,
-      env: this.envFor(m, incarnation),
+      env: memberEnv(
+        m.clock,
+        this.clock,
+        this.rng.fork(`random:${m.id}:${incarnation}`),
+        (atUs, job) => this.scheduleFor(m, incarnation, atUs, job),
+        () => `${m.id}-${this.nextId++}`,
+      ),
       storage: m.disk,
       send: (msg) => this.send(m, incarnation, msg),
       stateMachine: m.stateMachine,
@@ -218,11 +226,7 @@ export class RuntimeSim {
     for (;;) {
       const next = this.queue.peek();
       if (!next || next.atUs > endUs) break;
-      this.queue.pop();
-      this.clock.advanceTo(next.atUs);
-      next.item();
-      await drainMicrotasks();
-      this.checkInvariants();
+      await this.runEvent();
     }
     this.clock.advanceTo(Math.max(this.clock.nowUs, endUs));
     this.checkInvariants();
@@ -234,13 +238,19 @@ export class RuntimeSim {
     while (!pred()) {
       const next = this.queue.peek();
       if (!next || next.atUs > endUs) return pred();
-      this.queue.pop();
-      this.clock.advanceTo(next.atUs);
-      next.item();
-      await drainMicrotasks();
-      this.checkInvariants();
+      await this.runEvent();
     }
     return true;
+  }
+
+  /** Runs the next event and the async code it lets run, then checks the invariants. */
+  private async runEvent(): Promise<void> {
+    const next = this.queue.pop();
+    if (!next) return;
+    this.clock.advanceTo(next.atUs);
+    next.item();
+    await drainMicrotasks();
+    this.checkInvariants();
   }
 
   /** Members whose current token is valid right now, by their own clocks. */
@@ -254,6 +264,11 @@ export class RuntimeSim {
   checkInvariants(): void {
     this.checkTokens();
     this.checkLeaders();
+    for (const m of this.members.values()) {
+      if (m.loop && m.stateMachine.violation) {
+        throw new Error(`seed=0x${this.opts.seed.toString(16)}: ${m.id} ${m.stateMachine.violation}`);
+      }
+    }
   }
 
   /** The invariant of DESIGN.md §2.1: never two members with a valid token at one instant. */
@@ -307,25 +322,6 @@ export class RuntimeSim {
       delayMs: () => m.diskDelayMs,
       schedule: (atUs, job) => this.scheduleFor(m, incarnation, atUs, job),
     });
-  }
-
-  private envFor(m: SimMember, incarnation: number): Env {
-    const random = this.rng.fork(`random:${m.id}:${incarnation}`);
-    return {
-      clock: { now: () => m.clock.localMs(this.clock.nowUs) },
-      timers: {
-        setTimeout: (fn, delayMs): TimerHandle => {
-          let cancelled = false;
-          const atUs = m.clock.globalUsCeil(m.clock.localMs(this.clock.nowUs) + Math.max(0, delayMs));
-          this.scheduleFor(m, incarnation, Math.max(atUs, this.clock.nowUs), () => {
-            if (!cancelled) fn();
-          });
-          return { cancel: () => (cancelled = true) };
-        },
-      },
-      random: () => random.float(),
-      newId: () => `${m.id}-${this.nextId++}`,
-    };
   }
 
   private send(from: SimMember, incarnation: number, msg: Message): void {
