@@ -47,7 +47,11 @@ export interface WsTransportOptions {
   readonly handshakeTimeoutMs?: number;
   /** Outgoing links ping this often and are redialled after a period with no sign of life. Default 2000 ms. */
   readonly keepAliveMs?: number;
-  /** Most inbound connections still in their handshake; more are refused at once. Default 64. */
+  /**
+   * Most inbound connections still in their handshake; more are refused at
+   * once. Default 64, and never more than fit {@link HANDSHAKE_BUFFER_BYTES_MAX}
+   * at maxPayloadBytes each (at least 2).
+   */
   readonly pendingHandshakesMax?: number;
   /** Reconnect delays: jittered exponential from baseMs up to maxMs. Default 50 ms .. 2000 ms. */
   readonly reconnect?: { readonly baseMs?: number; readonly maxMs?: number };
@@ -75,6 +79,19 @@ export interface ResolvedTransportOptions {
   readonly reconnect: { readonly baseMs: number; readonly maxMs: number };
   readonly logger: TransportLogger;
   readonly random: () => number;
+}
+
+/**
+ * What clients that have not authenticated may make a member buffer, in all.
+ * ws applies one maxPayload to a socket for its whole life, so a client still
+ * in its handshake can send a frame of up to maxPayloadBytes before the
+ * handshake's own 1 KiB limit is checked; the number of such clients is bounded instead.
+ */
+export const HANDSHAKE_BUFFER_BYTES_MAX: number = 64 * 1024 * 1024;
+
+/** Pending handshakes that fit the budget at `maxPayloadBytes` each; at least 2, so peers can still dial in. */
+export function handshakeSlotsFor(maxPayloadBytes: number): number {
+  return Math.max(2, Math.floor(HANDSHAKE_BUFFER_BYTES_MAX / maxPayloadBytes));
 }
 
 /** Applies defaults and checks every field, naming the one that is wrong; the caller's object is untouched. */
@@ -110,7 +127,10 @@ export function resolveTransportOptions(options: WsTransportOptions): ResolvedTr
     ),
     handshakeTimeoutMs: positiveInteger('handshakeTimeoutMs', options.handshakeTimeoutMs, 5000),
     keepAliveMs: positiveInteger('keepAliveMs', options.keepAliveMs, 2000),
-    pendingHandshakesMax: positiveInteger('pendingHandshakesMax', options.pendingHandshakesMax, 64),
+    pendingHandshakesMax: Math.min(
+      positiveInteger('pendingHandshakesMax', options.pendingHandshakesMax, 64),
+      handshakeSlotsFor(positiveInteger('maxPayloadBytes', options.maxPayloadBytes, 8 * 1024 * 1024)),
+    ),
     reconnect,
     logger: options.logger,
     random: options.random,

@@ -177,6 +177,15 @@ describe('WsTransport refuses bad peers and keeps the good links', () => {
     await roundTrip(a, b, 1);
   });
 
+  it('connections beyond what the handshake memory budget allows at a large frame limit', async () => {
+    // 16 MiB frames: four unauthenticated clients may each send one (64 MiB in all), a fifth is refused.
+    const { a, b } = await cluster({ maxPayloadBytes: 16 * 1024 * 1024 });
+    for (let i = 0; i < 4; i++) await raw(b);
+    await expect(openRaw(b.url)).rejects.toThrow();
+    await b.logger.waitFor((e) => e.msg === 'refusing peer connection', 'b refuses the fifth');
+    await roundTrip(a, b, 1);
+  });
+
   it('a stale inbound link when the same peer authenticates again', async () => {
     const { a, b } = await cluster();
     const first = await raw(b);
