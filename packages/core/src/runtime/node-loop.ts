@@ -89,8 +89,15 @@ export class NodeLoop {
     return this.node.id;
   }
 
+  /**
+   * The core's status, with `appliedIndex` as far as the state machine has
+   * applied: entries already durable are applied before the Ready's own write,
+   * and the core learns of them only when that Ready is advanced.
+   */
   status(): RaftStatus {
-    return this.node.status();
+    const status = this.node.status();
+    const appliedIndex = this.applier.appliedIndex;
+    return appliedIndex > status.appliedIndex ? { ...status, appliedIndex } : status;
   }
 
   /** The configuration as of the last applied entry. */

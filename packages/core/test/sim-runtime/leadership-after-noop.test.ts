@@ -41,6 +41,10 @@ describe('the production runtime on virtual time: a token comes after the leader
         issued!.appliedIndexAtIssue,
         `${label}: token before its no-op was applied`,
       ).toBeGreaterThanOrEqual(noop!);
+      // status() tells the truth too: entries applied before a Ready's write count at once.
+      expect(issued!.statusAppliedIndexAtIssue, `${label}: status().appliedIndex lags`).toBe(
+        issued!.appliedIndexAtIssue,
+      );
     }
   });
 });

@@ -33,12 +33,10 @@ export interface TokenRecord {
   readonly member: MemberId;
   readonly token: LeadershipToken;
   readonly issuedUs: number;
-  /**
-   * The last index the member's state machine had applied when the token
-   * reached it. (`status().appliedIndex` can lag behind it: the core learns
-   * of entries applied before a Ready's write only at advance().)
-   */
+  /** The last index the member's state machine had applied when the token reached it. */
   readonly appliedIndexAtIssue: number;
+  /** What the member's `status().appliedIndex` said then (must agree with the state machine). */
+  readonly statusAppliedIndexAtIssue: number;
 }
 
 interface SimMember {
@@ -309,6 +307,7 @@ export class RuntimeSim {
         token,
         issuedUs: this.clock.nowUs,
         appliedIndexAtIssue: m.stateMachine.lastIndex,
+        statusAppliedIndexAtIssue: m.loop.status().appliedIndex,
       });
       await new Promise((resolve) => token.signal.addEventListener('abort', resolve, { once: true }));
     }
