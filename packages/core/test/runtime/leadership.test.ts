@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import type { TimerHandle } from '../../src/env.js';
+import type { RaftStatus } from '../../src/raft/raw-node.js';
+import { Leadership, type LeadershipView } from '../../src/runtime/leadership.js';
+
+/** A hand-driven clock; timers run when `advance` passes them. */
+function manualTime() {
+  let now = 1000;
+  const timers: { at: number; fn: () => void; cancelled: boolean }[] = [];
+  return {
+    clock: { now: () => now },
+    timers: {
+      setTimeout(fn: () => void, ms: number): TimerHandle {
+        const t = { at: now + ms, fn, cancelled: false };
+        timers.push(t);
+        return { cancel: () => (t.cancelled = true) };
+      },
+    },
+    advance(ms: number) {
+      now += ms;
+      for (const t of timers.splice(0)) {
+        if (t.cancelled) continue;
+        if (t.at <= now) t.fn();
+        else timers.push(t);
+      }
+    },
+    get now() {
+      return now;
+    },
+  };
+}
+
+const leading: RaftStatus = {
+  id: 'n1',
+  role: 'leader',
+  term: 4,
+  vote: 'n1',
+  leaderId: 'n1',
+  commitIndex: 10,
+  appliedIndex: 10,
+  lastIndex: 10,
+  snapshotIndex: 0,
+  config: { voters: ['n1', 'n2', 'n3'], learners: [], addresses: {} },
+  leaseRound: 7,
+  leadTransferee: undefined,
+  lostEntries: undefined,
+};
+
+function setUp() {
+  const time = manualTime();
+  const leadership = new Leadership(time.clock, time.timers);
+  const view = (status: Partial<RaftStatus> = {}, extra: Partial<LeadershipView> = {}): LeadershipView => ({
+    status: { ...leading, ...status },
+    leaseUntil: time.now + 200,
+    appliedOwnTerm: true,
+    ...extra,
+  });
+  return { time, leadership, view };
+}
+
+function causeOf(signal: AbortSignal): unknown {
+  return (signal.reason as { code: string; cause: unknown }).cause;
+}
+
+describe('Leadership', () => {
+  it('issues no token before the own-term entry is applied, nor without a lease, nor during a transfer', async () => {
+    const { leadership, view } = setUp();
+    const waiting = leadership.wait();
+    leadership.update(view({}, { appliedOwnTerm: false }));
+    leadership.update(view({}, { leaseUntil: Number.NEGATIVE_INFINITY }));
+    leadership.update(view({ leadTransferee: 'n2' }));
+    leadership.update(view({ role: 'follower', leaderId: 'n2' }));
+    expect(leadership.current()).toBeUndefined();
+    leadership.update(view());
+    const token = await waiting;
+    expect(token.valid).toBe(true);
+    expect(token.term).toBe(4);
+  });
+
+  it.each([
+    ['higher-term', { term: 5, role: 'follower', leaderId: 'n2' }],
+    ['quorum-lost', { role: 'follower', leaderId: undefined }],
+    ['transferred', { leadTransferee: 'n3' }],
+  ] as const)('aborts with cause %s', async (cause, change) => {
+    const { leadership, view } = setUp();
+    leadership.update(view());
+    const token = await leadership.wait();
+    leadership.update(view(change));
+    expect(token.signal.aborted).toBe(true);
+    expect(causeOf(token.signal)).toBe(cause);
+  });
+
+  it('aborts with lease-expired at the deadline even when nothing else happens, and is invalid by then', async () => {
+    const { time, leadership, view } = setUp();
+    leadership.update(view());
+    const token = await leadership.wait();
+    time.advance(199);
+    expect(token.valid).toBe(true);
+    time.advance(1);
+    expect(token.valid).toBe(false);
+    expect(causeOf(token.signal)).toBe('lease-expired');
+  });
+
+  it('a renewed lease extends the same token', async () => {
+    const { time, leadership, view } = setUp();
+    leadership.update(view());
+    const token = await leadership.wait();
+    time.advance(150);
+    leadership.update(view()); // a heartbeat round acknowledged: lease until now + 200
+    time.advance(150);
+    expect(token.valid).toBe(true);
+    expect(await leadership.wait()).toBe(token);
+  });
+
+  it('stop aborts the token with cause stopped, rejects waiters and later waits with BATON_STOPPED', async () => {
+    const { leadership, view } = setUp();
+    leadership.update(view());
+    const token = await leadership.wait();
+    const other = setUp();
+    const pending = other.leadership.wait();
+    leadership.stop();
+    other.leadership.stop();
+    expect(causeOf(token.signal)).toBe('stopped');
+    await expect(pending).rejects.toMatchObject({ code: 'BATON_STOPPED' });
+    await expect(leadership.wait()).rejects.toMatchObject({ code: 'BATON_STOPPED' });
+    leadership.update(view()); // ignored once stopped
+    expect(leadership.current()).toBeUndefined();
+  });
+
+  it('an aborted wait rejects with BATON_ABORTED carrying the signal reason, and is forgotten', async () => {
+    const { leadership, view } = setUp();
+    const controller = new AbortController();
+    const waiting = leadership.wait(controller.signal);
+    const reason = new Error('no longer needed');
+    controller.abort(reason);
+    await expect(waiting).rejects.toMatchObject({ code: 'BATON_ABORTED', cause: reason });
+    leadership.update(view()); // resolving the forgotten waiter would be a bug, not a crash: nothing happens
+    await expect(leadership.wait(AbortSignal.abort())).rejects.toMatchObject({ code: 'BATON_ABORTED' });
+  });
+});
