@@ -88,6 +88,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       logger: parts.logger,
       answerTimeoutMs: 2 * parts.options.electionTimeoutMs[1],
       pendingMax: 4096,
+      // A heartbeat round takes one round trip; a read still unconfirmed after a minimum
+      // election timeout most likely lost its request or answer on a link that went down.
+      readRetryMs: parts.options.electionTimeoutMs[0],
     });
     this.transport = parts.transport;
     this.storage = parts.storage;

@@ -14,6 +14,12 @@ export interface ForwarderOptions {
   readonly answerTimeoutMs: number;
   /** Most forwarded requests waiting for an answer at once. */
   readonly pendingMax: number;
+  /**
+   * A read not confirmed within this time is asked for again (the core never
+   * resends a ReadIndex request or answer that a link dropped). Reads are
+   * idempotent, so a retry is always safe.
+   */
+  readonly readRetryMs: number;
 }
 
 export interface SubmitOptions {
@@ -87,9 +93,16 @@ export class Forwarder {
       const remaining = deadline - this.opts.env.clock.now();
       try {
         if (leaderId !== undefined) {
-          return await this.until(this.opts.loop.read(Math.max(1, remaining)), deadline, signal, NOT_READ);
+          const attemptMs = Math.max(1, Math.min(remaining, this.opts.readRetryMs));
+          return await this.until(this.opts.loop.read(attemptMs), deadline, signal, NOT_READ);
         }
       } catch (error) {
+        // Not confirmed within one attempt: ask again while the deadline allows.
+        const unconfirmed = isBatonError(error, 'BATON_UNAVAILABLE') && this.opts.env.clock.now() < deadline;
+        if (unconfirmed) {
+          this.throwIfStopped();
+          continue;
+        }
         if (!isBatonError(error, 'BATON_NOT_LEADER')) throw error;
       }
       await this.leaderChange(leaderId, deadline, signal);

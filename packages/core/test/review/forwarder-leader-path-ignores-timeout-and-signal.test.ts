@@ -55,6 +55,7 @@ describe('review: a proposal made on a leader that then loses its quorum', () =>
       logger: silentLogger,
       answerTimeoutMs: 1000,
       pendingMax: 16,
+      readRetryMs: 300,
     });
     sim.partition(
       [leaderId],

@@ -51,6 +51,7 @@ function setUp() {
     logger: silentLogger,
     answerTimeoutMs: 1000,
     pendingMax: 16,
+    readRetryMs: 300,
   });
   return { loop, sent, forwarder };
 }
@@ -94,6 +95,53 @@ describe('Forwarder', () => {
     await settle();
     expect(sent.map((m) => m.type === 'forward' && m.to)).toEqual(['n1', 'n2']);
     expect(outcome.value).toBe('pending');
+  });
+
+  it('asks again for a read that was not confirmed in one attempt (its request or answer was lost)', async () => {
+    let now = 0;
+    const timers: { at: number; fn: () => void }[] = [];
+    const env: Env = {
+      ...frozenEnv,
+      clock: { now: () => now },
+      timers: {
+        setTimeout: (fn, ms) => {
+          const t = { at: now + ms, fn };
+          timers.push(t);
+          return { cancel: () => timers.splice(timers.indexOf(t) >>> 0, 1) };
+        },
+      },
+    };
+    const attempts: number[] = [];
+    const loop = {
+      id: 'me',
+      status: () => ({ leaderId: 'n1', term: 3 }),
+      // The first attempt is lost: it fails only at its own timeout. The second is confirmed.
+      read: (timeoutMs: number) => {
+        attempts.push(timeoutMs);
+        if (attempts.length > 1) return Promise.resolve(42);
+        return new Promise<number>((_, reject) =>
+          env.timers.setTimeout(
+            () => reject(new BatonError('BATON_UNAVAILABLE', 'not confirmed')),
+            timeoutMs,
+          ),
+        );
+      },
+    };
+    const forwarder = new Forwarder({
+      loop: loop as unknown as NodeLoop,
+      env,
+      send: () => {},
+      logger: silentLogger,
+      answerTimeoutMs: 1000,
+      pendingMax: 16,
+      readRetryMs: 300,
+    });
+    const read = forwarder.read({ timeoutMs: 5000 });
+    await settle();
+    now = 300;
+    for (const t of timers.filter((x) => x.at <= now)) t.fn();
+    await expect(read).resolves.toBe(42);
+    expect(attempts).toEqual([300, 300]);
   });
 
   it('a call waiting for a leader fails with BATON_STOPPED as soon as the member stops', async () => {
