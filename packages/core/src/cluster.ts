@@ -108,7 +108,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     const env = internal.env ?? realEnv();
     const base: Logger = options.logger ?? pino({ level: 'info' });
     let cluster: Cluster | undefined;
-    // A failure of the loop before the Cluster exists (its first write) fails start itself.
+    // A failure of the loop before the Cluster exists (in its first Ready) fails start itself.
     let earlyFatal: { error: unknown } | undefined;
     // Every line says who, in which term and role.
     const logger = withContext(base, options.id, () => cluster?.loop.status());
@@ -180,6 +180,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
           else earlyFatal ??= { error };
         },
       });
+      // Recovery ends with the first Ready (e.g. applying entries committed before the restart):
+      // a member that fails in it is not started.
+      await loop.settle();
       if (earlyFatal) throw earlyFatal.error;
       transport.setPeers(options.members);
       cluster = new Cluster({ options, loop, transport, storage, logger, port, env });

@@ -1,7 +1,10 @@
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../src/cluster.js';
 import { silentLogger } from '../src/env.js';
 import type { BatonError } from '../src/errors.js';
+import type { Entry } from '../src/raft/types.js';
+import { CountingStateMachine } from '../src/runtime/state-machine.js';
 import type { LogStorage, PersistBatch } from '../src/storage/log-storage.js';
 import { MemoryStorage } from '../src/storage/memory-storage.js';
 
@@ -52,5 +55,54 @@ describe('a member whose storage fails', () => {
     await cluster.stop();
     // Nothing was written after the failure: a member whose disk failed vouches for nothing.
     expect(storage.persists).toBe(persists);
+  });
+});
+
+/** A loopback port that was free a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+describe('a member that fails before Cluster.start returns', () => {
+  it('rejects the start and leaves nothing behind: the port is free and storage closed', async () => {
+    // Committed entries on disk are applied in the first drain, right after recovery: make that fail.
+    const inner = new MemoryStorage();
+    const entry: Entry = { type: 'command', term: 1, index: 1, data: new Uint8Array([1]) };
+    await inner.persist({ entries: [entry], hardState: { term: 1, vote: 'n1', commit: 1 }, sync: true });
+    let closed = false;
+    const storage: LogStorage = {
+      load: () => inner.load(),
+      persist: (b) => inner.persist(b),
+      saveSnapshot: (snap) => inner.saveSnapshot(snap),
+      close: async () => {
+        closed = true;
+        await inner.close();
+      },
+    };
+    const broken = new CountingStateMachine();
+    broken.apply = () => {
+      throw new Error('state machine bug');
+    };
+    const port = await freePort();
+    const options = {
+      id: 'n1',
+      members: { n1: `ws://127.0.0.1:${port}` },
+      dataDir: ':memory:',
+      insecure: true,
+      logger: silentLogger,
+    };
+    await expect(Cluster.start(options, { storage, stateMachine: broken })).rejects.toThrow(
+      'state machine bug',
+    );
+    expect(closed).toBe(true);
+    const again = await Cluster.start(options); // the same port: the failed start closed its listener
+    expect((await again.leadership()).valid).toBe(true);
+    await again.stop();
   });
 });
