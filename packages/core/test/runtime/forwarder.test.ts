@@ -5,6 +5,7 @@ import { BatonError } from '../../src/errors.js';
 import type { PeerMessage } from '../../src/peer-message.js';
 import { Forwarder } from '../../src/runtime/forwarder.js';
 import type { NodeLoop } from '../../src/runtime/node-loop.js';
+import { manualTime } from '../support/manual-time.js';
 
 /** Just the part of NodeLoop the Forwarder uses, driven by hand. */
 class StubLoop {
@@ -98,19 +99,8 @@ describe('Forwarder', () => {
   });
 
   it('asks again for a read that was not confirmed in one attempt (its request or answer was lost)', async () => {
-    let now = 0;
-    const timers: { at: number; fn: () => void }[] = [];
-    const env: Env = {
-      ...frozenEnv,
-      clock: { now: () => now },
-      timers: {
-        setTimeout: (fn, ms) => {
-          const t = { at: now + ms, fn };
-          timers.push(t);
-          return { cancel: () => timers.splice(timers.indexOf(t) >>> 0, 1) };
-        },
-      },
-    };
+    const time = manualTime();
+    const env: Env = { ...frozenEnv, clock: time.clock, timers: time.timers };
     const attempts: number[] = [];
     const loop = {
       id: 'me',
@@ -138,8 +128,7 @@ describe('Forwarder', () => {
     });
     const read = forwarder.read({ timeoutMs: 5000 });
     await settle();
-    now = 300;
-    for (const t of timers.filter((x) => x.at <= now)) t.fn();
+    time.advance(300);
     await expect(read).resolves.toBe(42);
     expect(attempts).toEqual([300, 300]);
   });

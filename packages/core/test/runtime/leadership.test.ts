@@ -1,34 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { TimerHandle } from '../../src/env.js';
 import type { RaftStatus } from '../../src/raft/raw-node.js';
 import { Leadership, type LeadershipView } from '../../src/runtime/leadership.js';
-
-/** A hand-driven clock; timers run when `advance` passes them. */
-function manualTime() {
-  let now = 1000;
-  const timers: { at: number; fn: () => void; cancelled: boolean }[] = [];
-  return {
-    clock: { now: () => now },
-    timers: {
-      setTimeout(fn: () => void, ms: number): TimerHandle {
-        const t = { at: now + ms, fn, cancelled: false };
-        timers.push(t);
-        return { cancel: () => (t.cancelled = true) };
-      },
-    },
-    advance(ms: number) {
-      now += ms;
-      for (const t of timers.splice(0)) {
-        if (t.cancelled) continue;
-        if (t.at <= now) t.fn();
-        else timers.push(t);
-      }
-    },
-    get now() {
-      return now;
-    },
-  };
-}
+import { manualTime } from '../support/manual-time.js';
 
 const leading: RaftStatus = {
   id: 'n1',
@@ -47,7 +20,7 @@ const leading: RaftStatus = {
 };
 
 function setUp() {
-  const time = manualTime();
+  const time = manualTime(1000);
   const leadership = new Leadership(time.clock, time.timers);
   const view = (status: Partial<RaftStatus> = {}, extra: Partial<LeadershipView> = {}): LeadershipView => ({
     status: { ...leading, ...status },
