@@ -48,9 +48,9 @@ export interface WsTransportOptions {
   /** Outgoing links ping this often and are redialled after a period with no sign of life. Default 2000 ms. */
   readonly keepAliveMs?: number;
   /**
-   * Most inbound connections still in their handshake; more are refused at
-   * once. Default 64, and never more than fit {@link HANDSHAKE_BUFFER_BYTES_MAX}
-   * at maxPayloadBytes each (at least 2).
+   * Most inbound connections still in their handshake; a newcomer beyond it
+   * evicts the oldest. Default 64, and never more than fit
+   * {@link HANDSHAKE_BUFFER_BYTES_MAX} at maxPayloadBytes each (at least 2).
    */
   readonly pendingHandshakesMax?: number;
   /** Reconnect delays: jittered exponential from baseMs up to maxMs. Default 50 ms .. 2000 ms. */

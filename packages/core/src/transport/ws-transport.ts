@@ -42,7 +42,8 @@ export class WsTransport implements Transport {
   private readonly inboundByPeer = new Map<MemberId, InboundLink>();
   /** Every accepted TCP socket, so `close()` can destroy even those stuck before or in the upgrade. */
   private readonly sockets = new Set<Duplex>();
-  private pendingHandshakes = 0;
+  /** Inbound sockets still in their handshake, oldest first, with their remote address. */
+  private readonly pendingHandshakes = new Map<Duplex, string>();
   private listening: Promise<{ port: number }> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -237,21 +238,27 @@ export class WsTransport implements Transport {
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const remote = remoteOf(req.socket);
-    if (this.closing !== undefined || this.pendingHandshakes >= this.options.pendingHandshakesMax) {
-      this.options.logger.warn(
-        { remote, pendingHandshakes: this.pendingHandshakes },
-        'refusing peer connection',
-      );
+    if (this.closing !== undefined) {
       socket.destroy();
       return;
     }
+    if (this.pendingHandshakes.size >= this.options.pendingHandshakesMax) {
+      // Full: the oldest pending handshake goes, not the newcomer. A real peer finishes its
+      // handshake within a round trip or two, so clients that only sit on slots cannot keep
+      // it out without opening connections faster than that, unlike when newcomers are refused.
+      const [oldest, oldestRemote] = this.pendingHandshakes.entries().next().value as [Duplex, string];
+      this.pendingHandshakes.delete(oldest);
+      this.options.logger.warn(
+        { remote: oldestRemote, newcomer: remote },
+        'evicting the oldest pending handshake',
+      );
+      oldest.destroy();
+    }
     // Inbound links only receive, so they cannot ping; TCP keep-alive eventually reaps one whose peer vanished.
     req.socket.setKeepAlive(true, this.options.keepAliveMs);
-    this.pendingHandshakes += 1;
-    let pending = true;
+    this.pendingHandshakes.set(socket, remote);
     const settle = (): void => {
-      if (pending) this.pendingHandshakes -= 1;
-      pending = false;
+      this.pendingHandshakes.delete(socket);
     };
     socket.once('close', settle);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
