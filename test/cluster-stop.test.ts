@@ -1,6 +1,7 @@
 import { type BatonError, Cluster, type ClusterOptions } from '@baton/core';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CountingStateMachine } from '../packages/core/src/runtime/state-machine.js';
 import { memberUrls } from './support/free-port.js';
 
 // Long election timeouts: without a hand-over the next leader needs at least
@@ -57,6 +58,38 @@ describe('Cluster.stop', () => {
     expect(reasonOf(token.signal)).toEqual({ code: 'BATON_LEADERSHIP_LOST', cause: 'stopped' });
     await expect(leader.leadership()).rejects.toMatchObject({ code: 'BATON_STOPPED' });
     await expect(leader.propose(new Uint8Array(1))).rejects.toMatchObject({ code: 'BATON_STOPPED' });
+  });
+
+  it('a command proposed on a leader once stop() began fails with BATON_STOPPED and is carried out nowhere', async () => {
+    const ids = ['n1', 'n2', 'n3'];
+    const members = await memberUrls(ids);
+    const logger = pino({ level: 'silent' });
+    const machines = new Map(ids.map((id) => [id, new CountingStateMachine()]));
+    const started = await Promise.all(
+      ids.map((id) =>
+        Cluster.start(
+          { id, members, dataDir: ':memory:', secret: 's', logger, ...TIMING },
+          { stateMachine: machines.get(id)! },
+        ),
+      ),
+    );
+    running.push(...started);
+    await Promise.race(started.map((c) => c.leadership()));
+    const leader = started.find((c) => c.role === 'leader')!;
+    const stopped = leader.stop();
+    const late = leader.propose(new TextEncoder().encode('after stop'));
+    await expect(late).rejects.toMatchObject({ code: 'BATON_STOPPED' });
+    await stopped;
+    const rest = started.filter((c) => c !== leader);
+    await Promise.race(rest.map((c) => c.leadership()));
+    const next = rest.find((c) => c.role === 'leader')!;
+    const marker = await next.propose(new TextEncoder().encode('marker'));
+    for (const c of rest) {
+      await c.readIndex();
+      expect(c.status().appliedIndex).toBeGreaterThanOrEqual(marker.index);
+      // Only the marker: the late command was refused, not forwarded to the next leader.
+      expect(machines.get(c.id)!.commands, c.id).toBe(1);
+    }
   });
 
   it('with a voter down, the hand-over goes to one that answers', async () => {

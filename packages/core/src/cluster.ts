@@ -58,11 +58,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly storage: LogStorage;
   private readonly logger: Logger;
   private stopping: Promise<void> | undefined;
-  private lastSoft: { role: ClusterRole; term: number; leaderId: MemberId | undefined } = {
-    role: 'follower',
-    term: 0,
-    leaderId: undefined,
-  };
+  /** The state last reported by events; starts as the loop's when start returns (no listener existed before). */
+  private lastSoft: { role: ClusterRole; term: number; leaderId: MemberId | undefined };
   private readonly options: ResolvedClusterOptions;
   private readonly env: Env;
   /** The port this member listens on (useful with listen.port 0). */
@@ -81,6 +78,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.id = parts.options.id;
     this.options = parts.options;
     this.loop = parts.loop;
+    const initial = parts.loop.status();
+    this.lastSoft = { role: publicRole(initial.role), term: initial.term, leaderId: initial.leaderId };
     this.forwarder = new Forwarder({
       loop: parts.loop,
       env: parts.env,
@@ -284,12 +283,14 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private async doStop(): Promise<void> {
     // From here on this member cannot promise to lead: the token aborts with
     // 'stopped' (not 'transferred', which the hand-over would give), and
-    // waiters fail with BATON_STOPPED.
+    // waiters fail with BATON_STOPPED. New calls are refused before the
+    // hand-over: forwarded to the next leader, a command would be carried out
+    // while its caller is told BATON_STOPPED.
     this.loop.leadership.stop();
-    if (this.loop.status().role === 'leader' && this.loop.status().config.voters.length > 1) {
-      await this.handOver();
-    }
     this.forwarder.stop();
+    // A loop stopped by a fatal error can no longer send the TimeoutNow.
+    const leads = this.loop.status().role === 'leader' && !this.loop.isStopped;
+    if (leads && this.loop.status().config.voters.length > 1) await this.handOver();
     await this.loop.stop();
     await this.transport.close();
     await this.storage.close();

@@ -106,3 +106,42 @@ describe('a member that fails before Cluster.start returns', () => {
     await again.stop();
   });
 });
+
+describe('a leader whose storage fails, in a three-member cluster', () => {
+  it('stops without waiting for a hand-over it can no longer send', async () => {
+    const ids = ['n1', 'n2', 'n3'];
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const members = Object.fromEntries(ids.map((id, i) => [id, `ws://127.0.0.1:${ports[i]}`]));
+    const broken = new Set<string>();
+    const clusters = await Promise.all(
+      ids.map((id) =>
+        Cluster.start(
+          {
+            id,
+            members,
+            dataDir: ':memory:',
+            insecure: true,
+            logger: silentLogger,
+            heartbeatMs: 100,
+            electionTimeoutMs: [3000, 4000],
+          },
+          { storage: failingStorage(() => broken.has(id)) },
+        ),
+      ),
+    );
+    try {
+      await Promise.race(clusters.map((c) => c.leadership()));
+      const leader = clusters.find((c) => c.role === 'leader')!;
+      const failed = new Promise((resolve) => leader.once('error', resolve));
+      broken.add(leader.id);
+      await expect(leader.propose(new Uint8Array(1))).rejects.toMatchObject({ code: 'BATON_STOPPED' });
+      await failed;
+      const t0 = performance.now();
+      await leader.stop();
+      // The hand-over would wait electionTimeoutMs[1] (4 s) for a new leader that its TimeoutNow never made.
+      expect(performance.now() - t0).toBeLessThan(2000);
+    } finally {
+      await Promise.all(clusters.map((c) => c.stop()));
+    }
+  });
+});

@@ -89,6 +89,11 @@ export class NodeLoop {
     return this.node.id;
   }
 
+  /** True once stop() ran or a fatal error stopped the loop: it neither steps, ticks nor sends any more. */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
   /**
    * The core's status, with `appliedIndex` as far as the state machine has
    * applied: entries already durable are applied before the Ready's own write,
