@@ -32,7 +32,7 @@ export class DataDirLock {
   static async acquire(dataDir: string, logger: StorageLogger): Promise<DataDirLock> {
     // Keyed on the real path: './d' and '/abs/d' (or a symlink to it) are one directory and one lock.
     const path = join(await usableDirectory(dataDir), LOCK_FILE_NAME);
-    if (await tryCreate(path)) return DataDirLock.held(path);
+    if (await tryCreate(path, dataDir)) return DataDirLock.held(path);
     const holder = await readHolder(path);
     const live =
       holder === process.pid ? heldByThisProcess.has(path) : holder !== undefined && isRunning(holder);
@@ -46,7 +46,7 @@ export class DataDirLock {
     }
     logger.warn({ file: path, pid: holder }, 'taking over the stale lock of a process that no longer runs');
     await unlink(path).catch(ignoreMissing);
-    if (await tryCreate(path)) return DataDirLock.held(path);
+    if (await tryCreate(path, dataDir)) return DataDirLock.held(path);
     throw new BatonError('BATON_CONFIG', `dataDir ${dataDir} was locked by another process just now`, {
       field: 'dataDir',
       value: dataDir,
@@ -73,23 +73,27 @@ async function usableDirectory(dataDir: string): Promise<string> {
     await mkdir(dataDir, { recursive: true });
     return await realpath(dataDir);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new BatonError('BATON_CONFIG', `dataDir ${dataDir} cannot be used as a directory (${code})`, {
-      field: 'dataDir',
-      value: dataDir,
-      cause: error,
-    });
+    throw unusable(dataDir, error);
   }
 }
 
+function unusable(dataDir: string, error: unknown): BatonError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+  return new BatonError('BATON_CONFIG', `dataDir ${dataDir} is not a directory this process can write (${code})`, {
+    field: 'dataDir',
+    value: dataDir,
+    cause: error,
+  });
+}
+
 /** Creates the lock file with this process's pid; false if it exists already. */
-async function tryCreate(path: string): Promise<boolean> {
+async function tryCreate(path: string, dataDir: string): Promise<boolean> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, 'wx');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
+    throw unusable(dataDir, error); // e.g. EACCES or EROFS: not writable by this process
   }
   try {
     await handle.writeFile(`${process.pid}\n`);

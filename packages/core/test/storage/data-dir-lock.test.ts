@@ -61,6 +61,13 @@ describe('one process per dataDir', () => {
     expect((error as { field?: string }).field).toBe('dataDir');
   });
 
+  it('a dataDir this process cannot write fails with BATON_CONFIG naming dataDir', async () => {
+    // /sys exists on Linux and refuses new files even to root (EACCES, or EROFS in some containers).
+    const error = await FileStorage.open('/sys').catch((e: unknown) => e);
+    expect(isBatonError(error, 'BATON_CONFIG')).toBe(true);
+    expect((error as { field?: string }).field).toBe('dataDir');
+  });
+
   it('a lock held by another live process is respected', async () => {
     await writeFile(join(dir, LOCK_FILE_NAME), `${process.ppid}\n`);
     expect(isBatonError(await FileStorage.open(dir).catch((e: unknown) => e), 'BATON_CONFIG')).toBe(true);
