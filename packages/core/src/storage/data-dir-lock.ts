@@ -79,11 +79,15 @@ async function usableDirectory(dataDir: string): Promise<string> {
 
 function unusable(dataDir: string, error: unknown): BatonError {
   const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-  return new BatonError('BATON_CONFIG', `dataDir ${dataDir} is not a directory this process can write (${code})`, {
-    field: 'dataDir',
-    value: dataDir,
-    cause: error,
-  });
+  return new BatonError(
+    'BATON_CONFIG',
+    `dataDir ${dataDir} is not a directory this process can write (${code})`,
+    {
+      field: 'dataDir',
+      value: dataDir,
+      cause: error,
+    },
+  );
 }
 
 /** Creates the lock file with this process's pid; false if it exists already. */
