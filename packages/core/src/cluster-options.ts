@@ -153,12 +153,16 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
   // hence the ratio (leader-lease.ts).
   const leaseMs = safeLeaseMs(electionTicks, tickMs, driftBound);
   // The lease is renewed once a heartbeat round is acknowledged; shorter than two rounds, a healthy
-  // leader's token would lapse between them (a large drift bound shrinks the lease).
-  if (leaseMs < 2 * heartbeatMs) {
+  // leader's token would lapse between them. Rounds go out every heartbeatTicks ticks, which can be
+  // longer than heartbeatMs (ticks are at least 5 ms). A large drift bound shrinks the lease.
+  const heartbeatEffectiveMs = heartbeatTicks * tickMs;
+  if (leaseMs < 2 * heartbeatEffectiveMs) {
+    const blameDrift = input.driftBound !== undefined && driftBound > DEFAULT_DRIFT_BOUND;
     throw configError(
-      input.driftBound === undefined ? 'electionTimeoutMs' : 'driftBound',
-      input.driftBound ?? input.electionTimeoutMs,
-      `small enough that the leader lease (${leaseMs.toFixed(1)} ms) covers two heartbeats (${2 * heartbeatMs} ms)`,
+      blameDrift ? 'driftBound' : 'electionTimeoutMs',
+      blameDrift ? driftBound : input.electionTimeoutMs,
+      `such that the leader lease (${leaseMs.toFixed(1)} ms) covers two heartbeat rounds ` +
+        `(${2 * heartbeatEffectiveMs} ms): a longer election timeout${blameDrift ? ' or a smaller drift bound' : ''}`,
     );
   }
   if (input.tls !== undefined) {

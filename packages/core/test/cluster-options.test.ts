@@ -47,19 +47,30 @@ describe('derived size limits', () => {
     );
   });
 
-  it('every accepted timing keeps a lease of at least two heartbeats', () => {
-    for (const heartbeatMs of [10, 50, 100, 250])
+  it('every accepted timing keeps a lease of at least two heartbeat rounds as actually sent', () => {
+    let accepted = 0;
+    let refused = 0;
+    for (const heartbeatMs of [1, 3, 8, 10, 13, 50, 100, 250])
       for (const factor of [3, 4, 10])
         for (const driftBound of [0, 0.05, 0.2, 0.4]) {
           const electionTimeoutMs = [factor * heartbeatMs, 2 * factor * heartbeatMs] as const;
           try {
             const o = resolveClusterOptions({ ...base, heartbeatMs, electionTimeoutMs, driftBound });
-            expect(o.leaseMs).toBeGreaterThanOrEqual(2 * heartbeatMs);
+            expect(o.leaseMs).toBeGreaterThanOrEqual(2 * o.heartbeatTicks * o.tickMs);
+            accepted++;
           } catch (error) {
-            expect(error).toMatchObject({ code: 'BATON_CONFIG', field: 'driftBound' });
+            const field = driftBound > 0.05 ? 'driftBound' : 'electionTimeoutMs';
+            expect(error).toMatchObject({ code: 'BATON_CONFIG', field });
+            refused++;
           }
         }
-    // The defaults, and the drift bound the issue names, are accepted.
+    expect(accepted).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
+    // The defaults are accepted with a lease of more than four heartbeats.
     expect(resolveClusterOptions(base).leaseMs).toBeGreaterThan(200);
+    // Sub-tick heartbeats: rounds go out every 5 ms whatever heartbeatMs says.
+    expect(() => resolveClusterOptions({ ...base, heartbeatMs: 1, electionTimeoutMs: [3, 6] })).toThrow(
+      expect.objectContaining({ field: 'electionTimeoutMs' }),
+    );
   });
 });
