@@ -6,10 +6,9 @@ import {
   type ResolvedClusterOptions,
   resolveClusterOptions,
 } from './cluster-options.js';
-import { decodeMessage, encodeMessage } from './codec/message-codec.js';
-import { resolveMessageLimits } from './codec/message-limits.js';
+import { createPeerTransport } from './cluster-transport.js';
 import type { Env, Logger } from './env.js';
-import { BatonError, isBatonError } from './errors.js';
+import { BatonError } from './errors.js';
 import { isRaftMessage } from './peer-message.js';
 import type { LogIndex, MemberId, Role } from './raft/types.js';
 import { realEnv } from './real-env.js';
@@ -21,7 +20,7 @@ import { CountingStateMachine, type StateMachine } from './runtime/state-machine
 import { FileStorage } from './storage/file-storage.js';
 import type { LogStorage } from './storage/log-storage.js';
 import { MemoryStorage } from './storage/memory-storage.js';
-import { WsTransport } from './transport/ws-transport.js';
+import type { WsTransport } from './transport/ws-transport.js';
 
 /** How long internal requests wait for a leader by default. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -111,39 +110,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     let earlyFatal: { error: unknown } | undefined;
     // Every line says who, in which term and role.
     const logger = withContext(base, options.id, () => cluster?.loop.status());
-    const limits = resolveMessageLimits({ bytesMax: options.maxFrameBytes });
-    // The transport is built first: it checks the TLS material, and nothing is held open yet if that fails.
-    let transport: WsTransport;
-    try {
-      transport = new WsTransport(
-        {
-          id: options.id,
-          listen: options.listen,
-          secret: options.secret,
-          ...(options.tls ? { tls: options.tls } : {}),
-          encode: (m) => encodeMessage(m, limits),
-          decode: (bytes) => decodeMessage(bytes, limits),
-          maxPayloadBytes: options.maxFrameBytes,
-          logger,
-          random: env.random,
-          // A restarted peer should be dialled again within a heartbeat or two, not seconds later.
-          reconnect: { baseMs: 20, maxMs: 500 },
-        },
-        {
-          onMessage: (m) => {
-            if (isRaftMessage(m)) cluster?.loop.step(m);
-            else cluster?.forwarder.onMessage(m);
-          },
-        },
-      );
-    } catch (error) {
-      if (isBatonError(error)) throw error;
-      throw new BatonError('BATON_CONFIG', `option tls is not usable: ${String(error)}`, {
-        field: 'tls',
-        value: '(redacted)',
-        cause: error,
-      });
-    }
+    // Built first: it checks the TLS material, and nothing is held open yet if that fails.
+    const transport = createPeerTransport(options, env, logger, (m) => {
+      if (isRaftMessage(m)) cluster?.loop.step(m);
+      else cluster?.forwarder.onMessage(m);
+    });
     let storage: LogStorage | undefined;
     let loop: NodeLoop | undefined;
     try {
