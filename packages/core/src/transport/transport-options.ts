@@ -49,7 +49,7 @@ export interface WsTransportOptions {
   readonly keepAliveMs?: number;
   /**
    * Most inbound connections still in their handshake; a newcomer beyond it
-   * evicts the oldest. Default 64, and never more than fit
+   * drops the oldest from the address holding the most. Default 64, and never more than fit
    * {@link HANDSHAKE_BUFFER_BYTES_MAX} at maxPayloadBytes each (at least 2).
    */
   readonly pendingHandshakesMax?: number;

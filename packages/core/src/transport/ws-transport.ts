@@ -8,6 +8,7 @@ import type { MemberId } from '../raft/types.js';
 import { Backoff } from './backoff.js';
 import { InboundLink } from './inbound-link.js';
 import { PeerLink, type PeerLinkStats } from './peer-link.js';
+import { PendingHandshakes } from './pending-handshakes.js';
 import type { Transport, TransportEvents } from './transport.js';
 import {
   type ResolvedTransportOptions,
@@ -42,8 +43,8 @@ export class WsTransport implements Transport {
   private readonly inboundByPeer = new Map<MemberId, InboundLink>();
   /** Every accepted TCP socket, so `close()` can destroy even those stuck before or in the upgrade. */
   private readonly sockets = new Set<Duplex>();
-  /** Inbound sockets still in their handshake, oldest first, with their remote address. */
-  private readonly pendingHandshakes = new Map<Duplex, string>();
+  /** Inbound sockets still in their handshake (bounded; see PendingHandshakes for who is dropped when full). */
+  private readonly pendingHandshakes: PendingHandshakes<Duplex>;
   private listening: Promise<{ port: number }> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -53,6 +54,7 @@ export class WsTransport implements Transport {
     private readonly events: TransportEvents,
   ) {
     this.options = resolveTransportOptions(options);
+    this.pendingHandshakes = new PendingHandshakes(this.options.pendingHandshakesMax);
     const { tls, maxPayloadBytes, handshakeTimeoutMs } = this.options;
     this.server =
       tls === undefined
@@ -242,21 +244,22 @@ export class WsTransport implements Transport {
       socket.destroy();
       return;
     }
-    if (this.pendingHandshakes.size >= this.options.pendingHandshakesMax) {
-      // Full: the oldest pending handshake goes, not the newcomer. A real peer finishes its
-      // handshake within a round trip or two, so clients that only sit on slots cannot keep
-      // it out without opening connections faster than that, unlike when newcomers are refused.
-      const [oldest, oldestRemote] = this.pendingHandshakes.entries().next().value as [Duplex, string];
-      this.pendingHandshakes.delete(oldest);
+    const evicted = this.pendingHandshakes.add({
+      socket,
+      host: req.socket.remoteAddress ?? '?',
+      remote,
+      since: performance.now(),
+    });
+    if (evicted !== undefined) {
+      // Many peers dialling at once with a small cap (large maxFrameBytes) also get here; they redial.
       this.options.logger.warn(
-        { remote: oldestRemote, newcomer: remote },
-        'evicting the oldest pending handshake',
+        { remote: evicted.remote, newcomer: remote, ageMs: Math.round(performance.now() - evicted.since) },
+        'pending handshakes full: dropping the oldest from the address holding the most',
       );
-      oldest.destroy();
+      evicted.socket.destroy();
     }
     // Inbound links only receive, so they cannot ping; TCP keep-alive eventually reaps one whose peer vanished.
     req.socket.setKeepAlive(true, this.options.keepAliveMs);
-    this.pendingHandshakes.set(socket, remote);
     const settle = (): void => {
       this.pendingHandshakes.delete(socket);
     };

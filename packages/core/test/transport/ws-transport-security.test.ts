@@ -30,6 +30,8 @@ async function cluster(options: Parameters<MemberPool['start']>[1] = {}): Promis
   return { a, b };
 }
 
+const EVICTING = 'pending handshakes full: dropping the oldest from the address holding the most';
+
 function hello(id: string, auth: string): string {
   return JSON.stringify({ t: 'hello', v: 1, id, auth, nonce: Buffer.alloc(32, 9).toString('base64') });
 }
@@ -168,13 +170,13 @@ describe('WsTransport refuses bad peers and keeps the good links', () => {
     await roundTrip(a, b, 1);
   });
 
-  it('a connection beyond pendingHandshakesMax evicts the oldest pending handshake', async () => {
+  it('a connection beyond pendingHandshakesMax evicts the oldest pending handshake (all from one address)', async () => {
     const { a, b } = await cluster({ pendingHandshakesMax: 2 });
     const first = await raw(b);
     const second = await raw(b);
     await raw(b);
     await first.waitClosed('the oldest is evicted');
-    await b.logger.waitFor((e) => e.msg === 'evicting the oldest pending handshake', 'b evicts');
+    await b.logger.waitFor((e) => e.msg === EVICTING, 'b evicts');
     expect(second.ws.readyState).toBe(second.ws.OPEN);
     await roundTrip(a, b, 1);
   });
@@ -192,11 +194,37 @@ describe('WsTransport refuses bad peers and keeps the good links', () => {
     };
     const attackers = Array.from({ length: 4 }, occupy);
     for (let i = 0; i < 4; i++) await raw(b); // a fifth and more: the slots are full and churning
-    await b.logger.waitFor((e) => e.msg === 'evicting the oldest pending handshake', 'the slots are full');
+    await b.logger.waitFor((e) => e.msg === EVICTING, 'the slots are full');
     // A peer dialling in now still gets through, and keeps its link.
     const c = await pool.start('c', big);
     await connectAll([b, c]);
     await roundTrip(c, b, 1);
+    attacking = false;
+    for (const client of raws.splice(0)) client.ws.terminate();
+    await Promise.all(attackers);
+  });
+
+  it('clients reconnecting faster than a slow peer finishes its handshake cannot evict it from another address', async () => {
+    const b = await pool.start('b', { pendingHandshakesMax: 2 });
+    // The attackers dial from 127.0.0.2 (the whole of 127/8 is loopback on Linux), the peer from 127.0.0.1.
+    let attacking = true;
+    const occupy = async (): Promise<void> => {
+      while (attacking) {
+        const client = await openRaw(b.url, { localAddress: '127.0.0.2' }).catch(() => undefined);
+        if (client === undefined) continue;
+        raws.push(client);
+        await client.waitClosed('evicted').catch(() => {});
+      }
+    };
+    const peer = await raw(b);
+    const attackers = Array.from({ length: 3 }, occupy);
+    await b.logger.waitFor((e) => e.msg === EVICTING, 'the slots are full and churning');
+    // The peer answers only now, long after many newer connections arrived: it still gets through.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const evictions = b.logger.items.filter((e) => e.msg === EVICTING);
+    expect(evictions.length).toBeGreaterThan(2);
+    expect(evictions.every((e) => String(e.obj.remote).startsWith('127.0.0.2:'))).toBe(true);
+    await peer.handshake('c', SECRET, 'b');
     attacking = false;
     for (const client of raws.splice(0)) client.ws.terminate();
     await Promise.all(attackers);

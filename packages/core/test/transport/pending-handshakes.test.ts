@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { PendingHandshakes } from '../../src/transport/pending-handshakes.js';
+
+function entry(socket: string, host: string) {
+  return { socket, host, remote: `${host}:${socket}`, since: 0 };
+}
+
+describe('PendingHandshakes', () => {
+  it('drops nothing until it is full', () => {
+    const pending = new PendingHandshakes<string>(3);
+    expect(pending.add(entry('a', 'h1'))).toBeUndefined();
+    expect(pending.add(entry('b', 'h1'))).toBeUndefined();
+    expect(pending.add(entry('c', 'h2'))).toBeUndefined();
+    expect(pending.size).toBe(3);
+  });
+
+  it('when full, drops the oldest of the address holding the most, not the oldest overall', () => {
+    const pending = new PendingHandshakes<string>(3);
+    pending.add(entry('peer', 'h1'));
+    pending.add(entry('x1', 'h2'));
+    pending.add(entry('x2', 'h2'));
+    expect(pending.add(entry('x3', 'h2'))?.socket).toBe('x1');
+    expect(pending.add(entry('x4', 'h2'))?.socket).toBe('x2');
+    expect(pending.size).toBe(3);
+  });
+
+  it("counts the newcomer's own address: a third address is not preferred over a crowded one", () => {
+    const pending = new PendingHandshakes<string>(3);
+    pending.add(entry('a', 'h1'));
+    pending.add(entry('b', 'h2'));
+    pending.add(entry('c', 'h2'));
+    // h1 and h2 are tied only if the newcomer from h1 counts: then the older address (h1) loses.
+    expect(pending.add(entry('d', 'h1'))?.socket).toBe('a');
+  });
+
+  it('on a tie the address holding the oldest entry loses', () => {
+    const pending = new PendingHandshakes<string>(2);
+    pending.add(entry('a', 'h1'));
+    pending.add(entry('b', 'h2'));
+    expect(pending.add(entry('c', 'h3'))?.socket).toBe('a');
+    expect(pending.add(entry('d', 'h4'))?.socket).toBe('b');
+  });
+
+  it('a deleted entry frees its slot, and deleting an unknown one does nothing', () => {
+    const pending = new PendingHandshakes<string>(2);
+    pending.add(entry('a', 'h1'));
+    pending.add(entry('b', 'h1'));
+    pending.delete('a');
+    pending.delete('zzz');
+    expect(pending.size).toBe(1);
+    expect(pending.add(entry('c', 'h1'))).toBeUndefined();
+  });
+});
