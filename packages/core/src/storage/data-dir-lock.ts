@@ -45,7 +45,9 @@ export class DataDirLock {
       );
     }
     logger.warn({ file: path, pid: holder }, 'taking over the stale lock of a process that no longer runs');
-    await unlink(path).catch(ignoreMissing);
+    await unlink(path).catch((error: unknown) => {
+      ignoreMissing(notUsable(dataDir, error));
+    });
     if (await tryCreate(path, dataDir)) return DataDirLock.held(path);
     throw new BatonError('BATON_CONFIG', `dataDir ${dataDir} was locked by another process just now`, {
       field: 'dataDir',
@@ -73,12 +75,30 @@ async function usableDirectory(dataDir: string): Promise<string> {
     await mkdir(dataDir, { recursive: true });
     return await realpath(dataDir);
   } catch (error) {
-    throw unusable(dataDir, error);
+    throw notUsable(dataDir, error);
   }
 }
 
-function unusable(dataDir: string, error: unknown): BatonError {
-  const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+/**
+ * Errors that say the path itself is wrong for a dataDir (a file, a read-only
+ * place, no permission, a name too long). Others, such as EIO, ENOSPC or EMFILE, are
+ * failures of the machine rather than of the options and are thrown as they are.
+ */
+const PATH_ERRORS: ReadonlySet<string> = new Set([
+  'EACCES',
+  'EPERM',
+  'EROFS',
+  'ENOTDIR',
+  'EEXIST',
+  'EISDIR',
+  'ELOOP',
+  'ENAMETOOLONG',
+]);
+
+/** The error to throw for a failed operation on the dataDir: BATON_CONFIG naming dataDir when the path is at fault. */
+function notUsable(dataDir: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === undefined || !PATH_ERRORS.has(code)) return error;
   return new BatonError(
     'BATON_CONFIG',
     `dataDir ${dataDir} is not a directory this process can write (${code})`,
@@ -97,7 +117,7 @@ async function tryCreate(path: string, dataDir: string): Promise<boolean> {
     handle = await open(path, 'wx');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw unusable(dataDir, error); // e.g. EACCES or EROFS: not writable by this process
+    throw notUsable(dataDir, error); // e.g. EACCES or EROFS: not writable by this process
   }
   try {
     await handle.writeFile(`${process.pid}\n`);

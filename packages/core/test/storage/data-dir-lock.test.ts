@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { readFile, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isBatonError } from '../../src/errors.js';
 import { LOCK_FILE_NAME } from '../../src/storage/data-dir-lock.js';
 import { FileStorage } from '../../src/storage/file-storage.js';
-import { makeTempDir, recordingLogger, removeTempDir } from './storage-test-kit.js';
+import { deadPid, makeTempDir, recordingLogger, removeTempDir } from './storage-test-kit.js';
 
 let dir: string;
 
@@ -16,13 +15,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await removeTempDir(dir);
 });
-
-/** The pid of a process that has exited. */
-function deadPid(): number {
-  const child = spawnSync(process.execPath, ['-e', '']);
-  if (child.pid === undefined) throw new Error('could not start a child process');
-  return child.pid;
-}
 
 describe('one process per dataDir', () => {
   it('creates a missing dataDir and writes this pid into its lock file', async () => {

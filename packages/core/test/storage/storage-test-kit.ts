@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,4 +51,11 @@ export function recordingLogger(): StorageLogger & { readonly warnings: string[]
       warnings.push(msg);
     },
   };
+}
+
+/** The pid of a process that has exited, for a stale lock file. */
+export function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', '']);
+  if (child.pid === undefined) throw new Error('could not start a child process');
+  return child.pid;
 }

@@ -1,0 +1,66 @@
+import * as fs from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isBatonError } from '../../src/errors.js';
+import { DataDirLock, LOCK_FILE_NAME } from '../../src/storage/data-dir-lock.js';
+import { deadPid, makeTempDir, recordingLogger, removeTempDir } from './storage-test-kit.js';
+
+/**
+ * Failures root cannot provoke on a real file system in a test (root may write
+ * anywhere it may open), injected into node:fs/promises for this file only.
+ */
+const failures = vi.hoisted(() => ({
+  unlink: undefined as string | undefined,
+  open: undefined as string | undefined,
+}));
+
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const failWith = (code: string) => Object.assign(new Error(`${code}: injected`), { code });
+  return {
+    ...real,
+    unlink: (...args: Parameters<typeof real.unlink>) =>
+      failures.unlink === undefined ? real.unlink(...args) : Promise.reject(failWith(failures.unlink)),
+    open: (...args: Parameters<typeof real.open>) =>
+      failures.open === undefined ? real.open(...args) : Promise.reject(failWith(failures.open)),
+  };
+});
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await makeTempDir();
+});
+
+afterEach(async () => {
+  failures.unlink = undefined;
+  failures.open = undefined;
+  await removeTempDir(dir);
+});
+
+describe('DataDirLock on a failing file system', () => {
+  it('a stale lock that cannot be removed (no permission) is BATON_CONFIG naming dataDir', async () => {
+    await fs.writeFile(join(dir, LOCK_FILE_NAME), `${deadPid()}\n`);
+    failures.unlink = 'EACCES';
+    const error = await DataDirLock.acquire(dir, recordingLogger()).catch((e: unknown) => e);
+    expect(isBatonError(error, 'BATON_CONFIG')).toBe(true);
+    expect(error).toMatchObject({ field: 'dataDir', value: dir });
+    expect(String((error as Error).message)).toContain('EACCES');
+  });
+
+  it('a stale lock whose removal fails for a machine reason keeps that error', async () => {
+    await fs.writeFile(join(dir, LOCK_FILE_NAME), `${deadPid()}\n`);
+    failures.unlink = 'EIO';
+    await expect(DataDirLock.acquire(dir, recordingLogger())).rejects.toMatchObject({ code: 'EIO' });
+  });
+
+  it('out of file descriptors or disk space is not blamed on the dataDir option', async () => {
+    for (const code of ['EMFILE', 'ENOSPC']) {
+      failures.open = code;
+      await expect(DataDirLock.acquire(dir, recordingLogger())).rejects.toMatchObject({ code });
+    }
+    failures.open = 'EROFS';
+    const error = await DataDirLock.acquire(dir, recordingLogger()).catch((e: unknown) => e);
+    expect(isBatonError(error, 'BATON_CONFIG')).toBe(true);
+  });
+});
