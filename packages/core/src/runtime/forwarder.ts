@@ -144,6 +144,11 @@ export class Forwarder {
       requestId: m.requestId,
     } as const;
     const term = this.opts.loop.status().term;
+    if (this.stopped) {
+      // Stopping (possibly handing leadership over): the follower should try the next leader at once.
+      this.opts.send({ ...answer, term, index: 0, entryTerm: 0, errorCode: 'BATON_NOT_LEADER' });
+      return;
+    }
     try {
       const { index, term: entryTerm } = this.opts.loop.append(m.data);
       this.opts.send({ ...answer, term, index, entryTerm, errorCode: '' });

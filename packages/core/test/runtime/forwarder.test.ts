@@ -165,4 +165,22 @@ describe('Forwarder', () => {
     expect([proposal.value, read.value]).toEqual(['BATON_STOPPED', 'BATON_STOPPED']);
     expect(sent).toEqual([]);
   });
+
+  it('a stopping leader answers forwarded commands with BATON_NOT_LEADER and appends nothing', async () => {
+    const { loop, sent, forwarder } = setUp();
+    const appended: Uint8Array[] = [];
+    loop.append = ((data: Uint8Array) => {
+      appended.push(data);
+      return { index: 9, term: 3 };
+    }) as unknown as StubLoop['append'];
+    const request = { type: 'forward', from: 'n2', to: 'me', term: 3, data: Uint8Array.of(1) } as const;
+    forwarder.onMessage({ ...request, requestId: 'before' });
+    forwarder.stop();
+    forwarder.onMessage({ ...request, requestId: 'after' });
+    expect(appended).toHaveLength(1);
+    expect(sent).toMatchObject([
+      { type: 'forwardResp', requestId: 'before', index: 9, errorCode: '' },
+      { type: 'forwardResp', requestId: 'after', index: 0, errorCode: 'BATON_NOT_LEADER' },
+    ]);
+  });
 });
