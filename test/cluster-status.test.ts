@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Cluster } from '@baton/core';
 import { type Logger, pino } from 'pino';
@@ -40,4 +43,56 @@ describe('Cluster status and logging', () => {
     }
     expect(lines.some((l) => l.role === 'leader' && l.term === token.term)).toBe(true);
   });
+
+  it('events report changes from the state start() returned with, even when it recovered a term from disk', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'baton-events-'));
+    const running = new Map<string, Cluster>();
+    try {
+      const members = await memberUrls(['n1', 'n2', 'n3']);
+      const start = async (id: string) => {
+        const options = { id, members, insecure: true, logger: pino({ level: 'silent' }) };
+        running.set(id, await Cluster.start({ ...options, dataDir: join(dataDir, id) }));
+        return running.get(id)!;
+      };
+      for (const id of Object.keys(members)) await start(id);
+      const all = () => [...running.values()];
+      await waitUntil(
+        () => all().every((c) => c.leaderId !== undefined && c.leaderId === all()[0]!.leaderId),
+        'a leader',
+      );
+      const follower = all().find((c) => c.role === 'follower')!;
+      const term = follower.term;
+      await follower.stop();
+
+      const restarted = await start(follower.id);
+      // start() does not wait for a leader: it returns with the recovered term and no leader known.
+      expect([restarted.role, restarted.term, restarted.leaderId]).toEqual(['follower', term, undefined]);
+      const roles: string[] = [`${restarted.role} ${restarted.term}`];
+      const leaders: string[] = [`${restarted.leaderId} ${restarted.term}`];
+      restarted.on('role', (role, t) => roles.push(`${role} ${t}`));
+      restarted.on('leader', (leaderId, t) => leaders.push(`${leaderId} ${t}`));
+      await waitUntil(() => restarted.leaderId !== undefined, 'the restarted member follows a leader');
+      // Each event differs from the one before it, the first from what start() returned with:
+      // learning the leader of the term it recovered is a leader event only.
+      for (const seen of [roles, leaders]) {
+        for (let i = 1; i < seen.length; i++) expect(seen[i], seen.join(', ')).not.toBe(seen[i - 1]);
+      }
+      expect(leaders.at(-1)).toBe(`${restarted.leaderId} ${restarted.term}`);
+    } finally {
+      // Followers first: each stop is then immediate.
+      const order = [...running.values()].sort(
+        (a, b) => Number(a.role === 'leader') - Number(b.role === 'leader'),
+      );
+      for (const cluster of order) await cluster.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });
+
+async function waitUntil(done: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
