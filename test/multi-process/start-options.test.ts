@@ -130,6 +130,16 @@ const cases: readonly {
     field: 'snapshotEntries',
   },
   {
+    name: 'a cluster name that is a number',
+    change: (o) => ({ ...o, clusterName: 7 }),
+    field: 'clusterName',
+  },
+  {
+    name: 'a cluster name longer than 255 bytes',
+    change: (o) => ({ ...o, clusterName: 'é'.repeat(128) }),
+    field: 'clusterName',
+  },
+  {
     name: 'a TLS key that is a number',
     change: (o) => ({ ...o, tls: { key: 1, cert: 'c', ca: 'a' } }),
     field: 'tls.key',

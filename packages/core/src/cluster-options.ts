@@ -17,6 +17,14 @@ export interface ClusterOptions {
   readonly secret?: string;
   /** Must be true to run without a secret. */
   readonly insecure?: boolean;
+  /**
+   * Names the cluster, like etcd's initial-cluster-token: the same on every
+   * member. The handshake proves it along with the secret, so members of two
+   * clusters that share a secret (staging and production, say) refuse each
+   * other's links instead of mixing their logs. Default ''. Not checked with
+   * `insecure: true` (there is no proof then).
+   */
+  readonly clusterName?: string;
   /** wss:// between members, with certificate verification against `ca`. */
   readonly tls?: {
     readonly key: string | Uint8Array;
@@ -44,6 +52,7 @@ export interface ResolvedClusterOptions {
   readonly listen: { readonly host: string; readonly port: number };
   readonly dataDir: string;
   readonly secret: string | undefined;
+  readonly clusterName: string;
   readonly tls: ClusterOptions['tls'];
   readonly logger: Logger | undefined;
   readonly heartbeatMs: number;
@@ -74,6 +83,8 @@ export const DEFAULT_ELECTION_TIMEOUT_MS: readonly [number, number] = [300, 600]
 export const DEFAULT_DRIFT_BOUND = 0.05;
 /** See RaftOptions.campaignMarginTicks: two ticks (20 ms by default) absorb network delay and tick phase. */
 export const CAMPAIGN_MARGIN_TICKS = 2;
+/** Longest clusterName: a name, not a second secret (it goes into the handshake MAC, never on the wire). */
+export const CLUSTER_NAME_BYTES_MAX = 255;
 const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Validates and completes Cluster.start options; errors are BATON_CONFIG naming the field. */
@@ -111,6 +122,10 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
     }
   } else if (typeof secret !== 'string') {
     throw configError('secret', '(redacted)', 'a string');
+  }
+  const clusterName: unknown = input.clusterName ?? '';
+  if (typeof clusterName !== 'string' || Buffer.byteLength(clusterName) > CLUSTER_NAME_BYTES_MAX) {
+    throw configError('clusterName', clusterName, `a string of at most ${CLUSTER_NAME_BYTES_MAX} bytes`);
   }
   const heartbeatMs = positive('heartbeatMs', input.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   const electionTimeoutMs: unknown = input.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS;
@@ -179,6 +194,7 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
     listen: Object.freeze(listen),
     dataDir,
     secret: secret === '' ? undefined : secret,
+    clusterName,
     tls: input.tls,
     logger: input.logger,
     heartbeatMs,

@@ -25,6 +25,7 @@ export function createPeerTransport(
         id: options.id,
         listen: options.listen,
         secret: options.secret,
+        clusterId: options.clusterName,
         ...(options.tls ? { tls: options.tls } : {}),
         encode: (m) => encodeMessage(m, limits),
         decode: (bytes) => decodeMessage(bytes, limits),
