@@ -1,39 +1,19 @@
-import { Writable } from 'node:stream';
 import { Cluster } from '@baton/core';
-import { type Logger, pino } from 'pino';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memberUrls } from './support/free-port.js';
+import { collectingLogger, waitUntil } from './support/in-process.js';
 
 const running: Cluster[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((c) => c.stop()));
 });
 
-/** A pino logger whose warnings are collected as parsed objects. */
-function warningsLogger(): { logger: Logger; warnings: Record<string, unknown>[] } {
-  const warnings: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line) warnings.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'warn' }, stream), warnings };
-}
-
-async function waitUntil(done: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe('clusterName', () => {
   it('a member of another cluster sharing the secret is refused, and the rest elect and commit without it', async () => {
     const members = await memberUrls(['n1', 'n2', 'n3']);
     const secret = 'shared-by-staging-and-production';
-    const outsider = warningsLogger();
+    const outsider = collectingLogger('warn');
     const silent = pino({ level: 'silent' });
     for (const id of ['n1', 'n2']) {
       running.push(
@@ -63,7 +43,7 @@ describe('clusterName', () => {
     const { index } = await leader.propose(Uint8Array.of(1));
     // The blue members' dials reach n3 and fail its check of their proof.
     await waitUntil(
-      () => outsider.warnings.some((w) => w.reason === 'handshake-failed' && w.failure === 'bad-proof'),
+      () => outsider.lines.some((w) => w.reason === 'handshake-failed' && w.failure === 'bad-proof'),
       'n3 refuses a blue member',
     );
     // Several heartbeats later n3 has still heard nothing from the leader.

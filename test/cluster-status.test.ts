@@ -1,23 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { Cluster } from '@baton/core';
-import { type Logger, pino } from 'pino';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { memberUrls } from './support/free-port.js';
-
-/** A pino logger at debug level whose lines are collected as parsed objects. */
-function collectingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
-}
+import { collectingLogger, waitUntil } from './support/in-process.js';
 
 describe('Cluster status and logging', () => {
   it('status() describes the member and its configuration; every log line says who, in which term and role', async () => {
@@ -88,11 +76,3 @@ describe('Cluster status and logging', () => {
     }
   });
 });
-
-async function waitUntil(done: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
