@@ -113,6 +113,11 @@ export class NodeLoop {
   /** A message from a peer. */
   step(m: Message): void {
     if (this.stopped) return;
+    // After a stall, messages that arrived during it may run before the tick
+    // timer does. The core must step them at the tick count of now: a
+    // heartbeat stepped at an older count would start this member's refusal
+    // of votes in the past, shorter than the leader's lease assumes.
+    this.catchUpTicks();
     this.node.step(m);
     this.afterInput();
   }
@@ -227,20 +232,26 @@ export class NodeLoop {
   private scheduleTick(): void {
     this.ticker = this.opts.env.timers.setTimeout(() => {
       if (this.stopped) return;
-      // Ticks are counted from the monotonic clock, not from timer firings:
-      // a timer may fire a little early (libuv's cached loop time) or very
-      // late (a stalled event loop). The core must never count more time than
-      // really passed — its leader stickiness is what the leader lease rests
-      // on — and counting what did pass keeps elections prompt after a stall.
-      const now = this.opts.env.clock.now();
-      const due = Math.min(Math.floor((now - this.lastTickAt) / this.opts.tickMs), TICK_CATCH_UP_MAX);
-      if (due > 0) {
-        this.lastTickAt = due === TICK_CATCH_UP_MAX ? now : this.lastTickAt + due * this.opts.tickMs;
-        for (let i = 0; i < due; i++) this.node.tick();
-        this.afterInput();
-      }
+      this.catchUpTicks();
       this.scheduleTick();
     }, this.opts.tickMs);
+  }
+
+  /**
+   * Gives the core the ticks that are due by the monotonic clock. Ticks are
+   * counted from the clock, not from timer firings: a timer may fire a
+   * little early (libuv's cached loop time) or very late (a stalled event
+   * loop). The core must never count more time than really passed — its
+   * leader stickiness is what the leader lease rests on — and counting what
+   * did pass keeps elections prompt after a stall.
+   */
+  private catchUpTicks(): void {
+    const now = this.opts.env.clock.now();
+    const due = Math.min(Math.floor((now - this.lastTickAt) / this.opts.tickMs), TICK_CATCH_UP_MAX);
+    if (due <= 0) return;
+    this.lastTickAt = due === TICK_CATCH_UP_MAX ? now : this.lastTickAt + due * this.opts.tickMs;
+    for (let i = 0; i < due; i++) this.node.tick();
+    this.afterInput();
   }
 
   private afterInput(): void {

@@ -26,6 +26,14 @@ export interface RuntimeSimOptions {
   /** Cluster timing, as Cluster.start takes it (defaults are the production defaults). */
   readonly heartbeatMs?: number;
   readonly electionTimeoutMs?: readonly [number, number];
+  /**
+   * What a member runs first when a pause ends: the timers that fell due
+   * during it, or the I/O (messages, disk completions) that arrived. Node
+   * does either, depending on the libuv phase the stall happened in (a stall
+   * inside an I/O callback finishes the poll phase before the next timers
+   * phase). Default 'random': drawn from the seed for every pause.
+   */
+  readonly afterPause?: 'timers-first' | 'io-first' | 'random';
 }
 
 /** A token issued to a member, with the global times it was issued and (once) lost. */
@@ -53,6 +61,8 @@ interface SimMember {
   incarnation: number;
   /** A stalled event loop: its events wait until this global time. */
   pausedUntilUs: number;
+  /** When the current pause ends, I/O runs before the timers that fell due (see afterPause). */
+  ioFirstAfterPause: boolean;
   /** Extra time every persist takes on this member's disk (a slow or stalling fsync), ms. */
   diskDelayMs: number;
 }
@@ -111,6 +121,7 @@ export class RuntimeSim {
         stateMachine: new DurableApplyCheck(new DurableLogView()),
         incarnation: 0,
         pausedUntilUs: 0,
+        ioFirstAfterPause: false,
         diskDelayMs: 0,
       });
     }
@@ -157,7 +168,7 @@ export class RuntimeSim {
         m.clock,
         this.clock,
         this.rng.fork(`random:${m.id}:${incarnation}`),
-        (atUs, job) => this.scheduleFor(m, incarnation, atUs, job),
+        (atUs, job) => this.scheduleFor(m, incarnation, atUs, job, 'timer'),
         () => `${m.id}-${this.nextId++}`,
       ),
       storage: m.disk,
@@ -183,6 +194,8 @@ export class RuntimeSim {
   pause(id: MemberId, ms: number): void {
     const m = this.member(id);
     m.pausedUntilUs = Math.max(m.pausedUntilUs, this.clock.nowUs + ms * US_PER_MS);
+    const order = this.opts.afterPause ?? 'random';
+    m.ioFirstAfterPause = order === 'random' ? this.rng.chance(0.5) : order === 'io-first';
   }
 
   /**
@@ -319,7 +332,7 @@ export class RuntimeSim {
       durable: m.storage,
       nowUs: () => this.clock.nowUs,
       delayMs: () => m.diskDelayMs,
-      schedule: (atUs, job) => this.scheduleFor(m, incarnation, atUs, job),
+      schedule: (atUs, job) => this.scheduleFor(m, incarnation, atUs, job, 'io'),
     });
   }
 
@@ -330,15 +343,20 @@ export class RuntimeSim {
     if (!to) return;
     const delayUs = this.rng.real(this.delayMs[0], this.delayMs[1]) * US_PER_MS;
     const toIncarnation = to.incarnation;
-    this.scheduleFor(to, toIncarnation, this.clock.nowUs + delayUs, () => to.loop?.step(msg));
+    this.scheduleFor(to, toIncarnation, this.clock.nowUs + delayUs, () => to.loop?.step(msg), 'io');
   }
 
-  /** Runs `job` for member `m` at `atUs`, later if the member is paused then, never if it died meanwhile. */
-  private scheduleFor(m: SimMember, incarnation: number, atUs: number, job: Job): void {
+  /**
+   * Runs `job` for member `m` at `atUs`, later if the member is paused then
+   * (timers and I/O in the order the pause drew), never if it died meanwhile.
+   */
+  private scheduleFor(m: SimMember, incarnation: number, atUs: number, job: Job, kind: 'io' | 'timer'): void {
     const run = () => {
       if (m.incarnation !== incarnation || !m.loop) return;
       if (m.pausedUntilUs > this.clock.nowUs) {
-        this.queue.push(m.pausedUntilUs, run);
+        // One microsecond later is enough to put the other kind first; order within a kind is kept.
+        const second = (kind === 'timer') === m.ioFirstAfterPause;
+        this.queue.push(m.pausedUntilUs + (second ? 1 : 0), run);
         return;
       }
       job();
