@@ -89,6 +89,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       // A heartbeat round takes one round trip; a read still unconfirmed after a minimum
       // election timeout most likely lost its request or answer on a link that went down.
       readRetryMs: parts.options.electionTimeoutMs[0],
+      // About when a redialled link is up again (reconnects back off from 20 ms).
+      unsentRetryMs: parts.options.heartbeatMs,
     });
     this.transport = parts.transport;
     this.storage = parts.storage;

@@ -8,7 +8,8 @@ import type { NodeLoop } from './node-loop.js';
 export interface ForwarderOptions {
   readonly loop: NodeLoop;
   readonly env: Env;
-  readonly send: (m: PeerMessage) => void;
+  /** Hands a message to the transport; false when it was certainly not sent (e.g. the link is down). */
+  readonly send: (m: PeerMessage) => boolean;
   readonly logger: Logger;
   /** How long a forwarded request may wait for the leader's answer before the caller is told it is unknown. */
   readonly answerTimeoutMs: number;
@@ -20,6 +21,12 @@ export interface ForwarderOptions {
    * idempotent, so a retry is always safe.
    */
   readonly readRetryMs: number;
+  /**
+   * A command that could not be handed to the link to the leader (the link is
+   * down, the leader's heartbeats may still arrive on the other) is sent again
+   * after this long, or as soon as the leader changes.
+   */
+  readonly unsentRetryMs: number;
 }
 
 export interface SubmitOptions {
@@ -72,6 +79,11 @@ export class Forwarder {
         }
         if (leaderId !== undefined) return await this.viaLeader(leaderId, data, deadline, signal);
       } catch (error) {
+        if (error instanceof NotSent) {
+          // Certainly not appended: try again once the link is back (or another member leads).
+          await this.leaderChange(leaderId, deadline, signal, this.opts.unsentRetryMs);
+          continue;
+        }
         if (!isBatonError(error, 'BATON_NOT_LEADER')) throw error;
         this.opts.logger.debug({ leaderId }, 'proposal not taken by that leader; waiting for the next');
       }
@@ -173,7 +185,7 @@ export class Forwarder {
       this.pending.set(requestId, { resolve, reject });
     });
     const waitMs = Math.min(this.opts.answerTimeoutMs, Math.max(0, deadline - this.opts.env.clock.now()));
-    this.opts.send({
+    const sent = this.opts.send({
       type: 'forward',
       from: loop.id,
       to: leaderId,
@@ -181,6 +193,10 @@ export class Forwarder {
       requestId,
       data,
     });
+    if (!sent) {
+      this.pending.delete(requestId);
+      throw new NotSent();
+    }
     const answer = await this.until(
       answered,
       Math.min(deadline, this.opts.env.clock.now() + waitMs),
@@ -197,19 +213,22 @@ export class Forwarder {
   }
 
   /**
-   * Waits until the known leader differs from `from`, the deadline passes
-   * (BATON_UNAVAILABLE), `signal` aborts or the member stops. Returns at once
-   * if it differs already: when a new leader replaced our entry, this member
-   * learned of that leader before it applied the replacing entry.
+   * Waits until the known leader differs from `from` (or, with `atMostMs`,
+   * until that much time passed), the deadline passes (BATON_UNAVAILABLE),
+   * `signal` aborts or the member stops. Returns at once if it differs
+   * already: when a new leader replaced our entry, this member learned of
+   * that leader before it applied the replacing entry.
    */
   private leaderChange(
     from: MemberId | undefined,
     deadline: number,
     signal: AbortSignal | undefined,
+    atMostMs?: number,
   ): Promise<void> {
     this.throwIfStopped();
     if (this.opts.loop.status().leaderId !== from) return Promise.resolve();
     let wake: (() => void) | undefined;
+    let timer: { cancel(): void } | undefined;
     const changed = new Promise<void>((resolve, reject) => {
       wake = () => {
         if (this.stopped) reject(stoppedError());
@@ -217,8 +236,13 @@ export class Forwarder {
         else this.leaderWaiters.add(wake!);
       };
       this.leaderWaiters.add(wake);
+      if (atMostMs !== undefined) timer = this.opts.env.timers.setTimeout(resolve, atMostMs);
     });
-    return this.until(changed, deadline, signal, NO_LEADER, () => this.leaderWaiters.delete(wake!));
+    const done = () => {
+      this.leaderWaiters.delete(wake!);
+      timer?.cancel();
+    };
+    return this.until(changed, deadline, signal, NO_LEADER, done).finally(done);
   }
 
   /** `withDeadline` against an absolute deadline on the runtime's clock. */
@@ -239,6 +263,9 @@ export class Forwarder {
     });
   }
 }
+
+/** A forwarded command the transport could not hand to the link: certainly not appended, safe to send again. */
+class NotSent extends Error {}
 
 function stoppedError(): BatonError {
   return new BatonError('BATON_STOPPED', 'the cluster member has stopped');

@@ -26,8 +26,12 @@ export interface TransportEvents {
 export interface Transport {
   /** Starts accepting peer links; resolves once listening (port 0 → the port the system chose). */
   listen(): Promise<{ port: number }>;
-  /** Never throws, never blocks; drops when the link to `msg.to` is down or its queue is full. */
-  send(msg: Message): void;
+  /**
+   * Never throws, never blocks; drops when the link to `msg.to` is down or its
+   * queue is full. Returns false when the message was certainly not sent (it
+   * may still be lost when true: the link can die with it in flight).
+   */
+  send(msg: Message): boolean;
   /** Sets whom to dial: member ids → ws:// or wss:// URLs. This member's own id is ignored. */
   setPeers(peers: Readonly<Record<MemberId, string>>): void;
   /** Closes the server and every link; idempotent, and resolves once everything is closed. */

@@ -113,29 +113,29 @@ export class WsTransport implements Transport {
     return this.listening;
   }
 
-  send(msg: Message): void {
-    if (this.closing !== undefined) return;
+  send(msg: Message): boolean {
+    if (this.closing !== undefined) return false;
     const { id, logger, encode, maxPayloadBytes } = this.options;
     if (msg.to === id || msg.from !== id) {
       // Messages to self never go through the transport, and a member speaks only for itself.
       logger.error({ from: msg.from, to: msg.to, type: msg.type }, 'refusing to send a misaddressed message');
-      return;
+      return false;
     }
     const link = this.links.get(msg.to)?.link;
     if (link === undefined) {
       logger.debug({ to: msg.to, type: msg.type }, 'no link to peer; message dropped');
-      return;
+      return false;
     }
     if (!link.isUp) {
       link.recordDropLinkDown();
-      return;
+      return false;
     }
     let frame: Uint8Array;
     try {
       frame = encode(msg);
     } catch (error) {
       logger.error({ to: msg.to, type: msg.type, err: error }, 'cannot encode message; dropped');
-      return;
+      return false;
     }
     if (frame.byteLength > maxPayloadBytes) {
       // The peer would close the link on it; refusing here keeps the link up for everything else.
@@ -143,9 +143,9 @@ export class WsTransport implements Transport {
         { to: msg.to, type: msg.type, bytes: frame.byteLength, maxPayloadBytes },
         'message too big',
       );
-      return;
+      return false;
     }
-    link.send(frame);
+    return link.send(frame);
   }
 
   setPeers(peers: Readonly<Record<MemberId, string>>): void {

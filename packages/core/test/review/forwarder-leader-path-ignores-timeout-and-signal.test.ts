@@ -51,11 +51,12 @@ describe('review: a proposal made on a leader that then loses its quorum', () =>
     const forwarder = new Forwarder({
       loop,
       env,
-      send: () => {},
+      send: () => true,
       logger: silentLogger,
       answerTimeoutMs: 1000,
       pendingMax: 16,
       readRetryMs: 300,
+      unsentRetryMs: 50,
     });
     sim.partition(
       [leaderId],

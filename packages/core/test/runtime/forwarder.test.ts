@@ -42,19 +42,22 @@ const frozenEnv: Env = {
   })(),
 };
 
-function setUp() {
+function setUp(env: Env = frozenEnv) {
   const loop = new StubLoop();
   const sent: PeerMessage[] = [];
+  /** Whether the link to the leader takes messages; false: they are dropped, and send says so. */
+  const link = { up: true };
   const forwarder = new Forwarder({
     loop: loop as unknown as NodeLoop,
-    env: frozenEnv,
-    send: (m) => sent.push(m),
+    env,
+    send: (m) => link.up && sent.push(m) > 0,
     logger: silentLogger,
     answerTimeoutMs: 1000,
     pendingMax: 16,
     readRetryMs: 300,
+    unsentRetryMs: 50,
   });
-  return { loop, sent, forwarder };
+  return { loop, sent, link, forwarder };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -120,11 +123,12 @@ describe('Forwarder', () => {
     const forwarder = new Forwarder({
       loop: loop as unknown as NodeLoop,
       env,
-      send: () => {},
+      send: () => true,
       logger: silentLogger,
       answerTimeoutMs: 1000,
       pendingMax: 16,
       readRetryMs: 300,
+      unsentRetryMs: 50,
     });
     const read = forwarder.read({ timeoutMs: 5000 });
     await settle();
@@ -182,5 +186,36 @@ describe('Forwarder', () => {
       { type: 'forwardResp', requestId: 'before', index: 9, errorCode: '' },
       { type: 'forwardResp', requestId: 'after', index: 0, errorCode: 'BATON_NOT_LEADER' },
     ]);
+  });
+
+  it('sends a command again when its link to the leader was down, instead of waiting for an answer', async () => {
+    const time = manualTime();
+    const { loop, sent, link, forwarder } = setUp({ ...frozenEnv, clock: time.clock, timers: time.timers });
+    loop.leaderId = 'n1';
+    link.up = false;
+    const outcome = outcomeOf(forwarder.submit(Uint8Array.of(7), { timeoutMs: 3000 }));
+    await settle();
+    time.advance(50);
+    await settle();
+    expect(sent).toEqual([]); // still down: nothing went out, and it keeps trying
+    link.up = true;
+    time.advance(50);
+    await settle();
+    expect(sent).toMatchObject([{ type: 'forward', to: 'n1' }]);
+    expect(outcome.value).toBe('pending');
+  });
+
+  it('a command that could never be sent fails with BATON_UNAVAILABLE at its deadline', async () => {
+    const time = manualTime();
+    const { loop, link, forwarder } = setUp({ ...frozenEnv, clock: time.clock, timers: time.timers });
+    loop.leaderId = 'n1';
+    link.up = false;
+    const outcome = outcomeOf(forwarder.submit(Uint8Array.of(7), { timeoutMs: 300 }));
+    for (let t = 0; t < 300; t += 50) {
+      await settle();
+      time.advance(50);
+    }
+    await settle();
+    expect(outcome.value).toBe('BATON_UNAVAILABLE');
   });
 });
