@@ -1,7 +1,31 @@
+import { isIPv6 } from 'node:net';
+
+/**
+ * The group a client address counts in: an IPv4 address (also when written
+ * IPv4-mapped, ::ffff:a.b.c.d) on its own, an IPv6 address by its /64 — the
+ * block one host or site usually gets, so one machine cannot pose as many
+ * clients by cycling through its own addresses.
+ */
+export function addressGroup(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(address)) return address;
+  const [head = '', tail = ''] = address.split('%')[0]!.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = address.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
+  const groups = address.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => Number.parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
+}
+
 /** One inbound connection still in its handshake. */
 export interface PendingHandshake<S> {
   readonly socket: S;
-  /** The client's address without the port: connections from one address are grouped by it. */
+  /** The client's address group (see addressGroup): connections are grouped by it. */
   readonly host: string;
   /** The address and port, for logs. */
   readonly remote: string;
@@ -19,9 +43,9 @@ export interface PendingHandshake<S> {
  * silent clients keep every real peer out; dropping simply the oldest would
  * still let clients that reconnect faster than a peer's handshake round trip
  * evict that peer every time. Grouping by address confines such clients to
- * evicting each other unless they come from as many addresses as there are
- * slots (a peer on the same address, e.g. everything on one loopback host,
- * is not protected by this).
+ * evicting each other unless they come from as many address groups (IPv4
+ * addresses, IPv6 /64s) as there are slots (a peer in the same group, e.g.
+ * everything on one loopback host, is not protected by this).
  */
 export class PendingHandshakes<S> {
   /** Insertion order is arrival order. */

@@ -8,7 +8,7 @@ import type { MemberId } from '../raft/types.js';
 import { Backoff } from './backoff.js';
 import { InboundLink } from './inbound-link.js';
 import { PeerLink, type PeerLinkStats } from './peer-link.js';
-import { PendingHandshakes } from './pending-handshakes.js';
+import { addressGroup, PendingHandshakes } from './pending-handshakes.js';
 import type { Transport, TransportEvents } from './transport.js';
 import {
   type ResolvedTransportOptions,
@@ -246,7 +246,7 @@ export class WsTransport implements Transport {
     }
     const evicted = this.pendingHandshakes.add({
       socket,
-      host: req.socket.remoteAddress ?? '?',
+      host: addressGroup(req.socket.remoteAddress ?? '?'),
       remote,
       since: performance.now(),
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PendingHandshakes } from '../../src/transport/pending-handshakes.js';
+import { addressGroup, PendingHandshakes } from '../../src/transport/pending-handshakes.js';
 
 function entry(socket: string, host: string) {
   return { socket, host, remote: `${host}:${socket}`, since: 0 };
@@ -49,5 +49,22 @@ describe('PendingHandshakes', () => {
     pending.delete('zzz');
     expect(pending.size).toBe(1);
     expect(pending.add(entry('c', 'h1'))).toBeUndefined();
+  });
+});
+
+describe('addressGroup', () => {
+  it.each([
+    ['127.0.0.1', '127.0.0.1'],
+    ['::ffff:127.0.0.2', '127.0.0.2'],
+    ['::FFFF:10.1.2.3', '10.1.2.3'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::7', '2001:db8:1:2::/64'],
+    ['2001:0db8:0001:0002:ffff:0:0:1', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+    ['?', '?'],
+  ])('%s counts as %s', (address, group) => {
+    expect(addressGroup(address)).toBe(group);
   });
 });
