@@ -33,7 +33,9 @@ export class DataDirLock {
     // Keyed on the real path: './d' and '/abs/d' (or a symlink to it) are one directory and one lock.
     const path = join(await usableDirectory(dataDir), LOCK_FILE_NAME);
     if (await tryCreate(path, dataDir)) return DataDirLock.held(path);
-    const holder = await readHolder(path);
+    const holder = await readHolder(path).catch((error: unknown) => {
+      throw notUsable(dataDir, error); // e.g. a lock file another user created
+    });
     const live =
       holder === process.pid ? heldByThisProcess.has(path) : holder !== undefined && isRunning(holder);
     if (live) {

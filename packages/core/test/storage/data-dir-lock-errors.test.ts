@@ -12,6 +12,7 @@ import { deadPid, makeTempDir, recordingLogger, removeTempDir } from './storage-
 const failures = vi.hoisted(() => ({
   unlink: undefined as string | undefined,
   open: undefined as string | undefined,
+  readFile: undefined as string | undefined,
 }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -23,6 +24,8 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       failures.unlink === undefined ? real.unlink(...args) : Promise.reject(failWith(failures.unlink)),
     open: (...args: Parameters<typeof real.open>) =>
       failures.open === undefined ? real.open(...args) : Promise.reject(failWith(failures.open)),
+    readFile: (...args: Parameters<typeof real.readFile>) =>
+      failures.readFile === undefined ? real.readFile(...args) : Promise.reject(failWith(failures.readFile)),
   };
 });
 
@@ -35,6 +38,7 @@ beforeEach(async () => {
 afterEach(async () => {
   failures.unlink = undefined;
   failures.open = undefined;
+  failures.readFile = undefined;
   await removeTempDir(dir);
 });
 
@@ -46,6 +50,14 @@ describe('DataDirLock on a failing file system', () => {
     expect(isBatonError(error, 'BATON_CONFIG')).toBe(true);
     expect(error).toMatchObject({ field: 'dataDir', value: dir });
     expect(String((error as Error).message)).toContain('EACCES');
+  });
+
+  it('a lock file this process may not read (another user created it) is BATON_CONFIG naming dataDir', async () => {
+    await fs.writeFile(join(dir, LOCK_FILE_NAME), `${deadPid()}\n`);
+    failures.readFile = 'EACCES';
+    const error = await DataDirLock.acquire(dir, recordingLogger()).catch((e: unknown) => e);
+    expect(isBatonError(error, 'BATON_CONFIG')).toBe(true);
+    expect(error).toMatchObject({ field: 'dataDir', value: dir });
   });
 
   it('a stale lock whose removal fails for a machine reason keeps that error', async () => {
