@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FileStorage } from '../../src/storage/file-storage.js';
+import { commands, hardState, makeTempDir, removeTempDir, snapshotAt } from './storage-test-kit.js';
+
+/**
+ * SIGKILL keeps the page cache, so no crash test can tell a missing fsync.
+ * Here every file operation FileStorage makes is journaled (after it
+ * completed), and the tests check that what DESIGN.md §2.4 needs on disk was
+ * fsynced before the call that depends on it resolved.
+ */
+const journal = vi.hoisted(() => ({ events: [] as string[], root: '' }));
+
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const label = (path: unknown) => String(path).replace(journal.root, '');
+  const recorded = new Set(['write', 'writev', 'writeFile', 'datasync', 'sync']);
+  return {
+    ...real,
+    open: async (...args: Parameters<typeof real.open>) => {
+      const handle = await real.open(...args);
+      const file = label(args[0]);
+      return new Proxy(handle, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop, target);
+          if (typeof value !== 'function') return value;
+          if (typeof prop !== 'string' || !recorded.has(prop)) return value.bind(target);
+          return async (...callArgs: unknown[]) => {
+            const result = await value.apply(target, callArgs);
+            journal.events.push(`${prop} ${file}`);
+            return result;
+          };
+        },
+      });
+    },
+    rename: async (from: Parameters<typeof real.rename>[0], to: Parameters<typeof real.rename>[1]) => {
+      await real.rename(from, to);
+      journal.events.push(`rename ${label(from)} ${label(to)}`);
+    },
+  };
+});
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await makeTempDir();
+  journal.root = dir;
+});
+
+afterEach(async () => {
+  await removeTempDir(dir);
+});
+
+describe('FileStorage fsyncs before it reports', () => {
+  it('a synced persist (a vote, acknowledged entries) resolves only after a datasync that follows its write', async () => {
+    const storage = await FileStorage.open(dir);
+    try {
+      journal.events.length = 0;
+      await storage.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 0), sync: true });
+      const events = [...journal.events];
+      const lastWrite = events.findLastIndex((e) => /^write(v)? \/wal\//.test(e));
+      expect(lastWrite, events.join('\n')).toBeGreaterThanOrEqual(0);
+      const file = events[lastWrite]!.split(' ')[1];
+      expect(events.slice(lastWrite + 1), events.join('\n')).toContain(`datasync ${file}`);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('a snapshot is written to a temp file, fsynced, renamed into place, and then its directory fsynced', async () => {
+    const storage = await FileStorage.open(dir);
+    try {
+      await storage.persist({ entries: commands(1, 5, 1), hardState: hardState(1, 5), sync: true });
+      journal.events.length = 0;
+      await storage.saveSnapshot(snapshotAt(3, 1));
+      const events = journal.events.filter((e) => e.includes('/snap'));
+      const rename = events.findIndex((e) => e.startsWith('rename '));
+      expect(rename, events.join('\n')).toBeGreaterThan(0);
+      const [, temp, final] = events[rename]!.split(' ');
+      const before = events.slice(0, rename);
+      expect(before.findIndex((e) => e === `writeFile ${temp}`)).toBeGreaterThanOrEqual(0);
+      expect(before.findIndex((e) => e === `sync ${temp}`)).toBeGreaterThan(
+        before.findIndex((e) => e === `writeFile ${temp}`),
+      );
+      expect(final).toMatch(/^\/snap\//);
+      expect(events.slice(rename + 1)).toContain(`sync ${join('/snap')}`);
+    } finally {
+      await storage.close();
+    }
+  });
+});
