@@ -288,6 +288,17 @@ export class PeerLink {
     this.scheduleRedial();
   }
 
+  /**
+   * The peer is reachable again (it just dialled us and proved itself): a
+   * link waiting out its backoff dials now instead of up to maxMs later.
+   */
+  dialNowIfWaiting(): void {
+    if (this.state !== 'waiting') return;
+    clearTimeout(this.redial);
+    this.options.backoff.reset();
+    this.dial();
+  }
+
   private scheduleRedial(): void {
     if (this.state === 'closed') return;
     this.state = 'waiting';

@@ -303,6 +303,8 @@ export class WsTransport implements Transport {
     const previous = this.inboundByPeer.get(peerId);
     this.inboundByPeer.set(peerId, link);
     if (previous !== undefined && previous !== link) previous.terminate();
+    // It is up again after a restart: our link to it need not wait out its backoff (up to 500 ms).
+    this.links.get(peerId)?.link.dialNowIfWaiting();
   }
 }
 

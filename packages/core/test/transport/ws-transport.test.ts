@@ -129,6 +129,21 @@ describe('WsTransport reconnects', () => {
     expect(a.transport.peerStats('b')?.connects).toBe(2);
   });
 
+  it('at once when the restarted peer dials in, without waiting out its backoff', async () => {
+    // A minute between attempts: only the peer's own dial can bring the link back within the test.
+    const slow = { reconnect: { baseMs: 60_000, maxMs: 60_000 } };
+    const a = await pool.start('a', slow);
+    const b = await pool.start('b', slow);
+    await connectAll([a, b]);
+    await b.transport.close();
+    await a.peerEvents.waitFor((e) => e.kind === 'down' && e.peer === 'b', 'a sees b down');
+
+    const b2 = await pool.start('b', { ...slow, listen: { host: '127.0.0.1', port: b.port } });
+    b2.transport.setPeers({ a: a.url, b: b2.url });
+    await a.peerEvents.waitForCount((e) => e.kind === 'up' && e.peer === 'b', 2, 'a redials b at once');
+    await roundTrip(a, b2, 1);
+  });
+
   it('to a peer that was not up yet when dialling started', async () => {
     const a = await pool.start('a');
     const probe = await pool.start('probe');
