@@ -63,6 +63,8 @@ export class Forwarder {
     const { signal } = options;
     this.throwIfStopped();
     if (signal?.aborted) throw abortedError(signal);
+    // Checked here too: a follower could not forward it (over the frame limit), and would retry until the deadline.
+    this.opts.loop.checkCommandSize(data);
     const deadline = this.opts.env.clock.now() + options.timeoutMs;
     for (;;) {
       const leaderId = this.opts.loop.status().leaderId;

@@ -134,20 +134,27 @@ export class NodeLoop {
   }
 
   /**
+   * Throws BATON_TOO_LARGE for a command over commandBytesMax: an entry that
+   * cannot travel in one frame could never be replicated (or forwarded), and
+   * would hold back every entry after it.
+   */
+  checkCommandSize(data: Uint8Array): void {
+    if (data.byteLength > this.opts.commandBytesMax) {
+      throw new BatonError(
+        'BATON_TOO_LARGE',
+        `command of ${data.byteLength} bytes is over the ${this.opts.commandBytesMax}-byte limit`,
+      );
+    }
+  }
+
+  /**
    * Leader only: appends a command and returns where, without waiting.
    * Throws BATON_NOT_LEADER (nothing was appended: safe to retry elsewhere)
    * or BATON_UNAVAILABLE when too many proposals are uncommitted.
    */
   append(data: Uint8Array): { index: LogIndex; term: Term } {
     this.throwIfStopped();
-    if (data.byteLength > this.opts.commandBytesMax) {
-      // An entry that cannot travel in one frame could never be replicated,
-      // and would hold back every entry after it.
-      throw new BatonError(
-        'BATON_TOO_LARGE',
-        `command of ${data.byteLength} bytes is over the ${this.opts.commandBytesMax}-byte limit`,
-      );
-    }
+    this.checkCommandSize(data);
     const res = this.node.propose(data);
     if (!res.ok) {
       if (res.reason === 'overloaded')

@@ -23,6 +23,10 @@ class StubLoop {
   awaitApplied(index: number, term: number): Promise<unknown> {
     return new Promise((resolve, reject) => this.applyWaits.push({ index, term, resolve, reject }));
   }
+  /** The stub's command limit is 100 bytes. */
+  checkCommandSize(data: Uint8Array): void {
+    if (data.byteLength > 100) throw new BatonError('BATON_TOO_LARGE', 'over 100 bytes');
+  }
   append(): never {
     throw new BatonError('BATON_NOT_LEADER', 'stub never leads');
   }
@@ -217,5 +221,14 @@ describe('Forwarder', () => {
     }
     await settle();
     expect(outcome.value).toBe('BATON_UNAVAILABLE');
+  });
+
+  it('a command over the size limit fails with BATON_TOO_LARGE on a follower too, without being sent', async () => {
+    const { loop, sent, forwarder } = setUp();
+    loop.leaderId = 'n1';
+    await expect(forwarder.submit(new Uint8Array(101), { timeoutMs: 3000 })).rejects.toMatchObject({
+      code: 'BATON_TOO_LARGE',
+    });
+    expect(sent).toEqual([]);
   });
 });
