@@ -8,7 +8,7 @@ import type { MemberId } from '../raft/types.js';
 import { Backoff } from './backoff.js';
 import { InboundLink } from './inbound-link.js';
 import { PeerLink, type PeerLinkStats } from './peer-link.js';
-import { addressGroup, PendingHandshakes } from './pending-handshakes.js';
+import { addressGroup, hostOf, PendingHandshakes } from './pending-handshakes.js';
 import type { Transport, TransportEvents } from './transport.js';
 import {
   type ResolvedTransportOptions,
@@ -246,7 +246,8 @@ export class WsTransport implements Transport {
     }
     const evicted = this.pendingHandshakes.add({
       socket,
-      host: addressGroup(req.socket.remoteAddress ?? '?'),
+      group: addressGroup(req.socket.remoteAddress ?? '?'),
+      host: hostOf(req.socket.remoteAddress ?? '?'),
       remote,
       since: performance.now(),
     });

@@ -78,10 +78,8 @@ describe('FileStorage fsyncs before it reports', () => {
       expect(rename, events.join('\n')).toBeGreaterThan(0);
       const [, temp, final] = events[rename]!.split(' ');
       const before = events.slice(0, rename);
-      expect(before.findIndex((e) => e === `writeFile ${temp}`)).toBeGreaterThanOrEqual(0);
-      expect(before.findIndex((e) => e === `sync ${temp}`)).toBeGreaterThan(
-        before.findIndex((e) => e === `writeFile ${temp}`),
-      );
+      expect(before.indexOf(`writeFile ${temp}`)).toBeGreaterThanOrEqual(0);
+      expect(before.indexOf(`sync ${temp}`)).toBeGreaterThan(before.indexOf(`writeFile ${temp}`));
       expect(final).toMatch(/^\/snap\//);
       expect(events.slice(rename + 1)).toContain(`sync ${join('/snap')}`);
     } finally {

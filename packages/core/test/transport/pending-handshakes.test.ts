@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { addressGroup, PendingHandshakes } from '../../src/transport/pending-handshakes.js';
+import { addressGroup, hostOf, PendingHandshakes } from '../../src/transport/pending-handshakes.js';
 
-function entry(socket: string, host: string) {
-  return { socket, host, remote: `${host}:${socket}`, since: 0 };
+function entry(socket: string, host: string, group = host) {
+  return { socket, host, group, remote: `${host}:${socket}`, since: 0 };
 }
 
 describe('PendingHandshakes', () => {
@@ -31,6 +31,23 @@ describe('PendingHandshakes', () => {
     pending.add(entry('c', 'h2'));
     // h1 and h2 are tied only if the newcomer from h1 counts: then the older address (h1) loses.
     expect(pending.add(entry('d', 'h1'))?.socket).toBe('a');
+  });
+
+  it('within the heaviest group, drops from the heaviest address: a peer in the same /64 is told apart', () => {
+    const pending = new PendingHandshakes<string>(3);
+    pending.add(entry('peer', 'a::1', 'a::/64'));
+    pending.add(entry('x1', 'a::66', 'a::/64'));
+    pending.add(entry('x2', 'a::66', 'a::/64'));
+    expect(pending.add(entry('x3', 'a::66', 'a::/64'))?.socket).toBe('x1');
+    expect(pending.add(entry('x4', 'a::66', 'a::/64'))?.socket).toBe('x2');
+  });
+
+  it('addresses cycled through one /64 count as one group against a peer elsewhere', () => {
+    const pending = new PendingHandshakes<string>(3);
+    pending.add(entry('peer', '10.0.0.1'));
+    pending.add(entry('x1', 'b::1', 'b::/64'));
+    pending.add(entry('x2', 'b::2', 'b::/64'));
+    expect(pending.add(entry('x3', 'b::3', 'b::/64'))?.socket).toBe('x1');
   });
 
   it('on a tie the address holding the oldest entry loses', () => {
@@ -66,5 +83,15 @@ describe('addressGroup', () => {
     ['?', '?'],
   ])('%s counts as %s', (address, group) => {
     expect(addressGroup(address)).toBe(group);
+  });
+});
+
+describe('hostOf', () => {
+  it('writes an IPv4-mapped address as IPv4 and leaves others alone', () => {
+    expect([hostOf('::ffff:127.0.0.2'), hostOf('127.0.0.1'), hostOf('2001:db8::1')]).toEqual([
+      '127.0.0.2',
+      '127.0.0.1',
+      '2001:db8::1',
+    ]);
   });
 });
