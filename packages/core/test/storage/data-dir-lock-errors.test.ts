@@ -11,7 +11,7 @@ import { deadPid, makeTempDir, recordingLogger, removeTempDir } from './storage-
  */
 const failures = vi.hoisted(() => ({
   unlink: undefined as string | undefined,
-  open: undefined as string | undefined,
+  writeFile: undefined as string | undefined,
   readFile: undefined as string | undefined,
 }));
 
@@ -22,8 +22,10 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     ...real,
     unlink: (...args: Parameters<typeof real.unlink>) =>
       failures.unlink === undefined ? real.unlink(...args) : Promise.reject(failWith(failures.unlink)),
-    open: (...args: Parameters<typeof real.open>) =>
-      failures.open === undefined ? real.open(...args) : Promise.reject(failWith(failures.open)),
+    writeFile: (...args: Parameters<typeof real.writeFile>) =>
+      failures.writeFile === undefined
+        ? real.writeFile(...args)
+        : Promise.reject(failWith(failures.writeFile)),
     readFile: (...args: Parameters<typeof real.readFile>) =>
       failures.readFile === undefined ? real.readFile(...args) : Promise.reject(failWith(failures.readFile)),
   };
@@ -37,7 +39,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   failures.unlink = undefined;
-  failures.open = undefined;
+  failures.writeFile = undefined;
   failures.readFile = undefined;
   await removeTempDir(dir);
 });
@@ -68,10 +70,10 @@ describe('DataDirLock on a failing file system', () => {
 
   it('out of file descriptors or disk space is not blamed on the dataDir option', async () => {
     for (const code of ['EMFILE', 'ENOSPC']) {
-      failures.open = code;
+      failures.writeFile = code;
       await expect(DataDirLock.acquire(dir, recordingLogger())).rejects.toMatchObject({ code });
     }
-    failures.open = 'EROFS';
+    failures.writeFile = 'EROFS';
     const error = await DataDirLock.acquire(dir, recordingLogger()).catch((e: unknown) => e);
     expect(isBatonError(error, 'BATON_CONFIG')).toBe(true);
   });

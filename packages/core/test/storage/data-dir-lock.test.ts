@@ -1,8 +1,8 @@
-import { readFile, symlink, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isBatonError } from '../../src/errors.js';
-import { LOCK_FILE_NAME } from '../../src/storage/data-dir-lock.js';
+import { DataDirLock, LOCK_FILE_NAME, TAKEOVER_FILE_NAME } from '../../src/storage/data-dir-lock.js';
 import { FileStorage } from '../../src/storage/file-storage.js';
 import { deadPid, makeTempDir, recordingLogger, removeTempDir } from './storage-test-kit.js';
 
@@ -79,6 +79,33 @@ describe('one process per dataDir', () => {
       expect((await readFile(join(dir, LOCK_FILE_NAME), 'utf8')).trim()).toBe(String(process.pid));
       await storage.close();
     }
+  });
+
+  it('of two processes taking over the same stale lock at once, exactly one gets it', async () => {
+    // Two acquires in one process interleave their file operations as two processes would.
+    for (let round = 0; round < 50; round++) {
+      await writeFile(join(dir, LOCK_FILE_NAME), `${deadPid()}\n`);
+      const outcomes = await Promise.allSettled([
+        DataDirLock.acquire(dir, recordingLogger()),
+        DataDirLock.acquire(dir, recordingLogger()),
+      ]);
+      const won = outcomes.filter((o) => o.status === 'fulfilled');
+      expect(won, `round ${round}`).toHaveLength(1);
+      for (const o of outcomes) {
+        if (o.status === 'rejected') expect(isBatonError(o.reason, 'BATON_CONFIG')).toBe(true);
+      }
+      await (won[0] as PromiseFulfilledResult<DataDirLock>).value.release();
+      expect(await readdir(dir)).toEqual([]); // no marker or temporary file left behind
+    }
+  });
+
+  it('a takeover marker left by a process that died taking over refuses the open and says what to delete', async () => {
+    await writeFile(join(dir, LOCK_FILE_NAME), `${deadPid()}\n`);
+    await writeFile(join(dir, TAKEOVER_FILE_NAME), `${deadPid()}\n`);
+    const error = await FileStorage.open(dir).catch((e: unknown) => e);
+    expect(isBatonError(error, 'BATON_CONFIG')).toBe(true);
+    expect(String((error as Error).message)).toContain(`${TAKEOVER_FILE_NAME}`);
+    expect(String((error as Error).message)).toContain('delete it');
   });
 
   it('an open that fails during recovery releases the lock', async () => {
