@@ -2,10 +2,13 @@ import { parseArgs } from 'node:util';
 import { runInChildren } from './parallel-run.js';
 import { formatSeed, parseSeed } from './rng.js';
 import { replayCommand, runSeed, type SeedOutcome } from './run-seed.js';
+import { runtimeSweep } from './runtime/runtime-sweep.js';
 
 /**
  * `pnpm sim --seeds N [--from S] [--members 3|5]` runs N seeds and prints a
  * summary; `pnpm sim --seed 0x… [--members 3|5]` replays one seed exactly.
+ * With `--runtime`, the seeds are random fault schedules against the
+ * production runtime (runtime/runtime-scenario.ts) instead of the core.
  * On failure it prints each failing seed with its replay command, the trace
  * tail of the first failure, and exits with code 1.
  */
@@ -18,13 +21,16 @@ async function main(argv: readonly string[]): Promise<number> {
       seed: { type: 'string' },
       members: { type: 'string' },
       jobs: { type: 'string' },
+      runtime: { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
   });
   if (values.help) {
     console.log(
-      'usage: pnpm sim --seeds N [--from S] [--members 3|5] [--jobs J]   |   pnpm sim --seed 0x… [--members 3|5]',
+      'usage: pnpm sim [--runtime] --seeds N [--from S] [--members 3|5] [--jobs J]   |   ' +
+        'pnpm sim [--runtime] --seed 0x… [--members 3|5]\n' +
+        '  --runtime: random fault schedules against the production runtime (RuntimeSim) instead of the core',
     );
     return 0;
   }
@@ -33,6 +39,10 @@ async function main(argv: readonly string[]): Promise<number> {
     values.seed !== undefined
       ? [parseSeed(values.seed)]
       : range(parseSeed(values.from ?? '1'), parseSeed(values.seeds ?? '100'));
+  if (values.runtime) {
+    if (members !== 3 && members !== 5) throw new Error('--runtime takes --members 3 or 5');
+    return runtimeSweep(seeds, members);
+  }
   const started = performance.now();
   const jobs = values.jobs === undefined ? 1 : Number.parseInt(values.jobs, 10);
   if (jobs > 1 && seeds.length > 1) return runParallel(seeds[0]!, seeds.length, members, jobs, started);
