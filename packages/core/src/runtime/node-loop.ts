@@ -118,6 +118,7 @@ export class NodeLoop {
     // heartbeat stepped at an older count would start this member's refusal
     // of votes in the past, shorter than the leader's lease assumes.
     this.catchUpTicks();
+    if (this.stopped) return; // the ticks may have ended in a fatal error
     this.node.step(m);
     this.afterInput();
   }
