@@ -1,6 +1,7 @@
-import { link, mkdir, readFile, realpath, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, realpath, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatonError } from '../errors.js';
+import { LOCK_TEMP_PATTERN, type LockHolder, pidSpace, publishLockFile, readLockFile } from './lock-file.js';
 import type { StorageLogger } from './log-storage.js';
 
 /** The lock file's name inside a data directory. */
@@ -8,71 +9,215 @@ export const LOCK_FILE_NAME = 'LOCK';
 /** Held (pid inside) by the one process taking over a stale lock, for the few milliseconds that takes. */
 export const TAKEOVER_FILE_NAME = 'LOCK.takeover';
 
+/** How often a holder refreshes its lock file, and how long without a refresh makes it stale. */
+export interface LockTiming {
+  readonly refreshMs: number;
+  readonly staleMs: number;
+}
+
+const DEFAULT_TIMING: LockTiming = { refreshMs: 1000, staleMs: 5000 };
+/** Temporary files older than this are leftovers of a process that died while publishing. */
+const TEMP_LEFTOVER_MS = 60_000;
+
 /**
  * Keeps a data directory to one process: a `LOCK` file holding the owner's
- * pid. Files are published whole (written under a temporary name, then hard
- * linked into place, which fails if the name exists), so a reader never sees
- * a lock without its pid. A lock held by another live process, or by this
- * process for a directory it has open, refuses the open. A lock whose pid no
- * longer runs (the owner crashed), or that names this process's pid for a
- * directory it does not hold (a leftover of an earlier process with the same
- * pid, common for containers restarted after kill -9), is taken over — by one
- * process only: the takeover runs under `LOCK.takeover`, created the same
- * way, and checks the lock again inside it, so two processes that found the
- * same stale lock cannot both take it (Node has no flock).
+ * pid and pid space (machine boot and pid namespace), published whole
+ * (lock-file.ts), and refreshed (its mtime) every second while held.
+ *
+ * A lock in this process's pid space is alive while its pid runs; one naming
+ * this process's own pid for a directory it does not hold is a leftover of
+ * an earlier process with the same pid (containers restarted after kill -9).
+ * A lock from another pid space (another container on a shared volume,
+ * another machine) cannot be checked by pid: it is alive while refreshed,
+ * and an open waits up to `staleMs` to see whether it still is. Dead locks
+ * are taken over by one process only: under the `LOCK.takeover` marker,
+ * published the same way, the lock is checked again before it is replaced.
+ * A holder whose event loop stalls longer than `staleMs` may lose its lock
+ * to a process in another pid space (the limit of a lock without flock).
  */
-/** Lock files this process holds, so that its own pid in a lock file can be told apart from a leftover. */
+/** Lock files (and takeover markers) this process holds, so that its own pid in one can be told apart from a leftover. */
 const heldByThisProcess = new Set<string>();
 
 export class DataDirLock {
   private released = false;
+  private readonly refresher: NodeJS.Timeout;
 
-  private constructor(private readonly path: string) {}
+  private constructor(
+    private readonly path: string,
+    timing: LockTiming,
+  ) {
+    heldByThisProcess.add(path);
+    this.refresher = setInterval(() => {
+      const now = new Date();
+      utimes(path, now, now).catch(() => {});
+    }, timing.refreshMs);
+    this.refresher.unref();
+  }
 
   /**
    * Creates `dataDir` if missing and takes its lock. Throws
    * `BatonError('BATON_CONFIG')` (field `dataDir`) when a live process holds
    * it, or another process is taking it over right now.
    */
-  static async acquire(dataDir: string, logger: StorageLogger): Promise<DataDirLock> {
+  static async acquire(
+    dataDir: string,
+    logger: StorageLogger,
+    timing: LockTiming = DEFAULT_TIMING,
+  ): Promise<DataDirLock> {
     // Keyed on the real path: './d' and '/abs/d' (or a symlink to it) are one directory and one lock.
     const dir = await usableDirectory(dataDir);
     const path = join(dir, LOCK_FILE_NAME);
-    if (await publishPid(path, dataDir)) return DataDirLock.held(path);
-    await refuseIfHeld(path, dataDir);
     const marker = join(dir, TAKEOVER_FILE_NAME);
-    if (!(await publishPid(marker, dataDir))) throw await takeoverInProgress(marker, dataDir);
-    try {
-      // Another process may have taken the lock over between our look and our marker.
-      const holder = await refuseIfHeld(path, dataDir);
-      logger.warn({ file: path, pid: holder }, 'taking over the stale lock of a process that no longer runs');
-      await unlink(path).catch((error: unknown) => {
-        ignoreMissing(notUsable(dataDir, error));
-      });
-      if (await publishPid(path, dataDir)) return DataDirLock.held(path);
-    } finally {
-      // Best effort: a marker left behind makes the next start say how to clear it.
-      await unlink(marker).catch((error: unknown) => {
-        logger.warn({ file: marker, err: error }, 'could not remove the takeover marker');
+    const checks = new LockChecks(path, dataDir, timing);
+    for (let round = 0; ; round++) {
+      if (await checks.publish(path)) return DataDirLock.taken(path, dir, checks, logger);
+      let holder = await checks.read(path);
+      if (holder !== undefined && (await checks.isOtherSpace(holder)) && (await checks.isLive(holder))) {
+        // Its pid cannot be checked from here: wait until it must have refreshed the lock again.
+        await sleep(timing.staleMs - (Date.now() - holder.refreshedAt) + timing.refreshMs);
+        holder = await checks.read(path);
+      }
+      if (holder === undefined && round < 3) continue; // released meanwhile: create it again
+      await checks.refuseIfLive(holder);
+      if (!(await checks.publish(marker))) {
+        const taker = await checks.read(marker);
+        if (taker === undefined && round < 3) continue; // the takeover just ended: look again
+        throw await checks.takeoverError(marker, taker);
+      }
+      heldByThisProcess.add(marker);
+      try {
+        // Another process may have taken the lock over between our look and our marker.
+        const stale = await checks.read(path);
+        await checks.refuseIfLive(stale);
+        if (stale !== undefined) {
+          logger.warn(
+            { file: path, pid: stale.pid },
+            'taking over the stale lock of a process that no longer runs',
+          );
+          await unlink(path).catch((error: unknown) => {
+            ignoreMissing(notUsable(dataDir, error));
+          });
+        }
+        // Awaited here: the marker is still ours while the new holder clears leftovers.
+        if (await checks.publish(path)) return await DataDirLock.taken(path, dir, checks, logger);
+      } finally {
+        heldByThisProcess.delete(marker);
+        // Best effort: a marker left behind is removed by the next holder, or named in the next error.
+        await unlink(marker).catch((error: unknown) => {
+          logger.warn({ file: marker, err: error }, 'could not remove the takeover marker');
+        });
+      }
+      throw new BatonError('BATON_CONFIG', `dataDir ${dataDir} was locked by another process just now`, {
+        field: 'dataDir',
+        value: dataDir,
       });
     }
-    throw new BatonError('BATON_CONFIG', `dataDir ${dataDir} was locked by another process just now`, {
-      field: 'dataDir',
-      value: dataDir,
-    });
   }
 
-  private static held(path: string): DataDirLock {
-    heldByThisProcess.add(path);
-    return new DataDirLock(path);
+  /**
+   * Holds `path`; then clears what dead processes left: a takeover marker
+   * (safe while we hold the lock: a taker checks the lock again under its
+   * marker and finds it alive) and old temporary files.
+   */
+  private static async taken(
+    path: string,
+    dir: string,
+    checks: LockChecks,
+    logger: StorageLogger,
+  ): Promise<DataDirLock> {
+    const lock = new DataDirLock(path, checks.timing);
+    try {
+      const marker = join(dir, TAKEOVER_FILE_NAME);
+      const taker = await checks.read(marker);
+      if (taker !== undefined && !(await checks.isLive(taker, marker))) {
+        logger.warn(
+          { file: marker, pid: taker.pid },
+          'removing the takeover marker of a process that no longer runs',
+        );
+        await unlink(marker).catch(() => {});
+      }
+      for (const name of await readdir(dir)) {
+        if (!name.startsWith(`${LOCK_FILE_NAME}.`) || !LOCK_TEMP_PATTERN.test(name)) continue;
+        const file = join(dir, name);
+        const info = await stat(file).catch(() => undefined);
+        if (info !== undefined && Date.now() - info.mtimeMs > TEMP_LEFTOVER_MS)
+          await unlink(file).catch(() => {});
+      }
+    } catch (error) {
+      logger.warn({ dir, err: error }, 'could not clear leftovers of earlier lock holders');
+    }
+    return lock;
   }
 
-  /** Deletes the lock file. Idempotent. */
+  /** Stops refreshing and deletes the lock file. Idempotent. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
+    clearInterval(this.refresher);
     heldByThisProcess.delete(this.path);
     await unlink(this.path).catch(ignoreMissing);
+  }
+}
+
+/** The liveness rules and error messages of one acquire. */
+class LockChecks {
+  constructor(
+    private readonly path: string,
+    private readonly dataDir: string,
+    readonly timing: LockTiming,
+  ) {}
+
+  async publish(file: string): Promise<boolean> {
+    try {
+      return await publishLockFile(file);
+    } catch (error) {
+      throw notUsable(this.dataDir, error); // e.g. EACCES or EROFS: not writable by this process
+    }
+  }
+
+  async read(file: string): Promise<LockHolder | undefined> {
+    try {
+      return await readLockFile(file);
+    } catch (error) {
+      throw notUsable(this.dataDir, error); // e.g. a lock file another user created
+    }
+  }
+
+  /** True when `holder` wrote from another machine boot or pid namespace than ours (its pid means nothing here). */
+  async isOtherSpace(holder: LockHolder): Promise<boolean> {
+    const own = await pidSpace();
+    return holder.space !== '' && own !== '' && holder.space !== own;
+  }
+
+  /** Whether the process that wrote `file` (the lock or the takeover marker) still holds it. */
+  async isLive(holder: LockHolder, file: string = this.path): Promise<boolean> {
+    if (await this.isOtherSpace(holder)) return Date.now() - holder.refreshedAt < this.timing.staleMs;
+    if (holder.pid === process.pid) return heldByThisProcess.has(file);
+    return holder.pid !== undefined && isRunning(holder.pid);
+  }
+
+  async refuseIfLive(holder: LockHolder | undefined): Promise<void> {
+    if (holder === undefined || !(await this.isLive(holder))) return;
+    const where = (await this.isOtherSpace(holder)) ? ' in another container or machine' : '';
+    throw new BatonError(
+      'BATON_CONFIG',
+      `dataDir ${this.dataDir} is in use by process ${holder.pid ?? '?'}${where} (lock file ${this.path}); ` +
+        'each member needs its own dataDir. Delete the lock file only if that process is not a member.',
+      { field: 'dataDir', value: this.dataDir },
+    );
+  }
+
+  /** The error for a takeover marker that exists: another process is taking over, or died doing so. */
+  async takeoverError(marker: string, taker: LockHolder | undefined): Promise<BatonError> {
+    const live = taker !== undefined && (await this.isLive(taker, marker));
+    return new BatonError(
+      'BATON_CONFIG',
+      live
+        ? `dataDir ${this.dataDir} is being taken over by process ${taker.pid ?? '?'} right now`
+        : `dataDir ${this.dataDir} has ${marker}, left by process ${taker?.pid ?? '?'} that stopped while ` +
+            'taking over a stale lock; delete it if no member runs on this dataDir',
+      { field: 'dataDir', value: this.dataDir },
+    );
   }
 }
 
@@ -117,66 +262,6 @@ function notUsable(dataDir: string, error: unknown): unknown {
   );
 }
 
-/** Makes temporary names unique within this process (the pid makes them unique between processes). */
-let publishCount = 0;
-
-/**
- * Creates `path` holding this process's pid, whole: written under a unique
- * temporary name, then hard linked into place. False if `path` exists.
- */
-async function publishPid(path: string, dataDir: string): Promise<boolean> {
-  const temp = `${path}.${process.pid}.${++publishCount}.tmp`;
-  try {
-    await writeFile(temp, `${process.pid}\n`, { flag: 'wx' });
-    await link(temp, path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw notUsable(dataDir, error); // e.g. EACCES or EROFS: not writable by this process
-  } finally {
-    await unlink(temp).catch(() => {});
-  }
-}
-
-/** Throws BATON_CONFIG if a live process holds the lock at `path`; else returns the stale holder's pid. */
-async function refuseIfHeld(path: string, dataDir: string): Promise<number | undefined> {
-  const holder = await readHolder(path).catch((error: unknown) => {
-    throw notUsable(dataDir, error); // e.g. a lock file another user created
-  });
-  const live =
-    holder === process.pid ? heldByThisProcess.has(path) : holder !== undefined && isRunning(holder);
-  if (live) {
-    throw new BatonError(
-      'BATON_CONFIG',
-      `dataDir ${dataDir} is in use by process ${holder} (lock file ${path}); ` +
-        'each member needs its own dataDir. Delete the lock file only if that process is not a member.',
-      { field: 'dataDir', value: dataDir },
-    );
-  }
-  return holder;
-}
-
-/** The error for a takeover marker that exists: another process is taking over, or crashed doing so. */
-async function takeoverInProgress(marker: string, dataDir: string): Promise<BatonError> {
-  const pid = await readHolder(marker).catch(() => undefined);
-  const leftover = pid === undefined || pid === process.pid || !isRunning(pid);
-  return new BatonError(
-    'BATON_CONFIG',
-    leftover
-      ? `dataDir ${dataDir} has ${marker}, left by process ${pid ?? '?'} that stopped while taking over ` +
-          'a stale lock; delete it if no member runs on this dataDir'
-      : `dataDir ${dataDir} is being taken over by process ${pid} right now`,
-    { field: 'dataDir', value: dataDir },
-  );
-}
-
-/** The pid in the lock file; undefined if unreadable (e.g. a crash before the pid was written). */
-async function readHolder(path: string): Promise<number | undefined> {
-  const text = await readFile(path, 'utf8').catch(ignoreMissing);
-  const pid = Number(text?.trim());
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-}
-
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -185,6 +270,10 @@ function isRunning(pid: number): boolean {
     // EPERM: it runs, under another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 function ignoreMissing(error: unknown): undefined {

@@ -10,6 +10,7 @@ const allowed: Record<string, readonly string[]> = {
   'wal-scan.ts': ['node:fs/promises', 'node:path'],
   'snapshot-store.ts': ['node:fs/promises', 'node:path'],
   'data-dir-lock.ts': ['node:fs/promises', 'node:path'],
+  'lock-file.ts': ['node:crypto', 'node:fs/promises'],
   'file-storage.ts': ['node:path'],
   'wal-record.ts': ['node:zlib'],
 };
