@@ -41,6 +41,7 @@ async function main(argv: readonly string[]): Promise<number> {
       : range(parseSeed(values.from ?? '1'), parseSeed(values.seeds ?? '100'));
   if (values.runtime) {
     if (members !== 3 && members !== 5) throw new Error('--runtime takes --members 3 or 5');
+    if (values.jobs !== undefined) throw new Error('--runtime runs in one process: drop --jobs');
     return runtimeSweep(seeds, members);
   }
   const started = performance.now();

@@ -1,5 +1,5 @@
 import type { MemberId } from '../../raft/types.js';
-import { Rng } from '../rng.js';
+import { formatSeed, Rng } from '../rng.js';
 import { RuntimeSim } from './runtime-sim.js';
 
 /** Cluster timings a scenario draws from: the defaults, a fast one, and a narrow election range. */
@@ -26,7 +26,8 @@ export interface RuntimeScenarioOutcome {
  * loss and delays, one of three timings. The RuntimeSim checks after every
  * event that at most one token is valid, that no term has two leaders, and
  * that nothing is applied before it is durable; the first violation ends the
- * run. The same seed replays the same run exactly.
+ * run. After the faults are healed, a member must hold a valid token again
+ * within ten election timeouts. The same seed replays the same run exactly.
  */
 export async function runRuntimeScenario(seed: number, members: 3 | 5): Promise<RuntimeScenarioOutcome> {
   const ids: MemberId[] = Array.from({ length: members }, (_, i) => `n${i + 1}`);
@@ -101,7 +102,16 @@ export async function runRuntimeScenario(seed: number, members: 3 | 5): Promise<
     }
     sim.heal();
     for (const id of ids) sim.slowDisk(id, 0);
-    await sim.runUntil(sim.nowMs + 4 * electionMs);
+    // Liveness (§2.5): healed, with a majority up, some member holds a valid token again.
+    const budgetMs = 10 * electionMs;
+    if (!(await sim.runUntilTrue(() => sim.validHolders().length === 1, budgetMs))) {
+      return {
+        seed,
+        members,
+        failure: `seed=${formatSeed(seed)}: no valid leadership token within ${budgetMs} ms after healing`,
+        steps,
+      };
+    }
   } catch (error) {
     return { seed, members, failure: error instanceof Error ? error.message : String(error), steps };
   }
