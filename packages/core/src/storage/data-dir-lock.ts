@@ -1,7 +1,14 @@
 import { mkdir, readdir, realpath, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatonError } from '../errors.js';
-import { LOCK_TEMP_PATTERN, type LockHolder, pidSpace, publishLockFile, readLockFile } from './lock-file.js';
+import {
+  LOCK_TEMP_PATTERN,
+  type LockHolder,
+  pidSpace,
+  publishLockFile,
+  readLockFile,
+  sameLockFile,
+} from './lock-file.js';
 import type { StorageLogger } from './log-storage.js';
 
 /** The lock file's name inside a data directory. */
@@ -9,7 +16,7 @@ export const LOCK_FILE_NAME = 'LOCK';
 /** Held (pid inside) by the one process taking over a stale lock, for the few milliseconds that takes. */
 export const TAKEOVER_FILE_NAME = 'LOCK.takeover';
 
-/** How often a holder refreshes its lock file, and how long without a refresh makes it stale. */
+/** How often a holder refreshes its lock file, and how long a lock from elsewhere is watched for a refresh. */
 export interface LockTiming {
   readonly refreshMs: number;
   readonly staleMs: number;
@@ -21,19 +28,21 @@ const TEMP_LEFTOVER_MS = 60_000;
 
 /**
  * Keeps a data directory to one process: a `LOCK` file holding the owner's
- * pid and pid space (machine boot and pid namespace), published whole
- * (lock-file.ts), and refreshed (its mtime) every second while held.
+ * pid, pid space (machine boot and pid namespace) and a token, published
+ * whole (lock-file.ts), and refreshed (its mtime) every `refreshMs` while
+ * held.
  *
- * A lock in this process's pid space is alive while its pid runs; one naming
- * this process's own pid for a directory it does not hold is a leftover of
- * an earlier process with the same pid (containers restarted after kill -9).
- * A lock from another pid space (another container on a shared volume,
- * another machine) cannot be checked by pid: it is alive while refreshed,
- * and an open waits up to `staleMs` to see whether it still is. Dead locks
- * are taken over by one process only: under the `LOCK.takeover` marker,
- * published the same way, the lock is checked again before it is replaced.
- * A holder whose event loop stalls longer than `staleMs` may lose its lock
- * to a process in another pid space (the limit of a lock without flock).
+ * A lock from this process's pid space is alive while its pid runs; one
+ * naming this process's own pid for a directory it does not hold is a
+ * leftover of an earlier process with the same pid (containers restarted
+ * after kill -9). A lock from another pid space (another container on a
+ * shared volume, another machine) cannot be checked by pid: an open watches
+ * it for `staleMs` and takes it as alive if it changed meanwhile — no clocks
+ * are compared, so clock differences between machines do not matter. Dead
+ * locks are taken over by one process only: under the `LOCK.takeover`
+ * marker, published the same way, the lock must still be the very file
+ * judged dead. A holder checks its token on every refresh and on release, so
+ * it never refreshes or deletes a successor's lock (it logs the loss).
  */
 /** Lock files (and takeover markers) this process holds, so that its own pid in one can be told apart from a leftover. */
 const heldByThisProcess = new Set<string>();
@@ -44,20 +53,20 @@ export class DataDirLock {
 
   private constructor(
     private readonly path: string,
+    private readonly token: string,
+    private readonly logger: StorageLogger,
     timing: LockTiming,
   ) {
     heldByThisProcess.add(path);
-    this.refresher = setInterval(() => {
-      const now = new Date();
-      utimes(path, now, now).catch(() => {});
-    }, timing.refreshMs);
+    this.refresher = setInterval(() => void this.refresh(), timing.refreshMs);
     this.refresher.unref();
   }
 
   /**
    * Creates `dataDir` if missing and takes its lock. Throws
    * `BatonError('BATON_CONFIG')` (field `dataDir`) when a live process holds
-   * it, or another process is taking it over right now.
+   * it, or another process is taking it over right now. Waits `staleMs` when
+   * the lock comes from another pid space.
    */
   static async acquire(
     dataDir: string,
@@ -69,37 +78,54 @@ export class DataDirLock {
     const path = join(dir, LOCK_FILE_NAME);
     const marker = join(dir, TAKEOVER_FILE_NAME);
     const checks = new LockChecks(path, dataDir, timing);
+    const take = async (token: string) => {
+      const lock = new DataDirLock(path, token, logger, timing);
+      await clearLeftovers(dir, checks, logger);
+      return lock;
+    };
     for (let round = 0; ; round++) {
-      if (await checks.publish(path)) return DataDirLock.taken(path, dir, checks, logger);
-      let holder = await checks.read(path);
-      if (holder !== undefined && (await checks.isOtherSpace(holder)) && (await checks.isLive(holder))) {
-        // Its pid cannot be checked from here: wait until it must have refreshed the lock again.
-        await sleep(timing.staleMs - (Date.now() - holder.refreshedAt) + timing.refreshMs);
-        holder = await checks.read(path);
+      const token = await checks.publish(path);
+      if (token !== undefined) return take(token);
+      let dead = await checks.read(path);
+      if (dead === undefined && round < 3) continue; // released meanwhile: create it again
+      if (dead !== undefined && (await checks.isOtherSpace(dead))) {
+        logger.warn(
+          { file: path, pid: dead.pid, waitMs: timing.staleMs },
+          'the lock comes from another container or machine: watching whether its holder refreshes it',
+        );
+        await sleep(timing.staleMs);
+        const later = await checks.read(path);
+        if (later === undefined && round < 3) continue;
+        if (later === undefined || !sameLockFile(dead, later)) throw checks.inUse(later ?? dead, true);
+        dead = later;
+      } else if (dead !== undefined && checks.isLiveHere(dead, path)) {
+        throw checks.inUse(dead, false);
       }
-      if (holder === undefined && round < 3) continue; // released meanwhile: create it again
-      await checks.refuseIfLive(holder);
-      if (!(await checks.publish(marker))) {
+      if ((await checks.publish(marker)) === undefined) {
         const taker = await checks.read(marker);
         if (taker === undefined && round < 3) continue; // the takeover just ended: look again
         throw await checks.takeoverError(marker, taker);
       }
       heldByThisProcess.add(marker);
       try {
-        // Another process may have taken the lock over between our look and our marker.
-        const stale = await checks.read(path);
-        await checks.refuseIfLive(stale);
-        if (stale !== undefined) {
+        // Only the very file judged dead is replaced: it may have changed hands since.
+        const current = await checks.read(path);
+        if (current !== undefined && (dead === undefined || !sameLockFile(dead, current))) {
+          if (round < 3) continue; // it changed hands since it was judged: judge it again
+          throw checks.inUse(current, await checks.isOtherSpace(current));
+        }
+        if (current !== undefined) {
           logger.warn(
-            { file: path, pid: stale.pid },
+            { file: path, pid: current.pid },
             'taking over the stale lock of a process that no longer runs',
           );
           await unlink(path).catch((error: unknown) => {
             ignoreMissing(notUsable(dataDir, error));
           });
         }
+        const won = await checks.publish(path);
         // Awaited here: the marker is still ours while the new holder clears leftovers.
-        if (await checks.publish(path)) return await DataDirLock.taken(path, dir, checks, logger);
+        if (won !== undefined) return await take(won);
       } finally {
         heldByThisProcess.delete(marker);
         // Best effort: a marker left behind is removed by the next holder, or named in the next error.
@@ -114,48 +140,61 @@ export class DataDirLock {
     }
   }
 
-  /**
-   * Holds `path`; then clears what dead processes left: a takeover marker
-   * (safe while we hold the lock: a taker checks the lock again under its
-   * marker and finds it alive) and old temporary files.
-   */
-  private static async taken(
-    path: string,
-    dir: string,
-    checks: LockChecks,
-    logger: StorageLogger,
-  ): Promise<DataDirLock> {
-    const lock = new DataDirLock(path, checks.timing);
-    try {
-      const marker = join(dir, TAKEOVER_FILE_NAME);
-      const taker = await checks.read(marker);
-      if (taker !== undefined && !(await checks.isLive(taker, marker))) {
-        logger.warn(
-          { file: marker, pid: taker.pid },
-          'removing the takeover marker of a process that no longer runs',
-        );
-        await unlink(marker).catch(() => {});
-      }
-      for (const name of await readdir(dir)) {
-        if (!name.startsWith(`${LOCK_FILE_NAME}.`) || !LOCK_TEMP_PATTERN.test(name)) continue;
-        const file = join(dir, name);
-        const info = await stat(file).catch(() => undefined);
-        if (info !== undefined && Date.now() - info.mtimeMs > TEMP_LEFTOVER_MS)
-          await unlink(file).catch(() => {});
-      }
-    } catch (error) {
-      logger.warn({ dir, err: error }, 'could not clear leftovers of earlier lock holders');
-    }
-    return lock;
-  }
-
-  /** Stops refreshing and deletes the lock file. Idempotent. */
+  /** Stops refreshing and deletes the lock file, if it is still this holder's. Idempotent. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
     clearInterval(this.refresher);
     heldByThisProcess.delete(this.path);
-    await unlink(this.path).catch(ignoreMissing);
+    if (await this.stillOurs()) await unlink(this.path).catch(ignoreMissing);
+  }
+
+  private async refresh(): Promise<void> {
+    if (!(await this.stillOurs()) || this.released) return;
+    const now = new Date();
+    await utimes(this.path, now, now).catch(() => {});
+  }
+
+  /** Whether LOCK still holds this holder's token; logs (once) and stops refreshing when not. */
+  private async stillOurs(): Promise<boolean> {
+    const current = await readLockFile(this.path).catch(() => undefined);
+    if (current?.token === this.token) return true;
+    clearInterval(this.refresher);
+    if (!this.released || current !== undefined) {
+      this.logger.warn(
+        { file: this.path, pid: current?.pid },
+        'the dataDir lock is no longer this process’s: another process took it over',
+      );
+    }
+    return false;
+  }
+}
+
+/**
+ * Clears what dead processes left, once a lock is held: a takeover marker
+ * (safe while we hold the lock: a taker checks the lock again under its
+ * marker and finds it changed) and old temporary files.
+ */
+async function clearLeftovers(dir: string, checks: LockChecks, logger: StorageLogger): Promise<void> {
+  try {
+    const marker = join(dir, TAKEOVER_FILE_NAME);
+    const taker = await checks.read(marker);
+    if (taker !== undefined && !(await checks.isOtherSpace(taker)) && !checks.isLiveHere(taker, marker)) {
+      logger.warn(
+        { file: marker, pid: taker.pid },
+        'removing the takeover marker of a process that no longer runs',
+      );
+      await unlink(marker).catch(() => {});
+    }
+    for (const name of await readdir(dir)) {
+      if (!name.startsWith(`${LOCK_FILE_NAME}.`) || !LOCK_TEMP_PATTERN.test(name)) continue;
+      const file = join(dir, name);
+      const info = await stat(file).catch(() => undefined);
+      if (info !== undefined && Date.now() - info.mtimeMs > TEMP_LEFTOVER_MS)
+        await unlink(file).catch(() => {});
+    }
+  } catch (error) {
+    logger.warn({ dir, err: error }, 'could not clear leftovers of earlier lock holders');
   }
 }
 
@@ -167,7 +206,8 @@ class LockChecks {
     readonly timing: LockTiming,
   ) {}
 
-  async publish(file: string): Promise<boolean> {
+  /** Publishes `file`; its token, or undefined if it exists. */
+  async publish(file: string): Promise<string | undefined> {
     try {
       return await publishLockFile(file);
     } catch (error) {
@@ -189,19 +229,17 @@ class LockChecks {
     return holder.space !== '' && own !== '' && holder.space !== own;
   }
 
-  /** Whether the process that wrote `file` (the lock or the takeover marker) still holds it. */
-  async isLive(holder: LockHolder, file: string = this.path): Promise<boolean> {
-    if (await this.isOtherSpace(holder)) return Date.now() - holder.refreshedAt < this.timing.staleMs;
+  /** For a holder in our pid space: whether the process that wrote `file` still holds it. */
+  isLiveHere(holder: LockHolder, file: string): boolean {
     if (holder.pid === process.pid) return heldByThisProcess.has(file);
     return holder.pid !== undefined && isRunning(holder.pid);
   }
 
-  async refuseIfLive(holder: LockHolder | undefined): Promise<void> {
-    if (holder === undefined || !(await this.isLive(holder))) return;
-    const where = (await this.isOtherSpace(holder)) ? ' in another container or machine' : '';
-    throw new BatonError(
+  inUse(holder: LockHolder, elsewhere: boolean): BatonError {
+    return new BatonError(
       'BATON_CONFIG',
-      `dataDir ${this.dataDir} is in use by process ${holder.pid ?? '?'}${where} (lock file ${this.path}); ` +
+      `dataDir ${this.dataDir} is in use by process ${holder.pid ?? '?'}` +
+        `${elsewhere ? ' in another container or machine' : ''} (lock file ${this.path}); ` +
         'each member needs its own dataDir. Delete the lock file only if that process is not a member.',
       { field: 'dataDir', value: this.dataDir },
     );
@@ -209,15 +247,16 @@ class LockChecks {
 
   /** The error for a takeover marker that exists: another process is taking over, or died doing so. */
   async takeoverError(marker: string, taker: LockHolder | undefined): Promise<BatonError> {
-    const live = taker !== undefined && (await this.isLive(taker, marker));
-    return new BatonError(
-      'BATON_CONFIG',
-      live
+    const elsewhere = taker !== undefined && (await this.isOtherSpace(taker));
+    const live = taker !== undefined && !elsewhere && this.isLiveHere(taker, marker);
+    const message = elsewhere
+      ? `dataDir ${this.dataDir} is being taken over by process ${taker.pid ?? '?'} in another container ` +
+        `or machine, or was left by one that stopped doing so: if this persists, delete ${marker}`
+      : live
         ? `dataDir ${this.dataDir} is being taken over by process ${taker.pid ?? '?'} right now`
         : `dataDir ${this.dataDir} has ${marker}, left by process ${taker?.pid ?? '?'} that stopped while ` +
-            'taking over a stale lock; delete it if no member runs on this dataDir',
-      { field: 'dataDir', value: this.dataDir },
-    );
+          'taking over a stale lock; delete it if no member runs on this dataDir';
+    return new BatonError('BATON_CONFIG', message, { field: 'dataDir', value: this.dataDir });
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, readFile, readlink, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, open, readFile, readlink, unlink, writeFile } from 'node:fs/promises';
 
 /** What a lock file says of the process that wrote it. */
 export interface LockHolder {
@@ -11,8 +11,15 @@ export interface LockHolder {
    * (files from before this field, or no /proc).
    */
   readonly space: string;
-  /** The file's modification time (wall clock, ms): its holder refreshes it while it runs. */
+  /** Unique to one publication of the file: tells a holder its own lock from a successor's. */
+  readonly token: string;
+  /** The file's modification time: its holder refreshes it while it runs. Compared only with itself. */
   readonly refreshedAt: number;
+}
+
+/** True when `a` and `b` are the same publication, not refreshed in between. */
+export function sameLockFile(a: LockHolder, b: LockHolder): boolean {
+  return a.token === b.token && a.pid === b.pid && a.refreshedAt === b.refreshedAt;
 }
 
 let ownSpace: Promise<string> | undefined;
@@ -34,37 +41,46 @@ export function pidSpace(): Promise<string> {
 export const LOCK_TEMP_PATTERN = /\.\d+\.[0-9a-f]{12}\.tmp$/;
 
 /**
- * Creates `path` holding this process's pid and pid space, whole: written
- * under a unique temporary name, then hard linked into place, which fails if
- * `path` exists (false). A reader never sees the file without its pid.
+ * Creates `path` holding this process's pid, pid space and a fresh token,
+ * whole: written under a unique temporary name, then hard linked into place,
+ * which fails if `path` exists (undefined). Returns the token. A reader never
+ * sees the file without its pid.
  */
-export async function publishLockFile(path: string): Promise<boolean> {
+export async function publishLockFile(path: string): Promise<string | undefined> {
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temp, `${process.pid}\n${await pidSpace()}\n`, { flag: 'wx' });
+  const token = randomBytes(8).toString('hex');
+  await writeFile(temp, `${process.pid}\n${await pidSpace()}\n${token}\n`, { flag: 'wx' });
   try {
     await link(temp, path);
-    return true;
+    return token;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw error;
   } finally {
     await unlink(temp).catch(() => {});
   }
 }
 
-/** What the lock file at `path` says; undefined if there is none. */
+/** What the lock file at `path` says; undefined if there is none. Content and time come from one open file. */
 export async function readLockFile(path: string): Promise<LockHolder | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-    const [pidText = '', space = ''] = text.split('\n');
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const [text, info] = [await handle.readFile('utf8'), await handle.stat()];
+    const [pidText = '', space = '', token = ''] = text.split('\n');
     const pid = Number(pidText.trim());
     return {
       pid: Number.isSafeInteger(pid) && pid > 0 ? pid : undefined,
       space: space.trim(),
+      token: token.trim(),
       refreshedAt: info.mtimeMs,
     };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+  } finally {
+    await handle.close();
   }
 }

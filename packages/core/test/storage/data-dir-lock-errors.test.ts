@@ -12,7 +12,7 @@ import { deadPid, makeTempDir, recordingLogger, removeTempDir } from './storage-
 const failures = vi.hoisted(() => ({
   unlink: undefined as string | undefined,
   writeFile: undefined as string | undefined,
-  readFile: undefined as string | undefined,
+  open: undefined as string | undefined,
 }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -26,8 +26,8 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       failures.writeFile === undefined
         ? real.writeFile(...args)
         : Promise.reject(failWith(failures.writeFile)),
-    readFile: (...args: Parameters<typeof real.readFile>) =>
-      failures.readFile === undefined ? real.readFile(...args) : Promise.reject(failWith(failures.readFile)),
+    open: (...args: Parameters<typeof real.open>) =>
+      failures.open === undefined ? real.open(...args) : Promise.reject(failWith(failures.open)),
   };
 });
 
@@ -40,7 +40,7 @@ beforeEach(async () => {
 afterEach(async () => {
   failures.unlink = undefined;
   failures.writeFile = undefined;
-  failures.readFile = undefined;
+  failures.open = undefined;
   await removeTempDir(dir);
 });
 
@@ -56,7 +56,7 @@ describe('DataDirLock on a failing file system', () => {
 
   it('a lock file this process may not read (another user created it) is BATON_CONFIG naming dataDir', async () => {
     await fs.writeFile(join(dir, LOCK_FILE_NAME), `${deadPid()}\n`);
-    failures.readFile = 'EACCES';
+    failures.open = 'EACCES';
     const error = await DataDirLock.acquire(dir, recordingLogger()).catch((e: unknown) => e);
     expect(isBatonError(error, 'BATON_CONFIG')).toBe(true);
     expect(error).toMatchObject({ field: 'dataDir', value: dir });

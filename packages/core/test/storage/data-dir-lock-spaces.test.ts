@@ -1,4 +1,4 @@
-import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isBatonError } from '../../src/errors.js';
@@ -23,23 +23,27 @@ afterEach(async () => {
   await removeTempDir(dir);
 });
 
-/** A holder in another pid space that keeps refreshing its lock, as a running member does. */
-async function liveHolderElsewhere(pid: number): Promise<void> {
+/**
+ * A holder in another pid space that keeps refreshing its lock, as a running
+ * member does, on a clock `skewMs` away from ours.
+ */
+async function liveHolderElsewhere(pid: number, skewMs = 0): Promise<void> {
   const path = join(dir, LOCK_FILE_NAME);
-  await writeFile(path, `${pid}\n${OTHER_SPACE}\n`);
+  await writeFile(path, `${pid}\n${OTHER_SPACE}\nfeedfacefeedface\n`);
   const timer = setInterval(() => {
-    const now = new Date();
+    const now = new Date(Date.now() + skewMs);
     utimes(path, now, now).catch(() => {});
   }, FAST.refreshMs);
   stops.push(() => clearInterval(timer));
 }
 
 describe('the dataDir lock across pid namespaces and machines', () => {
-  it('records the pid and, on Linux, the machine boot and pid namespace it belongs to', async () => {
+  it('records the pid, on Linux the machine boot and pid namespace it belongs to, and a token', async () => {
     const lock = await DataDirLock.acquire(dir, recordingLogger(), FAST);
-    const [pid, space] = (await readFile(join(dir, LOCK_FILE_NAME), 'utf8')).split('\n');
+    const [pid, space, token] = (await readFile(join(dir, LOCK_FILE_NAME), 'utf8')).split('\n');
     expect(pid).toBe(String(process.pid));
     expect(space).toBe(await pidSpace());
+    expect(token).toMatch(/^[0-9a-f]{16}$/);
     if (process.platform === 'linux') expect(space).toMatch(/^[0-9a-f-]{36} pid:\[\d+\]$/);
     await lock.release();
   });
@@ -51,8 +55,44 @@ describe('the dataDir lock across pid namespaces and machines', () => {
     expect(String((error as Error).message)).toContain('another container or machine');
   });
 
+  it('a refreshing holder is alive whatever its clock says: an hour behind ours, or ahead', async () => {
+    for (const skewMs of [-3_600_000, 3_600_000]) {
+      await liveHolderElsewhere(process.pid + 1, skewMs);
+      const error = await DataDirLock.acquire(dir, recordingLogger(), FAST).catch((e: unknown) => e);
+      expect(isBatonError(error, 'BATON_CONFIG'), `skew ${skewMs}`).toBe(true);
+      for (const stop of stops.splice(0)) stop();
+    }
+  });
+
+  it('a dead holder whose lock time is an hour ahead of our clock costs one watch, not an hour', async () => {
+    const path = join(dir, LOCK_FILE_NAME);
+    await writeFile(path, `${process.pid}\n${OTHER_SPACE}\nfeedfacefeedface\n`);
+    const ahead = new Date(Date.now() + 3_600_000);
+    await utimes(path, ahead, ahead);
+    const started = Date.now();
+    const lock = await DataDirLock.acquire(dir, recordingLogger(), FAST);
+    expect(Date.now() - started).toBeLessThan(FAST.staleMs + 1000);
+    await lock.release();
+  });
+
+  it('a holder whose lock another process took over stops refreshing it, says so, and does not delete it', async () => {
+    const logger = recordingLogger();
+    const lock = await DataDirLock.acquire(dir, logger, FAST);
+    const path = join(dir, LOCK_FILE_NAME);
+    const successor = `${process.pid + 1}\n${OTHER_SPACE}\n0123456789abcdef\n`;
+    await writeFile(path, successor);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(path, old, old);
+    await new Promise((resolve) => setTimeout(resolve, 5 * FAST.refreshMs));
+    expect(logger.warnings.some((w) => w.includes('no longer this process'))).toBe(true);
+    const { mtimeMs } = await stat(path);
+    expect(Math.abs(mtimeMs - old.getTime())).toBeLessThan(1000); // not refreshed by the old holder
+    await lock.release();
+    expect(await readFile(path, 'utf8')).toBe(successor); // not deleted either
+  });
+
   it('a lock another container stopped refreshing (its holder died) is taken over once it is stale', async () => {
-    await writeFile(join(dir, LOCK_FILE_NAME), `${process.pid}\n${OTHER_SPACE}\n`);
+    await writeFile(join(dir, LOCK_FILE_NAME), `${process.pid}\n${OTHER_SPACE}\nfeedfacefeedface\n`);
     const logger = recordingLogger();
     const started = Date.now();
     const lock = await DataDirLock.acquire(dir, logger, FAST);
@@ -67,7 +107,7 @@ describe('the dataDir lock across pid namespaces and machines', () => {
     const old = new Date(Date.now() - 60_000);
     await utimes(path, old, old);
     await new Promise((resolve) => setTimeout(resolve, 5 * FAST.refreshMs));
-    const { mtimeMs } = await import('node:fs/promises').then((fs) => fs.stat(path));
+    const { mtimeMs } = await stat(path);
     expect(Date.now() - mtimeMs).toBeLessThan(FAST.staleMs);
     await lock.release();
   });
