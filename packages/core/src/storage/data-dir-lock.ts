@@ -111,7 +111,7 @@ export class DataDirLock {
         // Only the very file judged dead is replaced: it may have changed hands since.
         const current = await checks.read(path);
         if (current !== undefined && (dead === undefined || !sameLockFile(dead, current))) {
-          if (round < 3) continue; // it changed hands since it was judged: judge it again
+          // Refreshed or replaced since it was judged dead: someone alive holds it.
           throw checks.inUse(current, await checks.isOtherSpace(current));
         }
         if (current !== undefined) {
@@ -150,14 +150,24 @@ export class DataDirLock {
   }
 
   private async refresh(): Promise<void> {
-    if (!(await this.stillOurs()) || this.released) return;
+    if (!(await this.stillOurs(true)) || this.released) return;
     const now = new Date();
     await utimes(this.path, now, now).catch(() => {});
   }
 
-  /** Whether LOCK still holds this holder's token; logs (once) and stops refreshing when not. */
-  private async stillOurs(): Promise<boolean> {
-    const current = await readLockFile(this.path).catch(() => undefined);
+  /**
+   * Whether LOCK still holds this holder's token; when it is gone or another's,
+   * logs and stops refreshing. A failed read (EMFILE, EIO) proves nothing:
+   * it is logged and counts as `ifUnknown`.
+   */
+  private async stillOurs(ifUnknown = false): Promise<boolean> {
+    let current: LockHolder | undefined;
+    try {
+      current = await readLockFile(this.path);
+    } catch (error) {
+      this.logger.warn({ file: this.path, err: error }, 'could not read the dataDir lock to refresh it');
+      return ifUnknown;
+    }
     if (current?.token === this.token) return true;
     clearInterval(this.refresher);
     if (!this.released || current !== undefined) {

@@ -77,4 +77,21 @@ describe('DataDirLock on a failing file system', () => {
     const error = await DataDirLock.acquire(dir, recordingLogger()).catch((e: unknown) => e);
     expect(isBatonError(error, 'BATON_CONFIG')).toBe(true);
   });
+
+  it('a holder that cannot read its lock for a while (EMFILE) keeps it and refreshes it again afterwards', async () => {
+    const fast = { refreshMs: 20, staleMs: 200 };
+    const logger = recordingLogger();
+    const lock = await DataDirLock.acquire(dir, logger, fast);
+    const path = join(dir, LOCK_FILE_NAME);
+    failures.open = 'EMFILE';
+    await new Promise((resolve) => setTimeout(resolve, 5 * fast.refreshMs));
+    failures.open = undefined;
+    const old = new Date(Date.now() - 60_000);
+    await fs.utimes(path, old, old);
+    await new Promise((resolve) => setTimeout(resolve, 5 * fast.refreshMs));
+    expect(Date.now() - (await fs.stat(path)).mtimeMs).toBeLessThan(fast.staleMs);
+    expect(logger.warnings.some((w) => w.includes('no longer this process'))).toBe(false);
+    await lock.release();
+    await expect(fs.stat(path)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
 });
