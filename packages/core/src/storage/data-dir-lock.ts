@@ -48,6 +48,8 @@ const TEMP_LEFTOVER_MS = 60_000;
 const heldByThisProcess = new Set<string>();
 
 export class DataDirLock {
+  /** Called once if another process takes this lock over while it is held. */
+  onLost: (() => void) | undefined;
   private released = false;
   private readonly refresher: NodeJS.Timeout;
 
@@ -170,6 +172,10 @@ export class DataDirLock {
     }
     if (current?.token === this.token) return true;
     clearInterval(this.refresher);
+    if (!this.released) {
+      this.onLost?.();
+      this.onLost = undefined;
+    }
     if (!this.released || current !== undefined) {
       this.logger.warn(
         { file: this.path, pid: current?.pid },

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { BatonError } from '../errors.js';
 import type { HardState, Snapshot } from '../raft/types.js';
-import { DataDirLock } from './data-dir-lock.js';
+import { DataDirLock, type LockTiming } from './data-dir-lock.js';
 import {
   type LogStorage,
   type PersistBatch,
@@ -23,6 +23,8 @@ export interface FileStorageOptions {
   readonly segmentBytesMax?: number;
   /** Bytes one group-commit round writes at most. Default 16 MiB. */
   readonly roundBytesMax?: number;
+  /** How often the dataDir lock is refreshed and how long a foreign one is watched (tests shorten it). */
+  readonly lockTiming?: LockTiming;
 }
 
 /**
@@ -45,7 +47,8 @@ export class FileStorage implements LogStorage {
   private snapshot: Snapshot | undefined;
   /** Settles once every earlier persist has handed its records to the WAL, which keeps them in call order. */
   private enqueued: Promise<void> = Promise.resolve();
-  private failure: unknown;
+  /** Why nothing more may be written: a snapshot that could not be saved, or a lost dataDir lock. */
+  private failure: { readonly reason: string; readonly cause: unknown } | undefined;
   private closed = false;
 
   private constructor(
@@ -53,7 +56,13 @@ export class FileStorage implements LogStorage {
     private readonly wal: Wal,
     private readonly snapshots: SnapshotStore,
     private window: LogWindow,
-  ) {}
+  ) {
+    // Two writers on one log would break every guarantee: once another process
+    // holds the lock, nothing more is written and the member stops on its next write.
+    lock.onLost = () => {
+      this.failure ??= { reason: 'another process took over the dataDir lock', cause: undefined };
+    };
+  }
 
   /**
    * Opens (creating if missing) `dataDir` and recovers it: a torn WAL tail is
@@ -64,7 +73,7 @@ export class FileStorage implements LogStorage {
    */
   static async open(dataDir: string, options: FileStorageOptions = {}): Promise<FileStorage> {
     const logger = options.logger ?? silentStorageLogger;
-    const lock = await DataDirLock.acquire(dataDir, logger);
+    const lock = await DataDirLock.acquire(dataDir, logger, options.lockTiming);
     let wal: Wal | undefined;
     try {
       const snapshots = await SnapshotStore.open(join(dataDir, 'snap'), logger);
@@ -198,7 +207,7 @@ export class FileStorage implements LogStorage {
     try {
       await this.snapshots.save(snapshot);
     } catch (error) {
-      this.failure = error;
+      this.failure ??= { reason: 'storage failed to save a snapshot earlier', cause: error };
       throw error;
     }
   }
@@ -210,9 +219,7 @@ export class FileStorage implements LogStorage {
 
   private assertNotFailed(): void {
     if (this.failure !== undefined) {
-      throw new BatonError('BATON_STOPPED', 'storage failed to save a snapshot earlier', {
-        cause: this.failure,
-      });
+      throw new BatonError('BATON_STOPPED', this.failure.reason, { cause: this.failure.cause });
     }
   }
 }

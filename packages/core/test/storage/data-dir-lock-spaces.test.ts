@@ -3,8 +3,16 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isBatonError } from '../../src/errors.js';
 import { DataDirLock, LOCK_FILE_NAME, TAKEOVER_FILE_NAME } from '../../src/storage/data-dir-lock.js';
+import { FileStorage } from '../../src/storage/file-storage.js';
 import { pidSpace } from '../../src/storage/lock-file.js';
-import { deadPid, makeTempDir, recordingLogger, removeTempDir } from './storage-test-kit.js';
+import {
+  commands,
+  deadPid,
+  hardState,
+  makeTempDir,
+  recordingLogger,
+  removeTempDir,
+} from './storage-test-kit.js';
 
 /** Short timings so that staleness shows within a test. */
 const FAST = { refreshMs: 20, staleMs: 200 };
@@ -89,6 +97,17 @@ describe('the dataDir lock across pid namespaces and machines', () => {
     expect(Math.abs(mtimeMs - old.getTime())).toBeLessThan(1000); // not refreshed by the old holder
     await lock.release();
     expect(await readFile(path, 'utf8')).toBe(successor); // not deleted either
+  });
+
+  it('storage whose lock another process took over writes nothing more: the member stops on its next write', async () => {
+    const storage = await FileStorage.open(dir, { lockTiming: FAST });
+    await storage.persist({ entries: commands(1, 2, 1), hardState: hardState(1, 0), sync: true });
+    await writeFile(join(dir, LOCK_FILE_NAME), `${process.pid + 1}\n${OTHER_SPACE}\n0123456789abcdef\n`);
+    await new Promise((resolve) => setTimeout(resolve, 5 * FAST.refreshMs));
+    await expect(
+      storage.persist({ entries: commands(3, 3, 1), hardState: hardState(1, 0), sync: true }),
+    ).rejects.toMatchObject({ code: 'BATON_STOPPED', message: expect.stringContaining('dataDir lock') });
+    await storage.close().catch(() => {});
   });
 
   it('a lock another container stopped refreshing (its holder died) is taken over once it is stale', async () => {
