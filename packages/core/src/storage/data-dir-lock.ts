@@ -172,16 +172,14 @@ export class DataDirLock {
     }
     if (current?.token === this.token) return true;
     clearInterval(this.refresher);
-    if (!this.released) {
-      this.onLost?.();
-      this.onLost = undefined;
-    }
-    if (!this.released || current !== undefined) {
-      this.logger.warn(
-        { file: this.path, pid: current?.pid },
-        'the dataDir lock is no longer this process’s: another process took it over',
-      );
-    }
+    // After release a missing file is our own deletion; anything else is a loss.
+    if (this.released && current === undefined) return false;
+    this.logger.warn(
+      { file: this.path, pid: current?.pid },
+      'the dataDir lock is no longer this process’s: another process took it over',
+    );
+    if (!this.released) this.onLost?.();
+    this.onLost = undefined;
     return false;
   }
 }
