@@ -1,7 +1,8 @@
+import { durableCommittedCount, isLeaderReplication } from './durability.js';
 import { flushReadRound, leaderRead } from './leader-reads.js';
 import { type LostEntries, type ProposeResult, Raft, type RestoredState } from './raft.js';
 import { type RaftOptions, resolveRaftOptions } from './raft-options.js';
-import type { Ready, SoftState } from './ready.js';
+import type { Persisted, Ready, SoftState } from './ready.js';
 import { transferLeadership } from './step-leader.js';
 import type {
   ClusterConfig,
@@ -51,12 +52,20 @@ export class RawNode {
   private readonly raft: Raft;
   private prevSoft: SoftState;
   private prevHard: HardState;
-  private pendingReady: Ready | undefined;
+  /** The Ready handed out and not yet advanced, with what it holds back until its write is durable. */
+  private pending: PendingReady | undefined;
+  /**
+   * The term and vote storage holds durably (as restored, then as persisted()
+   * confirmed). A leader replicates ahead of its own write only while its
+   * current term and vote equal these (dissertation §10.2.1).
+   */
+  private durable: { term: Term; vote: MemberId | undefined };
 
   constructor(options: RaftOptions, restored: RestoredState = {}) {
     this.raft = new Raft(resolveRaftOptions(options), restored);
     this.prevSoft = this.softState();
     this.prevHard = this.raft.hardState();
+    this.durable = { term: this.prevHard.term, vote: this.prevHard.vote };
   }
 
   get id(): MemberId {
@@ -124,12 +133,12 @@ export class RawNode {
    * out now, ahead of the next Ready, with the newest heartbeat round among
    * them. For a driver that is still persisting the previous Ready: without
    * this, a slow fsync would hold back heartbeats and cost the leadership.
-   * Safe when this member's term and vote are durable (dissertation
-   * §10.2.1); the driver must check that.
+   * Empty unless this member's current term and vote are durable
+   * (dissertation §10.2.1): the core checks that, not the driver.
    */
   takeLeaderMessages(): { messages: Message[]; heartbeatRound: number | undefined } {
     const r = this.raft;
-    if (r.role !== 'leader') return { messages: [], heartbeatRound: undefined };
+    if (!this.mayReplicateEarly()) return { messages: [], heartbeatRound: undefined };
     const messages = r.msgs.filter(isLeaderReplication);
     if (messages.length === 0) return { messages, heartbeatRound: undefined };
     r.msgs = r.msgs.filter((m) => !isLeaderReplication(m));
@@ -154,9 +163,12 @@ export class RawNode {
     );
   }
 
-  /** The next batch of work. Call advance(ready) before asking for another. */
+  /**
+   * The next batch of work (see ready.ts for the order the driver follows).
+   * Call persisted(ready), then advance(ready), before asking for another.
+   */
   ready(): Ready {
-    if (this.pendingReady) throw new Error('ready() called again before advance()');
+    if (this.pending) throw new Error('ready() called again before advance()');
     const r = this.raft;
     flushReadRound(r);
     const soft = this.softState();
@@ -164,13 +176,18 @@ export class RawNode {
     const hardChanged = !sameHardState(hard, this.prevHard);
     const entries = r.log.unstableEntries();
     const snapshot = r.log.pendingSnapshot;
+    const early = this.mayReplicateEarly();
+    const messagesNow = early ? r.msgs.filter(isLeaderReplication) : [];
+    const messagesAfter = early ? r.msgs.filter((m) => !isLeaderReplication(m)) : r.msgs;
+    const committed = r.log.entriesToApply();
+    const durableCount = durableCommittedCount({ committedEntries: committed, entries, snapshot });
     const rd: Ready = {
       softState: sameSoftState(soft, this.prevSoft) ? undefined : soft,
       hardState: hardChanged ? hard : undefined,
       snapshot,
       entries,
-      messages: r.msgs,
-      committedEntries: r.log.entriesToApply(),
+      messages: messagesNow,
+      committedEntries: committed.slice(0, durableCount),
       readStates: r.readStates,
       readFailures: r.readFailures,
       heartbeatRound: r.roundToReport,
@@ -184,24 +201,47 @@ export class RawNode {
     r.readFailures = [];
     r.roundToReport = undefined;
     r.log.pendingSnapshot = undefined;
-    r.log.applying = Math.max(r.log.applying, lastIndexOf(rd.committedEntries) ?? 0);
+    r.log.applying = Math.max(r.log.applying, lastIndexOf(committed) ?? 0);
     this.prevSoft = soft;
     if (rd.hardState) this.prevHard = rd.hardState;
-    this.pendingReady = rd;
+    this.pending = {
+      ready: rd,
+      held: { messages: messagesAfter, committedEntries: committed.slice(durableCount) },
+      persisted: false,
+    };
     return rd;
   }
 
-  /** The driver has carried out `ready`: its entries are durable and its committed entries applied. */
-  advance(ready: Ready): void {
-    if (ready !== this.pendingReady) throw new Error('advance() with a Ready that is not the pending one');
-    this.pendingReady = undefined;
+  /**
+   * The driver has made `ready`'s snapshot, entries and hard state durable
+   * (or there was nothing to write). Returns what the core held back until
+   * then: the messages that vouch for the write, and the committed entries
+   * it covered. Also the moment the leader may count its own copy of the
+   * new entries towards a commit.
+   */
+  persisted(ready: Ready): Persisted {
+    const pending = this.pending;
+    if (pending?.ready !== ready) throw new Error('persisted() with a Ready that is not the pending one');
+    if (pending.persisted) throw new Error('persisted() called twice for one Ready');
+    pending.persisted = true;
     const r = this.raft;
-    if (ready.snapshot) r.log.applied = Math.max(r.log.applied, ready.snapshot.meta.index);
+    if (ready.hardState) this.durable = { term: ready.hardState.term, vote: ready.hardState.vote };
     const lastEntry = ready.entries[ready.entries.length - 1];
     if (lastEntry) r.log.stableTo(lastEntry.index, lastEntry.term);
-    const lastApplied = lastIndexOf(ready.committedEntries);
-    if (lastApplied !== undefined) r.log.applied = Math.max(r.log.applied, lastApplied);
     r.onStable(r.log.stableIndex);
+    return pending.held;
+  }
+
+  /** The driver has carried out `ready`: persisted, sent, and applied its committed entries. */
+  advance(ready: Ready): void {
+    const pending = this.pending;
+    if (pending?.ready !== ready) throw new Error('advance() with a Ready that is not the pending one');
+    if (!pending.persisted) throw new Error('advance() before persisted()');
+    this.pending = undefined;
+    const r = this.raft;
+    if (ready.snapshot) r.log.applied = Math.max(r.log.applied, ready.snapshot.meta.index);
+    const lastApplied = lastIndexOf(pending.held.committedEntries) ?? lastIndexOf(ready.committedEntries);
+    if (lastApplied !== undefined) r.log.applied = Math.max(r.log.applied, lastApplied);
   }
 
   status(): RaftStatus {
@@ -261,14 +301,22 @@ export class RawNode {
     return this.raft.log.term(index);
   }
 
+  /** A leader whose current term and vote are durable may replicate before its own write. */
+  private mayReplicateEarly(): boolean {
+    const r = this.raft;
+    return r.role === 'leader' && r.term === this.durable.term && r.vote === this.durable.vote;
+  }
+
   private softState(): SoftState {
     return { role: this.raft.role, term: this.raft.term, leaderId: this.raft.leaderId };
   }
 }
 
-/** The messages a leader sends to replicate: they acknowledge nothing (see ready.ts). */
-export function isLeaderReplication(m: Message): boolean {
-  return m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot';
+interface PendingReady {
+  readonly ready: Ready;
+  /** Released by persisted(). */
+  readonly held: Persisted;
+  persisted: boolean;
 }
 
 function lastIndexOf(entries: readonly Entry[]): LogIndex | undefined {

@@ -19,34 +19,48 @@ export interface SoftState {
 }
 
 /**
- * One batch of work the core hands to its driver. The driver must, in order:
- * 1. persist `snapshot` (if any), then `entries` (an entry whose index is
+ * One batch of work the core hands to its driver, in two halves: what may
+ * happen at once, and what the core releases only once the driver reports
+ * the batch's write durable (RawNode.persisted). The driver:
+ * 1. notes its monotonic clock when `heartbeatRound` is set (the lease's
+ *    start should a quorum acknowledge that round), before sending anything;
+ * 2. may send `messages` and apply `committedEntries` at once: the core put
+ *    there only what vouches for nothing unwritten — a leader's own appends,
+ *    heartbeats and snapshots when its term and vote are already durable
+ *    (Raft dissertation §10.2.1; it counts its own copy of an entry only
+ *    once persisted() says it is durable), and committed entries an earlier
+ *    Ready made durable;
+ * 3. persists `snapshot` (if any), then `entries` (an entry whose index is
  *    already stored replaces it and every later stored entry), then
- *    `hardState` (if any) — and fsync when `mustSync`;
- * 2. only then send `messages` (a vote or an append acknowledged before it is
- *    durable would break the Raft safety argument). One exception is safe: a
- *    leader's own `append`, `heartbeat` and `snapshot` messages may leave
- *    before its disk write when the Ready changes neither term nor vote
- *    (dissertation §10.2.1) — they acknowledge nothing, and the leader counts
- *    its own copy only once advance() says it is durable;
- * 3. apply `committedEntries` in order to the state machine (a `snapshot`
- *    replaces the state machine's state first). Committed entries below the
- *    first of `entries` are durable already (an earlier Ready wrote them), so
- *    when there is no `snapshot` the driver may apply those before step 1;
- * 4. call `advance(ready)`.
- * `heartbeatRound`, when set, is the leader-lease round this batch broadcasts:
- * the driver notes its monotonic clock when it takes the batch (before
- * sending), which is the lease's start should a quorum acknowledge it.
+ *    `hardState` (if any) — and fsyncs when `mustSync`;
+ * 4. calls persisted(ready) once that write is durable (at once when there
+ *    is nothing to write), and sends and applies what it returns: votes,
+ *    append acknowledgements and everything else that must not leave before
+ *    the write, and the committed entries that were part of it (after
+ *    `snapshot`, which replaces the state machine's state first);
+ * 5. calls advance(ready).
+ * A driver that follows these steps literally cannot send a vote or an
+ * acknowledgement before its write: the core does not hand them out sooner.
  */
 export interface Ready {
   readonly softState: SoftState | undefined;
   readonly hardState: HardState | undefined;
   readonly snapshot: Snapshot | undefined;
   readonly entries: readonly Entry[];
+  /** May leave before the write (see above). */
   readonly messages: readonly Message[];
+  /** Durable already: may be applied before the write, and before persisted()'s entries. */
   readonly committedEntries: readonly Entry[];
   readonly readStates: readonly ReadState[];
   readonly readFailures: readonly ReadFailure[];
   readonly heartbeatRound: number | undefined;
   readonly mustSync: boolean;
+}
+
+/** What the core releases once a Ready's write is durable (RawNode.persisted). */
+export interface Persisted {
+  /** Everything the Ready had to say that vouches for its write: send now. */
+  readonly messages: readonly Message[];
+  /** Committed entries the write covered: apply after Ready.committedEntries (and its snapshot). */
+  readonly committedEntries: readonly Entry[];
 }

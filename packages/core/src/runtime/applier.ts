@@ -1,6 +1,6 @@
 import { BatonError } from '../errors.js';
 import { applyConfigChange, initialConfig } from '../raft/membership.js';
-import type { Ready } from '../raft/ready.js';
+import type { ReadFailure, ReadState } from '../raft/ready.js';
 import type { ClusterConfig, Entry, LogIndex, MemberId, Snapshot, Term } from '../raft/types.js';
 import { PendingProposals, PendingReads } from './pending-requests.js';
 import type { StateMachine } from './state-machine.js';
@@ -34,28 +34,25 @@ export class Applier {
     this.appliedConfig = snapshot?.meta.config ?? initialConfig(initialVoters);
   }
 
-  /**
-   * Applies a Ready's snapshot and its committed entries from `skip` on (the
-   * first `skip` were applied early by applyEntries), then settles waiting
-   * proposals and reads.
-   */
-  apply(rd: Ready, skip = 0): void {
-    if (rd.snapshot) {
-      this.stateMachine.restore(rd.snapshot.data);
-      this.appliedIndex = rd.snapshot.meta.index;
-      this.lastAppliedTerm = rd.snapshot.meta.term;
-      this.appliedConfig = rd.snapshot.meta.config;
-      this.proposals.coveredBySnapshot(this.appliedIndex);
-    }
-    this.applyEntries(skip === 0 ? rd.committedEntries : rd.committedEntries.slice(skip));
-    for (const rs of rd.readStates) this.reads.confirmed(rs.requestId, rs.index, this.appliedIndex);
-    for (const rf of rd.readFailures) {
+  /** Replaces the state with an installed snapshot's; proposals it covers fail (their outcome is unknown here). */
+  restore(snapshot: Snapshot): void {
+    this.stateMachine.restore(snapshot.data);
+    this.appliedIndex = snapshot.meta.index;
+    this.lastAppliedTerm = snapshot.meta.term;
+    this.appliedConfig = snapshot.meta.config;
+    this.proposals.coveredBySnapshot(this.appliedIndex);
+    this.reads.applied(this.appliedIndex);
+  }
+
+  /** Read points a leader confirmed (served once applied), and reads it could not confirm. */
+  settleReads(states: readonly ReadState[], failures: readonly ReadFailure[]): void {
+    for (const rs of states) this.reads.confirmed(rs.requestId, rs.index, this.appliedIndex);
+    for (const rf of failures) {
       this.reads.failed(
         rf.requestId,
         new BatonError('BATON_NOT_LEADER', 'the read could not be confirmed by a leader'),
       );
     }
-    this.reads.applied(this.appliedIndex);
   }
 
   /** Applies committed entries in order and settles the proposals and reads waiting on them. */

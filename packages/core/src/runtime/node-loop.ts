@@ -1,14 +1,13 @@
 import type { Env, Logger, TimerHandle } from '../env.js';
 import { BatonError } from '../errors.js';
-import { LeaderLease } from '../raft/leader-lease.js';
 import type { RaftOptions } from '../raft/raft-options.js';
-import { isLeaderReplication, type RaftStatus, RawNode } from '../raft/raw-node.js';
-import type { Ready, SoftState } from '../raft/ready.js';
+import { type RaftStatus, RawNode } from '../raft/raw-node.js';
+import type { SoftState } from '../raft/ready.js';
 import type { ClusterConfig, LogIndex, MemberId, Message, Snapshot, Term } from '../raft/types.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import { Applier } from './applier.js';
-import { durableCommittedCount } from './durable-committed.js';
 import { Leadership } from './leadership.js';
+import { ReadyDriver } from './ready-driver.js';
 import type { StateMachine } from './state-machine.js';
 
 /** After a stall, at most this many ticks are replayed at once. */
@@ -39,26 +38,23 @@ export interface NodeLoopOptions {
 
 /**
  * The runtime loop of one member: the only place that turns the pure Raft
- * core into effects. Inputs (ticks, messages, proposals) step the core; each
- * Ready is carried out strictly in order — persist (fsync), then send, then
- * apply, then advance — one Ready at a time. Inputs that arrive while a Ready
- * is being persisted accumulate in the core and go out together in the next
- * one, which is what batches many proposals into one fsync (group commit).
+ * core into effects. Ticks come from the monotonic clock, messages and
+ * proposals step the core, and the ReadyDriver — the same one the simulator
+ * runs — carries out each Ready in the order raft/ready.ts gives, one at a
+ * time. Inputs that arrive while a Ready is being persisted accumulate in
+ * the core and go out together in the next one, which is what batches many
+ * proposals into one fsync (group commit).
  */
 export class NodeLoop {
   readonly leadership: Leadership;
   private readonly node: RawNode;
-  private readonly lease: LeaderLease;
+  private readonly driver: ReadyDriver;
   private readonly applier: Applier;
   private lastTickAt: number;
-  /** The term and vote last made durable. */
-  private persistedVote: { term: Term; vote: MemberId | undefined };
-  private draining = false;
   private stopped = false;
-  /** Storage failed or lost data: nothing more may leave this member. */
-  private failed = false;
   private ticker: TimerHandle | undefined;
-  private drained: Promise<void> = Promise.resolve();
+  /** A pump of the driver is queued (inputs of this turn of the event loop go out in one Ready). */
+  private pumpScheduled: Promise<void> | undefined;
 
   private constructor(
     private readonly opts: NodeLoopOptions,
@@ -66,12 +62,26 @@ export class NodeLoop {
     snapshot: Snapshot | undefined,
   ) {
     this.node = node;
-    this.lease = new LeaderLease({ leaseMs: opts.leaseMs });
     this.leadership = new Leadership(opts.env.clock, opts.env.timers);
     this.applier = new Applier(opts.stateMachine, snapshot, opts.raft.initialVoters);
     this.lastTickAt = opts.env.clock.now();
-    const hs = node.status();
-    this.persistedVote = { term: hs.term, vote: hs.vote };
+    this.driver = new ReadyDriver(node, opts.leaseMs, {
+      now: () => opts.env.clock.now(),
+      write: (batch, done) => settleWith(opts.storage.persist(batch), done),
+      send: (m) => opts.send(m),
+      restore: (s) => this.applier.restore(s),
+      apply: (entries) => this.applier.applyEntries(entries),
+      reads: (states, failures) => this.applier.settleReads(states, failures),
+      onSoftState: (soft) => opts.onSoftState?.(soft),
+      onProgress: () => this.refreshLeadership(),
+      snapshotDue: () => this.snapshotDue(),
+      saveSnapshot: (s, done) =>
+        settleWith(opts.storage.saveSnapshot(s), (error) => {
+          if (error === undefined) opts.logger.debug({ index: s.meta.index }, 'snapshot taken');
+          done(error);
+        }),
+      fatal: (error) => this.fatal(error),
+    });
   }
 
   /** Recovers from storage and starts ticking. */
@@ -81,7 +91,7 @@ export class NodeLoop {
     if (recovered.snapshot) opts.stateMachine.restore(recovered.snapshot.data);
     const loop = new NodeLoop(opts, node, recovered.snapshot);
     loop.scheduleTick();
-    loop.scheduleDrain();
+    loop.schedulePump();
     return loop;
   }
 
@@ -211,7 +221,11 @@ export class NodeLoop {
 
   /** Waits until every Ready produced so far is carried out. */
   async settle(): Promise<void> {
-    while (this.draining) await this.drained;
+    for (;;) {
+      if (this.pumpScheduled) await this.pumpScheduled;
+      else if (this.driver.isBusy) await new Promise<void>((resolve) => this.driver.onIdle(resolve));
+      else return;
+    }
   }
 
   /** Stops ticking and applying; pending requests fail with BATON_STOPPED. Idempotent. */
@@ -224,11 +238,8 @@ export class NodeLoop {
     // Say what the core still has to say — a vote granted during a hand-over,
     // an acknowledgement — before the transport closes. Not after a fatal
     // error: a member whose storage failed must not vouch for anything.
-    try {
-      while (!this.failed && this.node.hasReady()) await this.handleReady(this.node.ready());
-    } catch (error) {
-      this.opts.logger.warn({ err: error }, 'final flush failed while stopping');
-    }
+    this.driver.pump();
+    await this.settle();
     const error = new BatonError('BATON_STOPPED', 'the cluster member has stopped');
     this.applier.rejectAll(error);
   }
@@ -275,120 +286,62 @@ export class NodeLoop {
       return;
     }
     this.refreshLeadership();
-    this.scheduleDrain();
+    this.schedulePump();
   }
 
   private refreshLeadership(): void {
     const status = this.node.status();
     this.leadership.update({
       status,
-      leaseUntil: this.lease.validUntil(status),
+      leaseUntil: this.driver.lease.validUntil(status),
       appliedOwnTerm: this.applier.lastAppliedTerm === status.term,
     });
   }
 
-  private scheduleDrain(): void {
-    if (this.draining) {
-      this.sendLeaderMessagesNow();
+  /**
+   * Carries out the core's Readies: while a write is under way at once (a
+   * leader's new replication leaves without waiting for the disk), otherwise
+   * in a microtask, so that every input of this turn of the event loop goes
+   * out in one Ready.
+   */
+  private schedulePump(): void {
+    if (this.driver.isBusy) {
+      if (!this.stopped) this.driver.pump();
       return;
     }
-    if (this.stopped || !this.node.hasReady()) return;
-    this.draining = true;
-    this.drained = new Promise((resolve) => {
+    if (this.stopped || this.pumpScheduled || !this.node.hasReady()) return;
+    this.pumpScheduled = new Promise((resolve) => {
       queueMicrotask(() => {
-        this.drain().finally(() => {
-          this.draining = false;
-          resolve();
-        });
+        this.pumpScheduled = undefined;
+        if (!this.stopped) this.driver.pump();
+        resolve();
       });
     });
   }
 
-  private async drain(): Promise<void> {
-    try {
-      while (!this.stopped && this.node.hasReady()) await this.handleReady(this.node.ready());
-    } catch (error) {
-      this.fatal(error);
-    }
-  }
-
-  private async handleReady(rd: Ready): Promise<void> {
-    // The lease round's clock is read before anything of this Ready is sent.
-    this.lease.onReady(rd, this.node.status(), this.opts.env.clock.now());
-    if (rd.softState) this.opts.onSoftState?.(rd.softState);
-    // Abort a token before a TimeoutNow (or anything else) leaves.
-    this.refreshLeadership();
-    // A leader may replicate while it writes its own disk (Raft dissertation
-    // §10.2.1): its appends acknowledge nothing, and its own copy counts
-    // towards a commit only once advance() reports it durable. Everything else
-    // — votes, append responses — waits until the Ready is durable. Early
-    // sending is allowed only when the term and vote are already on disk.
-    const early =
-      this.node.status().role === 'leader' && !this.changesVote(rd)
-        ? rd.messages.filter(isLeaderReplication)
-        : [];
-    for (const m of early) this.opts.send(m);
-    // Committed entries this member already holds on disk are applied before
-    // this Ready's own write: under load that write is the fsync of newer
-    // entries, and waiting for it would hold every answer back one disk round.
-    const appliedEarly = durableCommittedCount(rd);
-    if (appliedEarly > 0) this.applier.applyEntries(rd.committedEntries.slice(0, appliedEarly));
-    if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
-      await this.opts.storage.persist({
-        ...(rd.snapshot ? { snapshot: rd.snapshot } : {}),
-        entries: rd.entries,
-        ...(rd.hardState ? { hardState: rd.hardState } : {}),
-        sync: rd.mustSync,
-      });
-    }
-    if (rd.hardState) this.persistedVote = { term: rd.hardState.term, vote: rd.hardState.vote };
-    for (const m of rd.messages) if (!early.includes(m)) this.opts.send(m);
-    this.applier.apply(rd, appliedEarly);
-    this.node.advance(rd);
-    this.refreshLeadership();
-    if (this.applier.sinceSnapshot >= this.opts.snapshotEntries) await this.takeSnapshot();
-  }
-
-  /**
-   * While a Ready is being persisted, a leader's heartbeats and appends go out
-   * at once instead of waiting for the disk: a slow fsync must not silence
-   * the leader past its followers' election timeout.
-   */
-  private sendLeaderMessagesNow(): void {
-    if (this.stopped || this.failed) return;
-    const status = this.node.status();
-    if (
-      status.role !== 'leader' ||
-      status.term !== this.persistedVote.term ||
-      status.vote !== this.persistedVote.vote
-    ) {
-      return;
-    }
-    const { messages, heartbeatRound } = this.node.takeLeaderMessages();
-    if (messages.length === 0) return;
-    this.lease.onRoundTaken(heartbeatRound, status, this.opts.env.clock.now());
-    for (const m of messages) this.opts.send(m);
-  }
-
-  /** Does this Ready write a term or vote that is not on disk yet? */
-  private changesVote(rd: Ready): boolean {
-    const hs = rd.hardState;
-    return hs !== undefined && (hs.term !== this.persistedVote.term || hs.vote !== this.persistedVote.vote);
-  }
-
-  /** Captures the applied state, makes it durable, then lets the core drop the entries it covers. */
-  private async takeSnapshot(): Promise<void> {
-    const snapshot = this.applier.snapshot();
-    await this.opts.storage.saveSnapshot(snapshot);
-    this.node.compact(snapshot);
+  /** The applied state as a snapshot, when enough entries were applied since the last one. */
+  private snapshotDue(): Snapshot | undefined {
+    if (this.applier.sinceSnapshot < this.opts.snapshotEntries) return undefined;
     this.applier.sinceSnapshot = 0;
-    this.opts.logger.debug({ index: snapshot.meta.index }, 'snapshot taken');
+    return this.applier.snapshot();
   }
 
   private fatal(error: unknown): void {
-    this.failed = true;
+    this.driver.halt();
+    if (this.stopped) {
+      this.opts.logger.warn({ err: error }, 'a write failed while stopping');
+      return;
+    }
     this.opts.logger.error({ err: error }, 'member stopped: its storage failed or lost data');
     void this.stop();
     this.opts.onFatal?.(error);
   }
+}
+
+/** Calls `done` when `p` settles: with nothing on success, with the reason (never undefined) on failure. */
+function settleWith(p: Promise<void>, done: (error?: unknown) => void): void {
+  p.then(
+    () => done(),
+    (error: unknown) => done(error ?? new Error('storage failed without a reason')),
+  );
 }

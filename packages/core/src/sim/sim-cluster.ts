@@ -80,7 +80,6 @@ export class SimCluster {
         tickMs: o.tickMs,
         leaseMs: leaseMsFor(o),
         snapshotEvery: o.snapshotEvery,
-        leaderSendsEarly: o.leaderSendsEarly,
         fsyncMinUs: o.fsyncMinUs,
         fsyncMaxUs: o.fsyncMaxUs,
         clock,

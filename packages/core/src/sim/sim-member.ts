@@ -1,17 +1,18 @@
-import { LeaderLease } from '../raft/leader-lease.js';
 import { applyConfigChange, initialConfig } from '../raft/membership.js';
 import type { RaftOptions } from '../raft/raft-options.js';
 import { type ProposeResult, type RaftStatus, RawNode } from '../raft/raw-node.js';
-import type { Ready } from '../raft/ready.js';
 import type {
   ClusterConfig,
   ConfigChange,
+  Entry,
   LogIndex,
   MemberId,
   Message,
   Snapshot,
   SnapshotMeta,
 } from '../raft/types.js';
+import { ReadyDriver } from '../runtime/ready-driver.js';
+import type { PersistBatch } from '../storage/log-storage.js';
 import type { AppliedRecord } from './apply-checker.js';
 import { describeReady } from './describe.js';
 import type { MemberView } from './member-view.js';
@@ -48,8 +49,6 @@ export interface SimMemberConfig {
   readonly leaseMs: number;
   /** Take a snapshot and compact the log every this many applied entries; 0 never. */
   readonly snapshotEvery: number;
-  /** A leader sends its replication messages before its own fsync when term and vote are durable (§10.2.1). */
-  readonly leaderSendsEarly: boolean;
   /** fsync takes a uniform latency in [min, max] µs. */
   readonly fsyncMinUs: number;
   readonly fsyncMaxUs: number;
@@ -60,30 +59,25 @@ export interface SimMemberConfig {
 
 interface Running {
   readonly node: RawNode;
-  readonly lease: LeaderLease;
+  /** The production Ready driver (runtime/ready-driver.ts), on this member's clock and disk. */
+  readonly driver: ReadyDriver;
   sm: SimStateMachine;
   /** The configuration in force at sm.appliedIndex, for the snapshots this member takes. */
   appliedConfig: ClusterConfig;
   /** The snapshot the log was last compacted to or restored from. */
   snapshotMeta: SnapshotMeta | undefined;
-  /** The Ready whose data is being fsynced: nothing else is taken until it is done. */
-  inFlight:
-    | { readonly ready: Ready; readonly syncId: number; readonly sentEarly: readonly Message[] }
-    | undefined;
-  /** The term and vote last made durable (a leader may replicate early only if its Ready keeps them). */
-  durableVote: { readonly term: number; readonly vote: MemberId | undefined };
+  /** The fsync under way (at most one: the driver writes one Ready at a time), and what to call when it ends. */
+  inFlight: { readonly syncId: number; readonly done: () => void } | undefined;
   nextTickLocalMs: number;
 }
 
 /**
- * The driver loop of one simulated member, following raft/ready.ts to the
- * letter: take a Ready → note the lease round on the local clock → write
- * snapshot, entries and hard state to the simulated disk → once the fsync
- * completes, send the messages → apply committed entries to the state
- * machine → advance. While an fsync is in flight the member keeps ticking and
- * receiving, but takes no other Ready, so no message ever leaves before the
- * data of its Ready is durable — except, with `leaderSendsEarly`, the one
- * exception ready.ts allows and the production runtime takes (§10.2.1).
+ * One simulated member: the production Raft core driven by the production
+ * ReadyDriver — the same code that carries out Readies in NodeLoop — with the
+ * simulator's clock, disk and network. A write is durable only once its
+ * fsync event fires; a crash before that loses it. While an fsync is in
+ * flight the member keeps ticking and receiving, and the driver sends only
+ * what the core lets leave before a write.
  */
 export class SimMember {
   readonly id: MemberId;
@@ -138,17 +132,41 @@ export class SimMember {
     const snapshot = durable.snapshot;
     const sm = SimStateMachine.restore(snapshot);
     const nowLocal = this.clock.localMs(this.host.nowUs());
-    this.running = {
+    const run: Running = {
       node,
-      lease: new LeaderLease({ leaseMs: this.config.leaseMs }),
+      driver: new ReadyDriver(node, this.config.leaseMs, {
+        now: () => this.clock.localMs(this.host.nowUs()),
+        write: (batch, done) => this.write(run, batch, done),
+        send: (m) => this.host.send(m),
+        restore: (s) => this.restoreSnapshot(run, s),
+        apply: (entries) => this.apply(run, entries),
+        reads: (states, failures) => {
+          for (const r of states) this.host.onReadState(this.id, r.requestId, r.index);
+          for (const r of failures) this.host.onReadFailure(this.id, r.requestId);
+        },
+        onSoftState: () => {},
+        onProgress: () => {},
+        snapshotDue: () => this.snapshotDue(run),
+        saveSnapshot: (s, done) => {
+          run.snapshotMeta = s.meta;
+          // Durable with the next fsync; until then a crash simply keeps the longer log.
+          this.disk.write({ kind: 'compact', snapshot: s });
+          this.host.trace(`${this.id} compact to ${s.meta.index}/${s.meta.term}`);
+          done();
+        },
+        fatal: (error) => {
+          throw error;
+        },
+        onReady: (rd) => this.host.trace(`${this.id} ready ${describeReady(rd)}`),
+      }),
       sm,
       appliedConfig: snapshot?.meta.config ?? initialConfig(this.config.voters),
       snapshotMeta: snapshot?.meta,
       inFlight: undefined,
-      durableVote: { term: durable.hardState?.term ?? 0, vote: durable.hardState?.vote },
       nextTickLocalMs:
         nowLocal + this.config.rng.fork(`phase#${this.incarnation}`).real(0, this.config.tickMs),
     };
+    this.running = run;
     this.host.trace(
       `${this.id} start #${this.incarnation} hs ${fmtHard(durable)} snap ${snapshot?.meta.index ?? 0} ents ${durable.entries.length}`,
     );
@@ -183,10 +201,9 @@ export class SimMember {
     const run = this.running;
     if (!run || incarnation !== this.incarnation || run.inFlight?.syncId !== syncId) return;
     this.disk.completeSync(syncId);
-    const { ready, sentEarly } = run.inFlight;
+    const { done } = run.inFlight;
     run.inFlight = undefined;
-    this.finish(run, ready, sentEarly);
-    this.pump();
+    done(); // the driver carries on with the Ready, and with the next ones
   }
 
   /** A message arrived from the network (dropped while crashed). */
@@ -236,7 +253,7 @@ export class SimMember {
   leaseUntilUs(): number {
     const run = this.running;
     if (!run) return Number.NEGATIVE_INFINITY;
-    return this.clock.globalUs(run.lease.validUntil(run.node.status()));
+    return this.clock.globalUs(run.driver.lease.validUntil(run.node.status()));
   }
 
   /** What the checkers see of this member now. */
@@ -267,7 +284,7 @@ export class SimMember {
       snapshotIndex: status.snapshotIndex,
       snapshotTerm,
       entries: run.node.entries(),
-      leaseUntilUs: this.clock.globalUs(run.lease.validUntil(status)),
+      leaseUntilUs: this.clock.globalUs(run.driver.lease.validUntil(status)),
     };
   }
 
@@ -278,68 +295,38 @@ export class SimMember {
     this.host.scheduleTick(atUs, this.id, this.incarnation);
   }
 
-  /** Takes Readies until there is none or one waits for its fsync. */
+  /** Lets the driver carry out whatever the last input produced. */
   private pump(): void {
-    for (let run = this.running; run && !run.inFlight && run.node.hasReady(); run = this.running) {
-      const ready = run.node.ready();
-      const nowUs = this.host.nowUs();
-      run.lease.onReady(ready, run.node.status(), this.clock.localMs(nowUs));
-      this.host.trace(`${this.id} ready ${describeReady(ready)}`);
-      const sentEarly = this.sendEarly(run, ready);
-      this.persist(ready);
-      if (!ready.mustSync) {
-        this.finish(run, ready, sentEarly);
-        continue;
-      }
-      const syncId = this.disk.beginSync();
-      run.inFlight = { ready, syncId, sentEarly };
-      const latencyUs = this.diskRng.int(this.config.fsyncMinUs, this.config.fsyncMaxUs);
-      this.host.scheduleFsync(nowUs + latencyUs, this.id, this.incarnation, syncId);
-      if (this.crashDuringNextSync) {
-        this.crashDuringNextSync = false;
-        // Crash strictly between the write and the end of its fsync.
-        this.host.scheduleCrash(nowUs + this.diskRng.int(0, latencyUs - 1), this.id, this.incarnation);
-      }
+    this.running?.driver.pump();
+  }
+
+  /** The driver's write: buffered on the disk at once, durable when its fsync event fires (if it must sync). */
+  private write(run: Running, batch: PersistBatch, done: () => void): void {
+    if (batch.snapshot) this.disk.write({ kind: 'snapshot', snapshot: batch.snapshot });
+    if (batch.entries.length > 0) this.disk.write({ kind: 'entries', entries: batch.entries });
+    if (batch.hardState) this.disk.write({ kind: 'hardState', hardState: batch.hardState });
+    if (!batch.sync) {
+      done();
+      return;
+    }
+    const nowUs = this.host.nowUs();
+    const syncId = this.disk.beginSync();
+    run.inFlight = { syncId, done };
+    const latencyUs = this.diskRng.int(this.config.fsyncMinUs, this.config.fsyncMaxUs);
+    this.host.scheduleFsync(nowUs + latencyUs, this.id, this.incarnation, syncId);
+    if (this.crashDuringNextSync) {
+      this.crashDuringNextSync = false;
+      // Crash strictly between the write and the end of its fsync.
+      this.host.scheduleCrash(nowUs + this.diskRng.int(0, latencyUs - 1), this.id, this.incarnation);
     }
   }
 
-  private persist(ready: Ready): void {
-    if (ready.snapshot) this.disk.write({ kind: 'snapshot', snapshot: ready.snapshot });
-    if (ready.entries.length > 0) this.disk.write({ kind: 'entries', entries: ready.entries });
-    if (ready.hardState) this.disk.write({ kind: 'hardState', hardState: ready.hardState });
-  }
-
-  /**
-   * The one exception ready.ts allows (dissertation §10.2.1), taken as the
-   * production runtime takes it: a leader's own append, heartbeat and snapshot
-   * messages leave before its disk write when the Ready changes neither term
-   * nor vote. Returns what was sent.
-   */
-  private sendEarly(run: Running, ready: Ready): readonly Message[] {
-    if (!this.config.leaderSendsEarly || run.node.status().role !== 'leader') return [];
-    const hs = ready.hardState;
-    if (hs && (hs.term !== run.durableVote.term || hs.vote !== run.durableVote.vote)) return [];
-    const early = ready.messages.filter(
-      (m) => m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot',
-    );
-    for (const m of early) this.host.send(m);
-    return early;
-  }
-
-  /** Steps 2–4 of the Ready contract, once its data is durable. */
-  private finish(run: Running, ready: Ready, sentEarly: readonly Message[]): void {
-    if (ready.hardState) run.durableVote = { term: ready.hardState.term, vote: ready.hardState.vote };
-    for (const m of ready.messages) if (!sentEarly.includes(m)) this.host.send(m);
-    if (ready.snapshot) this.restoreSnapshot(run, ready.snapshot);
-    for (const entry of ready.committedEntries) {
+  private apply(run: Running, entries: readonly Entry[]): void {
+    for (const entry of entries) {
       const record = run.sm.apply(entry);
       if (entry.type === 'config') run.appliedConfig = applyConfigChange(run.appliedConfig, entry.change);
       this.host.onApply(this.id, record);
     }
-    for (const r of ready.readStates) this.host.onReadState(this.id, r.requestId, r.index);
-    for (const r of ready.readFailures) this.host.onReadFailure(this.id, r.requestId);
-    run.node.advance(ready);
-    this.maybeCompact(run);
   }
 
   private restoreSnapshot(run: Running, snapshot: Snapshot): void {
@@ -349,19 +336,15 @@ export class SimMember {
     this.host.onRestore(this.id, snapshot.meta.index, run.sm.stateHash);
   }
 
-  private maybeCompact(run: Running): void {
+  /** A snapshot of the applied state every `snapshotEvery` applied entries. */
+  private snapshotDue(run: Running): Snapshot | undefined {
     const every = this.config.snapshotEvery;
     const compactedTo = run.snapshotMeta?.index ?? 0;
-    if (every <= 0 || run.sm.appliedIndex - compactedTo < every) return;
-    const snapshot: Snapshot = {
+    if (every <= 0 || run.sm.appliedIndex - compactedTo < every) return undefined;
+    return {
       meta: { index: run.sm.appliedIndex, term: run.sm.appliedTerm, config: run.appliedConfig },
       data: run.sm.takeSnapshotData(),
     };
-    run.node.compact(snapshot);
-    run.snapshotMeta = snapshot.meta;
-    // Durable with the next fsync; until then a crash simply keeps the longer log.
-    this.disk.write({ kind: 'compact', snapshot });
-    this.host.trace(`${this.id} compact to ${snapshot.meta.index}/${snapshot.meta.term}`);
   }
 }
 

@@ -36,12 +36,6 @@ export interface SimulatorOptions {
   readonly snapshotEvery?: number;
   /** The network at the start (the safety phase varies it). Default RELIABLE_NETWORK. */
   readonly network?: NetworkFaults;
-  /**
-   * A leader sends its appends and heartbeats before its own fsync when term
-   * and vote are already durable, as the production runtime does (§10.2.1).
-   * Default: drawn from the seed, true three times in four.
-   */
-  readonly leaderSendsEarly?: boolean;
   /** fsync latency bounds, µs. Default 100..2000. */
   readonly fsyncMinUs?: number;
   readonly fsyncMaxUs?: number;
@@ -97,7 +91,6 @@ export function resolveSimulatorOptions(options: SimulatorOptions, rng: Rng): Re
     // Small batches and windows split a new leader's entries from older ones across messages.
     entriesPerMessageMax: rng.pick([1, 4, 256]),
     inflightMessagesMax: rng.pick([1, 4, 256]),
-    leaderSendsEarly: rng.chance(0.75),
     // Production campaigns two ticks past the stickiness window; 0 (the core's default) is the tightest race.
     campaignMarginTicks: rng.pick([0, 2, 2]),
   };
@@ -117,7 +110,6 @@ export function resolveSimulatorOptions(options: SimulatorOptions, rng: Rng): Re
     leaseDriftBound: options.leaseDriftBound ?? driftMax,
     snapshotEvery: options.snapshotEvery ?? drawn.snapshotEvery,
     network: options.network ?? (drawn.fastNetwork ? FAST_NETWORK : RELIABLE_NETWORK),
-    leaderSendsEarly: options.leaderSendsEarly ?? drawn.leaderSendsEarly,
     fsyncMinUs: options.fsyncMinUs ?? (drawn.fastDisk ? 5 : 100),
     fsyncMaxUs: options.fsyncMaxUs ?? (drawn.fastDisk ? 60 : 2000),
     raft: {
@@ -157,7 +149,7 @@ export function describeOptions(o: ResolvedSimulatorOptions): string {
   return (
     `members=${o.members} hb=${o.heartbeatTicks} election=[${o.electionTicks},${o.electionTicksMax}) ` +
     `delay=${o.network.delayMinUs}..${o.network.delayMaxUs}us fsync=${o.fsyncMinUs}..${o.fsyncMaxUs}us ` +
-    `snapshotEvery=${o.snapshotEvery} batch=${o.raft.entriesPerMessageMax} inflight=${o.raft.inflightMessagesMax} early=${o.leaderSendsEarly} margin=${o.raft.campaignMarginTicks}`
+    `snapshotEvery=${o.snapshotEvery} batch=${o.raft.entriesPerMessageMax} inflight=${o.raft.inflightMessagesMax} margin=${o.raft.campaignMarginTicks}`
   );
 }
 

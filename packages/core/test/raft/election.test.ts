@@ -22,11 +22,13 @@ describe('§5.2 leader election', () => {
     c.tick('n1', 9);
     expect(c.node('n1').hasReady()).toBe(false);
     c.tick('n1');
-    const rd = c.node('n1').ready();
+    const { rd, after } = c.readyAndPersist('n1');
     expect(rd.softState).toEqual({ role: 'candidate', term: 1, leaderId: undefined });
     expect(rd.hardState).toEqual({ term: 1, vote: 'n1', commit: 0 });
     expect(rd.mustSync).toBe(true);
-    expect(rd.messages).toEqual([vote('n1', 'n2', 1), vote('n1', 'n3', 1)]);
+    // The requests leave only once the new term and the vote for itself are durable.
+    expect(rd.messages).toEqual([]);
+    expect(after.messages).toEqual([vote('n1', 'n2', 1), vote('n1', 'n3', 1)]);
   });
 
   it('§5.2 election timeouts are randomized within [electionTicks, electionTicksMax)', () => {

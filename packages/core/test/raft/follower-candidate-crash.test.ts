@@ -34,11 +34,11 @@ describe('§5.5 follower and candidate crashes', () => {
     const first = c.flushAndTake(msg('appendResp', 'n2'));
     const log = c.node('n2').entries();
     c.deliver(append!);
-    const rd = c.node('n2').ready();
+    const { rd, after } = c.readyAndPersist('n2');
     expect(rd.entries).toEqual([]);
-    expect(rd.messages).toEqual(first);
+    expect(TestCluster.allMessages(rd, after)).toEqual(first);
     expect(as(first[0], 'appendResp')).toMatchObject({ reject: false, index: 2 });
-    c.process('n2', rd);
+    c.node('n2').advance(rd);
     expect(c.node('n2').entries()).toEqual(log);
   });
 

@@ -1,6 +1,6 @@
 import type { RaftOptions } from '../../src/raft/raft-options.js';
 import { RawNode } from '../../src/raft/raw-node.js';
-import type { ReadState, Ready } from '../../src/raft/ready.js';
+import type { Persisted, ReadState, Ready } from '../../src/raft/ready.js';
 import type { Entry, HardState, MemberId, Message, Snapshot, Term } from '../../src/raft/types.js';
 import { commandsOf, entriesOf, snapshotCommands } from './test-data.js';
 
@@ -197,16 +197,37 @@ export class TestCluster {
   /** Called with every Ready the harness takes, before it is carried out (e.g. to feed a LeaderLease). */
   onReady: (id: MemberId, rd: Ready) => void = () => {};
 
-  /** Carries out a Ready in the order ready.ts prescribes, then advances. */
+  /** Carries out a Ready in the order ready.ts prescribes (persisting before persisted()), then advances. */
   process(id: MemberId, rd: Ready): void {
     this.onReady(id, rd);
-    this.persist(id, rd);
-    this.queue.push(...rd.messages);
     const store = this.store(id);
+    this.queue.push(...rd.messages);
     store.applied.push(...rd.committedEntries);
+    this.persist(id, rd);
+    const after = this.node(id).persisted(rd);
+    this.queue.push(...after.messages);
+    store.applied.push(...after.committedEntries);
     store.readStates.push(...rd.readStates);
     store.readFailures.push(...rd.readFailures.map((f) => f.requestId));
     this.node(id).advance(rd);
+  }
+
+  /**
+   * Takes the member's next Ready and makes it durable, without advancing:
+   * the Ready and what the core released once it was written (the messages
+   * that vouch for the write, the committed entries it covered). The caller
+   * applies and advances, or hands both to finish().
+   */
+  readyAndPersist(id: MemberId): { rd: Ready; after: Persisted } {
+    const rd = this.node(id).ready();
+    this.onReady(id, rd);
+    this.persist(id, rd);
+    return { rd, after: this.node(id).persisted(rd) };
+  }
+
+  /** Every message a Ready sends, before and after its write. */
+  static allMessages(rd: Ready, after: Persisted): Message[] {
+    return [...rd.messages, ...after.messages];
   }
 
   /**

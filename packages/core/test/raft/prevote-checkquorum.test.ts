@@ -25,14 +25,15 @@ describe('pre-vote, leader stickiness and CheckQuorum (dissertation §9.6, §6.2
     c.tick('n2', 10);
     c.tick('n3', 10);
     c.campaign('n1');
-    const rd = c.node('n1').ready();
+    const { rd, after } = c.readyAndPersist('n1');
     expect(rd.softState).toEqual({ role: 'preCandidate', term: 0, leaderId: undefined });
     expect(rd.hardState).toBeUndefined();
-    expect(rd.messages.map((m) => [m.type, m.to, m.term])).toEqual([
+    expect(TestCluster.allMessages(rd, after).map((m) => [m.type, m.to, m.term])).toEqual([
       ['preVote', 'n2', 1],
       ['preVote', 'n3', 1],
     ]);
-    c.process('n1', rd);
+    c.queue.push(...after.messages);
+    c.node('n1').advance(rd);
     c.deliverAll();
     const answers = c.flushAndTake();
     expect(answers.map((m) => [m.type, m.from, as(m, 'preVoteResp').reject])).toEqual([

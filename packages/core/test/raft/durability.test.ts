@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { durableCommittedCount } from '../../src/raft/durability.js';
 import type { Entry, Snapshot } from '../../src/raft/types.js';
-import { durableCommittedCount } from '../../src/runtime/durable-committed.js';
 
 /** Entries `from`..`to` (inclusive) of `term`. */
 function range(from: number, to: number, term = 1): Entry[] {
