@@ -57,7 +57,11 @@ describe('architecture: the pure core has borders', () => {
   });
 
   it('state/ imports nothing from raft, storage, transport or node, and uses no clock, timer or randomness', () => {
-    expect(violations('state', (spec) => spec.startsWith('./') || spec === '../errors.js')).toEqual([]);
+    const allowed = (spec: string) =>
+      spec.startsWith('./') || spec === '../errors.js' || spec.startsWith('../codec/byte-');
+    expect(violations('state', allowed)).toEqual([]);
+    // The rule must look at real files, not pass on an empty folder.
+    expect(sourceFiles(join(src, 'state')).length).toBeGreaterThan(2);
   });
 
   it('the checker itself catches a planted violation', () => {

@@ -7,6 +7,7 @@ import type { Entry } from '../src/raft/types.js';
 import { CountingStateMachine } from '../src/runtime/state-machine.js';
 import type { LogStorage, PersistBatch } from '../src/storage/log-storage.js';
 import { MemoryStorage } from '../src/storage/memory-storage.js';
+import { plainCommand } from './support/commands.js';
 
 /** Memory storage whose disk fails once `failWhen` says so. */
 function failingStorage(failWhen: (batch: PersistBatch) => boolean): LogStorage & { persists: number } {
@@ -73,7 +74,7 @@ describe('a member that fails before Cluster.start returns', () => {
   it('rejects the start and leaves nothing behind: the port is free and storage closed', async () => {
     // Committed entries on disk are applied in the first drain, right after recovery: make that fail.
     const inner = new MemoryStorage();
-    const entry: Entry = { type: 'command', term: 1, index: 1, data: new Uint8Array([1]) };
+    const entry: Entry = { type: 'command', term: 1, index: 1, data: plainCommand(new Uint8Array([1])) };
     await inner.persist({ entries: [entry], hardState: { term: 1, vote: 'n1', commit: 1 }, sync: true });
     let closed = false;
     const storage: LogStorage = {

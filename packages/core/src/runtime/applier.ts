@@ -2,17 +2,30 @@ import { BatonError } from '../errors.js';
 import { applyConfigChange, initialConfig } from '../raft/membership.js';
 import type { ReadFailure, ReadState } from '../raft/ready.js';
 import type { ClusterConfig, Entry, LogIndex, MemberId, Snapshot, Term } from '../raft/types.js';
+import { ClientSessions, type ClientSessionsLimits } from '../state/client-sessions.js';
+import { type AppliedOutcome, applySessioned } from '../state/sessioned-apply.js';
+import { decodeStateSnapshot, encodeStateSnapshot } from '../state/state-snapshot.js';
 import { PendingProposals, PendingReads } from './pending-requests.js';
 import type { StateMachine } from './state-machine.js';
 
-/** How many applied entries' results are remembered (see awaitApplied). */
+/** How many applied entries' outcomes are remembered (see awaitApplied). */
 const RECENT_RESULTS_MAX = 4096;
 
 /**
+ * The session table's bounds. Part of the replicated state machine's
+ * definition: every member must use the same ones.
+ */
+export const CLIENT_SESSIONS_LIMITS: ClientSessionsLimits = {
+  sessionsMax: 4096,
+  resultsPerSessionMax: 16_384,
+};
+
+/**
  * The apply side of a member: feeds committed entries (and installed
- * snapshots) to the state machine in order, settles the proposals and reads
- * waiting on them, and knows the applied index, term and configuration a
- * snapshot of this state must carry.
+ * snapshots) to the state machine in order — command entries through the
+ * client session table, so a retried command is applied at most once —
+ * settles the proposals and reads waiting on them, and knows the applied
+ * index, term and configuration a snapshot of this state must carry.
  */
 export class Applier {
   appliedIndex: LogIndex;
@@ -22,24 +35,24 @@ export class Applier {
   sinceSnapshot = 0;
   readonly proposals = new PendingProposals();
   readonly reads = new PendingReads();
-  private readonly recentResults = new Map<LogIndex, { term: Term; result: unknown }>();
+  private readonly sessions = new ClientSessions(CLIENT_SESSIONS_LIMITS);
+  private readonly recentResults = new Map<LogIndex, { term: Term; outcome: AppliedOutcome }>();
 
+  /** Starts from `snapshot` (restoring the state machine from it) or from the empty state. */
   constructor(
     private readonly stateMachine: StateMachine,
     snapshot: Snapshot | undefined,
     initialVoters: readonly MemberId[],
   ) {
-    this.appliedIndex = snapshot?.meta.index ?? 0;
-    this.lastAppliedTerm = snapshot?.meta.term ?? 0;
-    this.appliedConfig = snapshot?.meta.config ?? initialConfig(initialVoters);
+    this.appliedIndex = 0;
+    this.lastAppliedTerm = 0;
+    this.appliedConfig = initialConfig(initialVoters);
+    if (snapshot) this.restoreState(snapshot);
   }
 
   /** Replaces the state with an installed snapshot's; proposals it covers fail (their outcome is unknown here). */
   restore(snapshot: Snapshot): void {
-    this.stateMachine.restore(snapshot.data);
-    this.appliedIndex = snapshot.meta.index;
-    this.lastAppliedTerm = snapshot.meta.term;
-    this.appliedConfig = snapshot.meta.config;
+    this.restoreState(snapshot);
     this.proposals.coveredBySnapshot(this.appliedIndex);
     this.reads.applied(this.appliedIndex);
   }
@@ -58,37 +71,46 @@ export class Applier {
   /** Applies committed entries in order and settles the proposals and reads waiting on them. */
   applyEntries(entries: readonly Entry[]): void {
     for (const e of entries) {
-      const result = this.stateMachine.apply(e);
+      const outcome = this.applyOne(e);
       if (e.type === 'config') this.appliedConfig = applyConfigChange(this.appliedConfig, e.change);
       this.appliedIndex = e.index;
       this.lastAppliedTerm = e.term;
       this.sinceSnapshot++;
-      this.remember(e.index, e.term, result);
-      this.proposals.applied(e, result);
+      this.remember(e.index, e.term, outcome);
+      this.proposals.applied(e, outcome);
     }
     if (entries.length > 0) this.reads.applied(this.appliedIndex);
   }
 
   /**
-   * Resolves with the state machine's result once the entry (index, term) is
-   * applied; rejects BATON_NOT_LEADER if another entry was applied there.
+   * Resolves with the outcome once the entry (index, term) is applied;
+   * rejects BATON_NOT_LEADER if another entry was applied there. `cancel`
+   * drops the waiter at once (an aborted or timed-out caller).
    */
-  awaitApplied(index: LogIndex, term: Term): Promise<unknown> {
+  awaitApplied(index: LogIndex, term: Term): { promise: Promise<AppliedOutcome>; cancel(): void } {
     if (index <= this.appliedIndex) {
       const recent = this.recentResults.get(index);
-      if (recent?.term === term) return Promise.resolve(recent.result);
-      if (recent)
-        return Promise.reject(new BatonError('BATON_NOT_LEADER', `index ${index} holds another entry`));
-      return Promise.reject(new BatonError('BATON_UNAVAILABLE', `outcome at index ${index} no longer known`));
+      const promise =
+        recent?.term === term
+          ? Promise.resolve(recent.outcome)
+          : Promise.reject(
+              recent
+                ? new BatonError('BATON_NOT_LEADER', `index ${index} holds another entry`)
+                : new BatonError('BATON_UNAVAILABLE', `outcome at index ${index} no longer known`),
+            );
+      return { promise, cancel: () => {} };
     }
     return this.proposals.add(index, term);
   }
 
-  /** The applied state as a snapshot. */
+  /** The applied state as a snapshot: the session table with the state machine's own bytes. */
   snapshot(): Snapshot {
     return {
       meta: { index: this.appliedIndex, term: this.lastAppliedTerm, config: this.appliedConfig },
-      data: this.stateMachine.snapshot(),
+      data: encodeStateSnapshot({
+        sessions: this.sessions.toSnapshot(),
+        machine: this.stateMachine.snapshot(),
+      }),
     };
   }
 
@@ -97,9 +119,24 @@ export class Applier {
     this.reads.rejectAll(error);
   }
 
-  /** Keeps the last results, for a forwarded proposal whose answer arrives after its entry was applied. */
-  private remember(index: LogIndex, term: Term, result: unknown): void {
-    this.recentResults.set(index, { term, result });
+  private restoreState(snapshot: Snapshot): void {
+    const state = decodeStateSnapshot(snapshot.data);
+    this.sessions.restore(state.sessions);
+    this.stateMachine.restore(state.machine);
+    this.appliedIndex = snapshot.meta.index;
+    this.lastAppliedTerm = snapshot.meta.term;
+    this.appliedConfig = snapshot.meta.config;
+  }
+
+  /** No-ops and configuration entries go to the state machine as they are; commands through their sessions. */
+  private applyOne(e: Entry): AppliedOutcome {
+    if (e.type !== 'command') return { kind: 'ok', result: this.stateMachine.apply(e) };
+    return applySessioned(this.sessions, e, (payload) => this.stateMachine.apply({ ...e, data: payload }));
+  }
+
+  /** Keeps the last outcomes, for a forwarded proposal whose answer arrives after its entry was applied. */
+  private remember(index: LogIndex, term: Term, outcome: AppliedOutcome): void {
+    this.recentResults.set(index, { term, outcome });
     if (this.recentResults.size > RECENT_RESULTS_MAX) {
       const oldest = this.recentResults.keys().next().value;
       if (oldest !== undefined) this.recentResults.delete(oldest);

@@ -1,7 +1,10 @@
 import type { Env, Logger } from '../env.js';
 import { BatonError, isBatonError } from '../errors.js';
 import type { ForwardRequest, ForwardResponse, PeerMessage } from '../peer-message.js';
-import type { LogIndex, MemberId } from '../raft/types.js';
+import type { LogIndex, MemberId, Term } from '../raft/types.js';
+import { ENVELOPE_OVERHEAD_BYTES_MAX, encodeEnvelope } from '../state/command-envelope.js';
+import type { AppliedOutcome } from '../state/sessioned-apply.js';
+import { ClientSession } from './client-session.js';
 import { abortedError, withDeadline } from './deadline.js';
 import type { NodeLoop } from './node-loop.js';
 
@@ -40,56 +43,68 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/** What routing one command's data through the leader came to. */
+interface Routed {
+  readonly index: LogIndex;
+  readonly outcome: AppliedOutcome;
+}
+
 /**
  * Makes every member a place to propose: the leader appends directly, a
  * follower forwards the command to the leader it knows and, once told where
  * the command was appended, resolves after it has applied that entry itself
  * (read-your-writes on every member, DESIGN.md §3).
  *
- * A command is retried only when it certainly was not appended (no leader, or
- * the leader answered BATON_NOT_LEADER, or its entry was replaced by a new
- * leader's); a lost answer ends in BATON_UNAVAILABLE, never in a blind retry
- * that could apply the command twice.
+ * Every command travels in this member's client session with its own
+ * sequence number (state/client-sessions.ts): whenever its outcome is in
+ * doubt — no answer from the leader, its entry replaced by a new leader's,
+ * its result no longer remembered here — it is sent again with the same
+ * number, and the cluster applies it at most once and answers every copy
+ * with the first result. Only the caller's deadline ends the retries
+ * (BATON_UNAVAILABLE: outcome unknown).
  */
 export class Forwarder {
   private readonly pending = new Map<string, Pending>();
   private readonly leaderWaiters = new Set<() => void>();
   private stopped = false;
+  private session: ClientSession | undefined;
+  private registering: Promise<ClientSession> | undefined;
 
   constructor(private readonly opts: ForwarderOptions) {}
 
-  /** Proposes `data` through whichever member leads; resolves with the local apply result. */
-  async submit(data: Uint8Array, options: SubmitOptions): Promise<{ index: LogIndex; result: unknown }> {
+  /** Proposes `payload` through whichever member leads; resolves with the local apply result. */
+  async submit(payload: Uint8Array, options: SubmitOptions): Promise<{ index: LogIndex; result: unknown }> {
     const { signal } = options;
     this.throwIfStopped();
     if (signal?.aborted) throw abortedError(signal);
     // Checked here too: a follower could not forward it (over the frame limit), and would retry until the deadline.
-    this.opts.loop.checkCommandSize(data);
+    this.opts.loop.checkCommandSize(payload, ENVELOPE_OVERHEAD_BYTES_MAX);
     const deadline = this.opts.env.clock.now() + options.timeoutMs;
     for (;;) {
-      const leaderId = this.opts.loop.status().leaderId;
+      const session = await this.openSession(deadline, signal);
+      const seq = session.begin();
+      let sends = 0;
       try {
-        if (leaderId === this.opts.loop.id) {
-          const { index, term } = this.opts.loop.append(data);
-          const result = await this.until(
-            this.opts.loop.awaitApplied(index, term),
-            deadline,
-            signal,
-            NOT_APPLIED,
-          );
-          return { index, result };
+        const { index, outcome } = await this.route(
+          () => session.envelope(seq, payload),
+          deadline,
+          signal,
+          () => sends++,
+        );
+        if (outcome.kind === 'ok') return { index, result: outcome.result };
+        if (outcome.kind !== 'expired' || sends > 1) {
+          // Another copy may have been applied while the session still existed.
+          throw new BatonError('BATON_UNAVAILABLE', 'the outcome of the command is unknown');
         }
-        if (leaderId !== undefined) return await this.viaLeader(leaderId, data, deadline, signal);
-      } catch (error) {
-        if (error instanceof NotSent) {
-          // Certainly not appended: try again once the link is back (or another member leads).
-          await this.leaderChange(leaderId, deadline, signal, this.opts.unsentRetryMs);
-          continue;
-        }
-        if (!isBatonError(error, 'BATON_NOT_LEADER')) throw error;
-        this.opts.logger.debug({ leaderId }, 'proposal not taken by that leader; waiting for the next');
+        // The one copy sent was refused unapplied: the session was forgotten. Open another, send again.
+        if (this.session === session) this.session = undefined;
+        this.opts.logger.info(
+          { session: session.id },
+          'client session forgotten by the cluster; opening another',
+        );
+      } finally {
+        session.end(seq);
       }
-      await this.leaderChange(leaderId, deadline, signal);
     }
   }
 
@@ -108,7 +123,8 @@ export class Forwarder {
       try {
         if (leaderId !== undefined) {
           const attemptMs = Math.max(1, Math.min(remaining, this.opts.readRetryMs));
-          return await this.until(this.opts.loop.read(attemptMs), deadline, signal, NOT_READ);
+          const read = this.opts.loop.read(attemptMs);
+          return await this.until(read.promise, deadline, signal, NOT_READ, read.cancel);
         }
       } catch (error) {
         // Not confirmed within one attempt: ask again while the deadline allows.
@@ -172,12 +188,94 @@ export class Forwarder {
     }
   }
 
+  /** This member's client session, opened (one register entry) on first use or after the cluster forgot it. */
+  private async openSession(deadline: number, signal: AbortSignal | undefined): Promise<ClientSession> {
+    if (this.session) return this.session;
+    this.registering ??= this.route(
+      () => REGISTER,
+      deadline,
+      signal,
+      () => {},
+    ).then(({ outcome }) => {
+      if (outcome.kind !== 'registered') {
+        throw new BatonError('BATON_UNAVAILABLE', `opening a client session came to ${outcome.kind}`);
+      }
+      this.session = new ClientSession(outcome.session);
+      return this.session;
+    });
+    try {
+      return await this.registering;
+    } finally {
+      this.registering = undefined;
+    }
+  }
+
+  /**
+   * Gets `data()` appended by the leader and applied here, sending it again
+   * whenever its outcome is in doubt, until `deadline`. `onSend` counts the
+   * copies that may have been appended.
+   */
+  private async route(
+    data: () => Uint8Array,
+    deadline: number,
+    signal: AbortSignal | undefined,
+    onSend: () => void,
+  ): Promise<Routed> {
+    for (;;) {
+      const leaderId = this.opts.loop.status().leaderId;
+      try {
+        if (leaderId === this.opts.loop.id) {
+          const { index, term } = this.opts.loop.append(data());
+          onSend();
+          return { index, outcome: await this.applied(index, term, deadline, signal) };
+        }
+        if (leaderId !== undefined) return await this.viaLeader(leaderId, data(), deadline, signal, onSend);
+      } catch (error) {
+        if (error instanceof NotSent) {
+          // Certainly not appended: try again once the link is back (or another member leads).
+          await this.leaderChange(leaderId, deadline, signal, this.opts.unsentRetryMs);
+          continue;
+        }
+        if (error instanceof InDoubt) {
+          this.opts.logger.debug({ leaderId, reason: error.message }, 'command in doubt; sending it again');
+          await this.leaderChange(leaderId, deadline, signal, this.opts.unsentRetryMs);
+          continue;
+        }
+        if (!isBatonError(error, 'BATON_NOT_LEADER')) throw error;
+        this.opts.logger.debug({ leaderId }, 'proposal not taken by that leader; waiting for the next');
+      }
+      await this.leaderChange(leaderId, deadline, signal);
+    }
+  }
+
+  /** Waits until this member applied the entry (index, term); in doubt when it cannot tell any more. */
+  private async applied(
+    index: LogIndex,
+    term: Term,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<AppliedOutcome> {
+    const wait = this.opts.loop.awaitApplied(index, term);
+    try {
+      return await this.until(wait.promise, deadline, signal, NOT_APPLIED, wait.cancel);
+    } catch (error) {
+      // Replaced by another leader's entry, or its outcome forgotten here: the copy is in doubt.
+      const inDoubt =
+        (isBatonError(error, 'BATON_NOT_LEADER') || isBatonError(error, 'BATON_UNAVAILABLE')) &&
+        this.opts.env.clock.now() < deadline &&
+        !this.stopped;
+      if (inDoubt) throw new InDoubt(error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  }
+
   private async viaLeader(
     leaderId: MemberId,
     data: Uint8Array,
     deadline: number,
     signal: AbortSignal | undefined,
-  ): Promise<{ index: LogIndex; result: unknown }> {
+    onSend: () => void,
+  ): Promise<Routed> {
     if (this.pending.size >= this.opts.pendingMax) {
       throw new BatonError('BATON_UNAVAILABLE', 'too many forwarded requests waiting');
     }
@@ -186,7 +284,6 @@ export class Forwarder {
     const answered = new Promise<ForwardResponse>((resolve, reject) => {
       this.pending.set(requestId, { resolve, reject });
     });
-    const waitMs = Math.min(this.opts.answerTimeoutMs, Math.max(0, deadline - this.opts.env.clock.now()));
     const sent = this.opts.send({
       type: 'forward',
       from: loop.id,
@@ -199,19 +296,25 @@ export class Forwarder {
       this.pending.delete(requestId);
       throw new NotSent();
     }
-    const answer = await this.until(
-      answered,
-      Math.min(deadline, this.opts.env.clock.now() + waitMs),
-      signal,
-      NO_ANSWER,
-      () => this.pending.delete(requestId),
-    );
-    this.pending.delete(requestId);
+    onSend();
+    const answerBy = Math.min(deadline, this.opts.env.clock.now() + this.opts.answerTimeoutMs);
+    let answer: ForwardResponse;
+    try {
+      answer = await this.until(answered, answerBy, signal, NO_ANSWER, () => this.pending.delete(requestId));
+    } catch (error) {
+      // No answer yet, time left: the request or its answer may be lost. Ask again.
+      const lost = isBatonError(error, 'BATON_UNAVAILABLE') && this.opts.env.clock.now() < deadline;
+      if (lost && !this.stopped) throw new InDoubt(NO_ANSWER);
+      throw error;
+    } finally {
+      this.pending.delete(requestId);
+    }
     if (answer.errorCode !== '')
       throw new BatonError(answer.errorCode, `leader ${leaderId} refused the command`);
-    const applied = loop.awaitApplied(answer.index, answer.entryTerm);
-    const result = await this.until(applied, deadline, signal, NOT_APPLIED);
-    return { index: answer.index, result };
+    return {
+      index: answer.index,
+      outcome: await this.applied(answer.index, answer.entryTerm, deadline, signal),
+    };
   }
 
   /**
@@ -268,6 +371,12 @@ export class Forwarder {
 
 /** A forwarded command the transport could not hand to the link: certainly not appended, safe to send again. */
 class NotSent extends Error {}
+
+/** A copy of a command whose outcome this member cannot know: sent again (the cluster applies it at most once). */
+class InDoubt extends Error {}
+
+/** The entry data that opens a client session. */
+const REGISTER: Uint8Array = encodeEnvelope({ kind: 'register' });
 
 function stoppedError(): BatonError {
   return new BatonError('BATON_STOPPED', 'the cluster member has stopped');

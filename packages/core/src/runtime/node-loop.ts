@@ -4,6 +4,8 @@ import type { RaftOptions } from '../raft/raft-options.js';
 import { type RaftStatus, RawNode } from '../raft/raw-node.js';
 import type { SoftState } from '../raft/ready.js';
 import type { ClusterConfig, LogIndex, MemberId, Message, Snapshot, Term } from '../raft/types.js';
+import { decodeEnvelope, encodeEnvelope } from '../state/command-envelope.js';
+import type { AppliedOutcome } from '../state/sessioned-apply.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import { Applier } from './applier.js';
 import { Leadership } from './leadership.js';
@@ -88,7 +90,6 @@ export class NodeLoop {
   static async start(opts: NodeLoopOptions): Promise<NodeLoop> {
     const recovered = await opts.storage.load();
     const node = new RawNode({ ...opts.raft, random: opts.env.random }, recovered);
-    if (recovered.snapshot) opts.stateMachine.restore(recovered.snapshot.data);
     const loop = new NodeLoop(opts, node, recovered.snapshot);
     loop.scheduleTick();
     loop.schedulePump();
@@ -134,38 +135,46 @@ export class NodeLoop {
   }
 
   /**
-   * Proposes a command on this member, which must lead. Resolves with the
-   * state machine's result once the entry is committed and applied here;
-   * rejects BATON_NOT_LEADER if this member does not lead or the entry is
-   * replaced by another leader's.
+   * Proposes `payload` as a plain command (no client session: not
+   * deduplicated, for callers that never retry) on this member, which must
+   * lead. Resolves with the state machine's result once the entry is
+   * committed and applied here; rejects BATON_NOT_LEADER if this member does
+   * not lead or the entry is replaced by another leader's.
    */
-  async propose(data: Uint8Array): Promise<{ index: LogIndex; result: unknown }> {
-    const { index, term } = this.append(data);
-    return { index, result: await this.awaitApplied(index, term) };
+  async propose(payload: Uint8Array): Promise<{ index: LogIndex; result: unknown }> {
+    const { index, term } = this.append(encodeEnvelope({ kind: 'plain', payload }));
+    const outcome = await this.awaitApplied(index, term).promise;
+    if (outcome.kind !== 'ok') throw new BatonError('BATON_UNAVAILABLE', `command came to ${outcome.kind}`);
+    return { index, result: outcome.result };
   }
 
   /**
-   * Throws BATON_TOO_LARGE for a command over commandBytesMax: an entry that
-   * cannot travel in one frame could never be replicated (or forwarded), and
-   * would hold back every entry after it.
+   * Throws BATON_TOO_LARGE for a command over commandBytesMax (counting
+   * `overheadBytes` of envelope around it): an entry that cannot travel in
+   * one frame could never be replicated (or forwarded), and would hold back
+   * every entry after it.
    */
-  checkCommandSize(data: Uint8Array): void {
-    if (data.byteLength > this.opts.commandBytesMax) {
+  checkCommandSize(data: Uint8Array, overheadBytes = 0): void {
+    if (data.byteLength + overheadBytes > this.opts.commandBytesMax) {
       throw new BatonError(
         'BATON_TOO_LARGE',
-        `command of ${data.byteLength} bytes is over the ${this.opts.commandBytesMax}-byte limit`,
+        `command of ${data.byteLength} bytes is over the ${this.opts.commandBytesMax - overheadBytes}-byte limit`,
       );
     }
   }
 
   /**
-   * Leader only: appends a command and returns where, without waiting.
-   * Throws BATON_NOT_LEADER (nothing was appended: safe to retry elsewhere)
-   * or BATON_UNAVAILABLE when too many proposals are uncommitted.
+   * Leader only: appends a command entry (`data` is an encoded command
+   * envelope, state/command-envelope.ts) and returns where, without waiting.
+   * Throws BATON_PROTOCOL for data that is not an envelope (a command no
+   * member could apply would stop them all), BATON_NOT_LEADER (nothing was
+   * appended: safe to retry elsewhere) or BATON_UNAVAILABLE when too many
+   * proposals are uncommitted.
    */
   append(data: Uint8Array): { index: LogIndex; term: Term } {
     this.throwIfStopped();
     this.checkCommandSize(data);
+    decodeEnvelope(data);
     const res = this.node.propose(data);
     if (!res.ok) {
       if (res.reason === 'overloaded')
@@ -177,11 +186,12 @@ export class NodeLoop {
   }
 
   /**
-   * Resolves with the state machine's result once this member has applied
-   * the entry (index, term); rejects BATON_NOT_LEADER if another entry was
-   * applied there (the proposal was lost with its leader's term).
+   * Waits until this member has applied the entry (index, term): resolves
+   * with its outcome, rejects BATON_NOT_LEADER if another entry was applied
+   * there (the proposal was lost with its leader's term). `cancel` withdraws
+   * the wait at once.
    */
-  awaitApplied(index: LogIndex, term: Term): Promise<unknown> {
+  awaitApplied(index: LogIndex, term: Term): { promise: Promise<AppliedOutcome>; cancel(): void } {
     this.throwIfStopped();
     return this.applier.awaitApplied(index, term);
   }
@@ -191,8 +201,9 @@ export class NodeLoop {
    * member has applied at least everything committed when the read was made.
    * Rejects BATON_NOT_LEADER when no leader could confirm it, and
    * BATON_UNAVAILABLE after `timeoutMs` (e.g. the leader changed meanwhile).
+   * `cancel` withdraws it at once.
    */
-  read(timeoutMs: number): Promise<LogIndex> {
+  read(timeoutMs: number): { promise: Promise<LogIndex>; cancel(): void } {
     this.throwIfStopped();
     const id = this.opts.env.newId();
     const done = this.applier.reads.add(id);
@@ -206,7 +217,11 @@ export class NodeLoop {
     );
     this.node.readIndex(id);
     this.afterInput();
-    return done.finally(() => timer.cancel());
+    const cancel = () => {
+      timer.cancel();
+      this.applier.reads.withdraw(id);
+    };
+    return { promise: done.finally(() => timer.cancel()), cancel };
   }
 
   /** Hands leadership to another voter (the most caught-up one when `to` is omitted). */

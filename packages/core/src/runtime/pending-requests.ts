@@ -1,9 +1,10 @@
 import { BatonError } from '../errors.js';
 import type { Entry, LogIndex, Term } from '../raft/types.js';
+import type { AppliedOutcome } from '../state/sessioned-apply.js';
 
 interface PendingProposal {
   readonly term: Term;
-  resolve(result: unknown): void;
+  resolve(outcome: AppliedOutcome): void;
   reject(error: unknown): void;
 }
 
@@ -16,21 +17,39 @@ export class PendingProposals {
   /** Several waiters may share an index: a proposal lost with its term, and a later one placed there. */
   private readonly byIndex = new Map<LogIndex, PendingProposal[]>();
 
-  add(index: LogIndex, term: Term): Promise<unknown> {
-    return new Promise((resolve, reject) => {
+  /** Waits for the entry at `index`; `cancel` removes the waiter at once (its promise then never settles). */
+  add(index: LogIndex, term: Term): { promise: Promise<AppliedOutcome>; cancel(): void } {
+    let waiter: PendingProposal | undefined;
+    const promise = new Promise<AppliedOutcome>((resolve, reject) => {
+      waiter = { term, resolve, reject };
       const list = this.byIndex.get(index);
-      if (list) list.push({ term, resolve, reject });
-      else this.byIndex.set(index, [{ term, resolve, reject }]);
+      if (list) list.push(waiter);
+      else this.byIndex.set(index, [waiter]);
     });
+    const cancel = () => {
+      const list = this.byIndex.get(index);
+      if (!list || waiter === undefined) return;
+      const i = list.indexOf(waiter);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.byIndex.delete(index);
+    };
+    return { promise, cancel };
+  }
+
+  /** How many proposals are waiting (for tests: a cancelled wait leaves nothing behind). */
+  get size(): number {
+    let n = 0;
+    for (const list of this.byIndex.values()) n += list.length;
+    return n;
   }
 
   /** Settles the proposals at the applied entry's index, if any. */
-  applied(entry: Entry, result: unknown): void {
+  applied(entry: Entry, outcome: AppliedOutcome): void {
     const list = this.byIndex.get(entry.index);
     if (!list) return;
     this.byIndex.delete(entry.index);
     for (const p of list) {
-      if (p.term === entry.term) p.resolve(result);
+      if (p.term === entry.term) p.resolve(outcome);
       else
         p.reject(
           new BatonError('BATON_NOT_LEADER', `proposal at index ${entry.index} was replaced by a new leader`),
@@ -77,6 +96,16 @@ export class PendingReads {
     if (!r) return;
     r.index = index;
     this.applied(appliedIndex);
+  }
+
+  /** Drops a read whose caller gave up: its promise never settles. */
+  withdraw(requestId: string): void {
+    this.byId.delete(requestId);
+  }
+
+  /** How many reads are waiting (for tests: a cancelled read leaves nothing behind). */
+  get size(): number {
+    return this.byId.size;
   }
 
   failed(requestId: string, error: unknown): void {

@@ -5,6 +5,8 @@ import { BatonError } from '../../src/errors.js';
 import type { PeerMessage } from '../../src/peer-message.js';
 import { Forwarder } from '../../src/runtime/forwarder.js';
 import type { NodeLoop } from '../../src/runtime/node-loop.js';
+import { decodeEnvelope } from '../../src/state/command-envelope.js';
+import type { AppliedOutcome } from '../../src/state/sessioned-apply.js';
 import { manualTime } from '../support/manual-time.js';
 
 /** Just the part of NodeLoop the Forwarder uses, driven by hand. */
@@ -15,23 +17,29 @@ class StubLoop {
     index: number;
     term: number;
     reject(e: unknown): void;
-    resolve(v: unknown): void;
+    resolve(v: AppliedOutcome): void;
+    cancelled: boolean;
   }[] = [];
   status() {
     return { leaderId: this.leaderId, term: 3 };
   }
-  awaitApplied(index: number, term: number): Promise<unknown> {
-    return new Promise((resolve, reject) => this.applyWaits.push({ index, term, resolve, reject }));
+  awaitApplied(index: number, term: number): { promise: Promise<AppliedOutcome>; cancel(): void } {
+    let wait: StubLoop['applyWaits'][number] | undefined;
+    const promise = new Promise<AppliedOutcome>((resolve, reject) => {
+      wait = { index, term, resolve, reject, cancelled: false };
+      this.applyWaits.push(wait);
+    });
+    return { promise, cancel: () => (wait!.cancelled = true) };
   }
   /** The stub's command limit is 100 bytes. */
-  checkCommandSize(data: Uint8Array): void {
-    if (data.byteLength > 100) throw new BatonError('BATON_TOO_LARGE', 'over 100 bytes');
+  checkCommandSize(data: Uint8Array, overheadBytes = 0): void {
+    if (data.byteLength + overheadBytes > 100) throw new BatonError('BATON_TOO_LARGE', 'over 100 bytes');
   }
   append(): never {
     throw new BatonError('BATON_NOT_LEADER', 'stub never leads');
   }
-  read(): Promise<number> {
-    return new Promise(() => {});
+  read(): { promise: Promise<number>; cancel(): void } {
+    return { promise: new Promise(() => {}), cancel: () => {} };
   }
 }
 
@@ -75,25 +83,61 @@ function outcomeOf(p: Promise<unknown>): { value: string } {
   return o;
 }
 
+/** The leader's answer to the forward `m`: appended at `index` in term 3. */
+function answer(forwarder: Forwarder, m: PeerMessage | undefined, index: number): void {
+  if (m?.type !== 'forward') throw new Error(`expected a forward, got ${m?.type}`);
+  forwarder.onMessage({
+    type: 'forwardResp',
+    from: m.to,
+    to: 'me',
+    term: 3,
+    requestId: m.requestId,
+    index,
+    entryTerm: 3,
+    errorCode: '',
+  });
+}
+
+/** What a forwarded message carries: its envelope's kind, session and seq. */
+function carried(m: PeerMessage | undefined): string {
+  if (m?.type !== 'forward') return `not a forward: ${m?.type}`;
+  const e = decodeEnvelope(m.data);
+  return e.kind === 'session' ? `session ${e.session} seq ${e.seq}` : e.kind;
+}
+
+/** Answers the first forward (the session's register entry) and applies it as session `session`. */
+async function openSession(loop: StubLoop, sent: PeerMessage[], forwarder: Forwarder, session = 1) {
+  await settle();
+  expect(carried(sent[0])).toBe('register');
+  answer(forwarder, sent[0], session);
+  await settle();
+  loop.applyWaits.shift()!.resolve({ kind: 'registered', session });
+  await settle();
+}
+
 describe('Forwarder', () => {
-  it('retries at once through the new leader when its entry was replaced by that leader', async () => {
+  it('opens a client session once, then numbers its commands in it', async () => {
+    const { loop, sent, forwarder } = setUp();
+    loop.leaderId = 'n1';
+    const first = forwarder.submit(Uint8Array.of(7), { timeoutMs: 3000 });
+    const second = forwarder.submit(Uint8Array.of(8), { timeoutMs: 3000 });
+    await openSession(loop, sent, forwarder, 4);
+    expect(sent.slice(1).map(carried)).toEqual(['session 4 seq 1', 'session 4 seq 2']);
+    answer(forwarder, sent[1], 5);
+    answer(forwarder, sent[2], 6);
+    await settle();
+    loop.applyWaits[0]!.resolve({ kind: 'ok', result: 'a' });
+    loop.applyWaits[1]!.resolve({ kind: 'ok', result: 'b' });
+    await expect(first).resolves.toEqual({ index: 5, result: 'a' });
+    await expect(second).resolves.toEqual({ index: 6, result: 'b' });
+  });
+
+  it('retries at once through the new leader when its entry was replaced by that leader, with the same seq', async () => {
     const { loop, sent, forwarder } = setUp();
     loop.leaderId = 'n1';
     const outcome = outcomeOf(forwarder.submit(Uint8Array.of(7), { timeoutMs: 3000 }));
-    await settle();
-    const first = sent[0];
-    expect(first).toMatchObject({ type: 'forward', to: 'n1' });
-    if (first?.type !== 'forward') throw new Error('unreachable');
-    forwarder.onMessage({
-      type: 'forwardResp',
-      from: 'n1',
-      to: 'me',
-      term: 3,
-      requestId: first.requestId,
-      index: 5,
-      entryTerm: 3,
-      errorCode: '',
-    });
+    await openSession(loop, sent, forwarder);
+    answer(forwarder, sent[1], 5);
     await settle();
     expect(loop.applyWaits).toHaveLength(1);
     // This member hears of n2 first, then applies n2's entry at index 5: NOT_LEADER comes after the change.
@@ -101,8 +145,86 @@ describe('Forwarder', () => {
     forwarder.onLeaderChange();
     loop.applyWaits[0]!.reject(new BatonError('BATON_NOT_LEADER', 'entry 5 replaced'));
     await settle();
-    expect(sent.map((m) => m.type === 'forward' && m.to)).toEqual(['n1', 'n2']);
+    expect(sent.map((m) => m.type === 'forward' && m.to)).toEqual(['n1', 'n1', 'n2']);
+    expect(sent.slice(1).map(carried)).toEqual(['session 1 seq 1', 'session 1 seq 1']);
     expect(outcome.value).toBe('pending');
+  });
+
+  it('sends a command again, with the same seq, when the leader does not answer in time', async () => {
+    const time = manualTime();
+    const { loop, sent, forwarder } = setUp({ ...frozenEnv, clock: time.clock, timers: time.timers });
+    loop.leaderId = 'n1';
+    const call = forwarder.submit(Uint8Array.of(7), { timeoutMs: 5000 });
+    await openSession(loop, sent, forwarder);
+    expect(sent).toHaveLength(2);
+    time.advance(1000); // answerTimeoutMs: the request or its answer is lost
+    await settle();
+    time.advance(50);
+    await settle();
+    expect(sent.slice(1).map(carried)).toEqual(['session 1 seq 1', 'session 1 seq 1']);
+    // The copy is answered; the cluster applied the command once and answers every copy with that result.
+    answer(forwarder, sent[2], 9);
+    await settle();
+    loop.applyWaits[0]!.resolve({ kind: 'ok', result: 'first result' });
+    await expect(call).resolves.toEqual({ index: 9, result: 'first result' });
+  });
+
+  it('a session the cluster forgot: the one copy sent was not applied, so it opens another and sends again', async () => {
+    const { loop, sent, forwarder } = setUp();
+    loop.leaderId = 'n1';
+    const call = forwarder.submit(Uint8Array.of(7), { timeoutMs: 3000 });
+    await openSession(loop, sent, forwarder, 1);
+    answer(forwarder, sent[1], 5);
+    await settle();
+    loop.applyWaits.shift()!.resolve({ kind: 'expired' });
+    await settle();
+    expect(carried(sent[2])).toBe('register');
+    answer(forwarder, sent[2], 6);
+    await settle();
+    loop.applyWaits.shift()!.resolve({ kind: 'registered', session: 6 });
+    await settle();
+    expect(carried(sent[3])).toBe('session 6 seq 1');
+    answer(forwarder, sent[3], 7);
+    await settle();
+    loop.applyWaits.shift()!.resolve({ kind: 'ok', result: 'done' });
+    await expect(call).resolves.toEqual({ index: 7, result: 'done' });
+  });
+
+  it('a session the cluster forgot after two copies were sent: the outcome is unknown, never sent again', async () => {
+    const { loop, sent, forwarder } = setUp();
+    loop.leaderId = 'n1';
+    const call = outcomeOf(forwarder.submit(Uint8Array.of(7), { timeoutMs: 3000 }));
+    await openSession(loop, sent, forwarder, 1);
+    answer(forwarder, sent[1], 5);
+    await settle();
+    loop.leaderId = 'n2';
+    forwarder.onLeaderChange();
+    loop.applyWaits.shift()!.reject(new BatonError('BATON_NOT_LEADER', 'entry 5 replaced'));
+    await settle();
+    answer(forwarder, sent[2], 6);
+    await settle();
+    // The first copy may have been applied elsewhere before the session was forgotten.
+    loop.applyWaits.shift()!.resolve({ kind: 'expired' });
+    await settle();
+    expect(call.value).toBe('BATON_UNAVAILABLE');
+    expect(sent).toHaveLength(3);
+  });
+
+  it('an aborted call withdraws its wait for the entry at once', async () => {
+    const { loop, sent, forwarder } = setUp();
+    loop.leaderId = 'n1';
+    const controller = new AbortController();
+    const call = outcomeOf(
+      forwarder.submit(Uint8Array.of(7), { timeoutMs: 3000, signal: controller.signal }),
+    );
+    await openSession(loop, sent, forwarder);
+    answer(forwarder, sent[1], 5);
+    await settle();
+    expect(loop.applyWaits.map((w) => w.cancelled)).toEqual([false]);
+    controller.abort();
+    await settle();
+    expect(call.value).toBe('BATON_ABORTED');
+    expect(loop.applyWaits.map((w) => w.cancelled)).toEqual([true]);
   });
 
   it('asks again for a read that was not confirmed in one attempt (its request or answer was lost)', async () => {
@@ -115,13 +237,14 @@ describe('Forwarder', () => {
       // The first attempt is lost: it fails only at its own timeout. The second is confirmed.
       read: (timeoutMs: number) => {
         attempts.push(timeoutMs);
-        if (attempts.length > 1) return Promise.resolve(42);
-        return new Promise<number>((_, reject) =>
+        if (attempts.length > 1) return { promise: Promise.resolve(42), cancel: () => {} };
+        const promise = new Promise<number>((_, reject) =>
           env.timers.setTimeout(
             () => reject(new BatonError('BATON_UNAVAILABLE', 'not confirmed')),
             timeoutMs,
           ),
         );
+        return { promise, cancel: () => {} };
       },
     };
     const forwarder = new Forwarder({

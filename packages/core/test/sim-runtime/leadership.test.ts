@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeSim } from '../../src/sim/runtime/runtime-sim.js';
+import { plainCommand } from '../support/commands.js';
 
 const three = ['n1', 'n2', 'n3'];
 
@@ -153,7 +154,7 @@ describe('the production runtime on virtual time: a slow disk', () => {
     sim.slowDisk(first.member, 500);
     // Proposals keep the disk busy; heartbeats must not wait for it.
     for (let i = 0; i < 20; i++) {
-      sim.loop(first.member)!.append(new Uint8Array([i]));
+      sim.loop(first.member)!.append(plainCommand(new Uint8Array([i])));
       await sim.runUntil(sim.nowMs + 250);
     }
     for (const id of three) expect(sim.loop(id)!.status().term).toBe(term);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MemberId } from '../../src/raft/types.js';
 import { RuntimeSim } from '../../src/sim/runtime/runtime-sim.js';
+import { plainCommand } from '../support/commands.js';
 
 const three = ['n1', 'n2', 'n3'];
 const DISK_MS = 100;
@@ -33,8 +34,8 @@ describe('the production runtime on virtual time: a member answers only for what
         const leader = sim.loop(leaderId)!;
         const acknowledged: { index: number; term: number }[] = [];
         const propose = (byte: number): number => {
-          const at = leader.append(new Uint8Array([byte]));
-          void leader.awaitApplied(at.index, at.term).then(() => acknowledged.push(at));
+          const at = leader.append(plainCommand(new Uint8Array([byte])));
+          void leader.awaitApplied(at.index, at.term).promise.then(() => acknowledged.push(at));
           return at.index;
         };
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MemberId } from '../../src/raft/types.js';
 import { RuntimeSim } from '../../src/sim/runtime/runtime-sim.js';
+import { plainCommand } from '../support/commands.js';
 
 const three = ['n1', 'n2', 'n3'];
 const READ_TIMEOUT_MS = 1000;
@@ -53,9 +54,9 @@ describe('the production runtime on virtual time: ReadIndex on a follower', () =
         const follower = three.find((id) => id !== leaderId)!;
         const commit = async (count: number): Promise<number> => {
           let last = { index: 0, term: 0 };
-          for (let i = 0; i < count; i++) last = leader.append(new Uint8Array([i]));
+          for (let i = 0; i < count; i++) last = leader.append(plainCommand(new Uint8Array([i])));
           let done = false;
-          void leader.awaitApplied(last.index, last.term).then(() => (done = true));
+          void leader.awaitApplied(last.index, last.term).promise.then(() => (done = true));
           expect(await sim.runUntilTrue(() => done, 1000), label).toBe(true);
           return last.index;
         };
@@ -69,7 +70,7 @@ describe('the production runtime on virtual time: ReadIndex on a follower', () =
         await commit(ENTRIES_WHILE_CUT);
         const commitAtCut = leader.status().commitIndex;
         expect(sim.appliedIndex(follower), `${label}: follower not behind`).toBeLessThan(commitAtCut);
-        const duringCut = track(sim, follower, sim.loop(follower)!.read(READ_TIMEOUT_MS));
+        const duringCut = track(sim, follower, sim.loop(follower)!.read(READ_TIMEOUT_MS).promise);
         await sim.runUntil(sim.nowMs + CUT_MS);
         // No leader could confirm it: it waits (or fails), it is not served from the stale state.
         expect(duringCut.index, `${label}: served while cut off`).toBeUndefined();
@@ -79,7 +80,7 @@ describe('the production runtime on virtual time: ReadIndex on a follower', () =
         sim.heal();
         sim.slowDisk(follower, DISK_MS);
         const commitAtHeal = leader.status().commitIndex;
-        const afterHeal = track(sim, follower, sim.loop(follower)!.read(READ_TIMEOUT_MS));
+        const afterHeal = track(sim, follower, sim.loop(follower)!.read(READ_TIMEOUT_MS).promise);
         const settled = (o: ReadOutcome) => o.index !== undefined || o.code !== undefined;
         expect(
           await sim.runUntilTrue(() => settled(duringCut) && settled(afterHeal), 2 * READ_TIMEOUT_MS),

@@ -32,15 +32,12 @@ function manualEnv(sim: RuntimeSim): { env: Env; fireDue: () => void } {
 }
 
 /**
- * Finding (forwarder.ts:55): when this member leads, Forwarder.submit awaits
- * loop.propose(data) directly — neither `timeoutMs` nor `signal` is applied
- * (only the follower path goes through `within`). A leader that appends and
- * then loses its quorum (partition) steps down, its entry stays uncommitted,
- * and the caller's promise stays pending for as long as the partition lasts,
- * even after its signal aborted and its timeout passed. DESIGN §1: "Waiting
- * calls accept an AbortSignal"; §2.5: calls complete or fail within waitMs.
+ * On the leader, Forwarder.submit appends locally: its wait for the entry must
+ * still honour `timeoutMs` and `signal` (DESIGN §1: waiting calls accept an
+ * AbortSignal). A leader that appends and then loses its quorum steps down;
+ * its entry stays uncommitted for as long as the partition lasts.
  */
-describe('review: a proposal made on a leader that then loses its quorum', () => {
+describe('a proposal made on a leader that then loses its quorum', () => {
   it('fails within timeoutMs, and at once when its signal aborts', async () => {
     const sim = new RuntimeSim({ seed: 11, members: three });
     for (const id of three) await sim.start(id);
