@@ -26,7 +26,8 @@ export interface FaultTarget {
 
 /** The faults `act` picks from, with their weights (out of 100). */
 const FAULT_WEIGHTS = [
-  ['partition', 20],
+  ['partition', 15],
+  ['deposed', 5],
   ['heal', 9],
   ['crash', 13],
   ['crashDuringSync', 8],
@@ -103,6 +104,23 @@ export class FaultInjector {
       net.bridge(bridge, rest.slice(0, cut), rest.slice(cut));
     }
     return `partition ${net.partition}`;
+  }
+
+  /**
+   * The leader hands over to another voter and stops hearing anyone: the new
+   * leader serves clients while the old one still believes it leads, until
+   * CheckQuorum demotes it. A read it answered without confirming its
+   * leadership would miss the new leader's writes.
+   */
+  private deposed(): string {
+    const t = this.target;
+    const leader = t.leader();
+    if (leader === undefined) return 'deposed skipped: no leader';
+    const to = this.rng.pick(t.ids.filter((id) => id !== leader));
+    t.network.heal();
+    t.transferLeadership(leader, to);
+    for (const other of t.ids) if (other !== leader) t.network.cutOneWay(other, leader);
+    return `deposed ${leader} (transfer to ${to}, then ${leader} hears nobody)`;
   }
 
   private heal(): string {

@@ -117,12 +117,28 @@ export class Simulator extends SimCluster implements FaultTarget {
       const toLeader = this.clientRng.chance(0.6);
       const anyone = this.clientRng.pick(up);
       const id = toLeader ? (this.leader() ?? anyone) : anyone;
-      if (this.clientRng.chance(0.15)) this.read(id, `r${n}`);
+      if (this.clientRng.chance(0.2)) this.read(this.readTarget(up) ?? id, `r${n}`);
       else this.propose(id, `c${n}`);
     }
     this.schedule(this.nowUs + this.clientRng.int(Math.ceil(this.tickUs / 10), 2 * this.tickUs), {
       kind: 'client',
     });
+  }
+
+  /**
+   * Where an adversarial client reads: while two members believe they lead,
+   * mostly at the one with the older term — a leader cut off from the rest
+   * keeps believing it for a while after another was elected, and a read it
+   * served without confirming its leadership would miss the new leader's
+   * writes. Otherwise, now and then at any member that believes it leads.
+   */
+  private readTarget(up: readonly MemberId[]): MemberId | undefined {
+    const believers = up.filter((id) => this.status(id)?.role === 'leader');
+    const newest = this.leader();
+    const stale = believers.filter((id) => id !== newest);
+    if (stale.length > 0 && this.clientRng.chance(0.8)) return this.clientRng.pick(stale);
+    if (believers.length > 0 && this.clientRng.chance(0.3)) return this.clientRng.pick(believers);
+    return undefined;
   }
 
   /** The ambush: a new leader is crashed (and later restarted) or cut off. */
