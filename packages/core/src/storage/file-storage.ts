@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { BatonError } from '../errors.js';
 import type { HardState, Snapshot } from '../raft/types.js';
-import { DataDirLock, type LockTiming } from './data-dir-lock.js';
+import { DataDirLock } from './data-dir-lock.js';
 import {
   type LogStorage,
   type PersistBatch,
@@ -23,8 +23,6 @@ export interface FileStorageOptions {
   readonly segmentBytesMax?: number;
   /** Bytes one group-commit round writes at most. Default 16 MiB. */
   readonly roundBytesMax?: number;
-  /** How often the dataDir lock is refreshed and how long a foreign one is watched (tests shorten it). */
-  readonly lockTiming?: LockTiming;
 }
 
 /**
@@ -57,10 +55,10 @@ export class FileStorage implements LogStorage {
     private readonly snapshots: SnapshotStore,
     private window: LogWindow,
   ) {
-    // Two writers on one log would break every guarantee: once another process
-    // holds the lock, nothing more is written and the member stops on its next write.
+    // Two writers on one log would break every guarantee: once the lock is no
+    // longer held, nothing more is written and the member stops on its next write.
     lock.onLost = () => {
-      this.failure ??= { reason: 'another process took over the dataDir lock', cause: undefined };
+      this.failure ??= { reason: 'the dataDir lock is no longer held', cause: undefined };
     };
   }
 
@@ -73,7 +71,7 @@ export class FileStorage implements LogStorage {
    */
   static async open(dataDir: string, options: FileStorageOptions = {}): Promise<FileStorage> {
     const logger = options.logger ?? silentStorageLogger;
-    const lock = await DataDirLock.acquire(dataDir, logger, options.lockTiming);
+    const lock = await DataDirLock.acquire(dataDir, logger);
     let wal: Wal | undefined;
     try {
       const snapshots = await SnapshotStore.open(join(dataDir, 'snap'), logger);

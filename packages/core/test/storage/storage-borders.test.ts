@@ -10,7 +10,9 @@ const allowed: Record<string, readonly string[]> = {
   'wal-scan.ts': ['node:fs/promises', 'node:path'],
   'snapshot-store.ts': ['node:fs/promises', 'node:path'],
   'data-dir-lock.ts': ['node:fs/promises', 'node:path'],
-  'lock-file.ts': ['node:crypto', 'node:fs/promises'],
+  'lock-socket.ts': ['node:crypto', 'node:fs/promises', 'node:net', 'node:path'],
+  'lock-owner.ts': ['node:fs/promises', 'node:os', 'node:path'],
+  'legacy-lock-file.ts': ['node:fs/promises'],
   'file-storage.ts': ['node:path'],
   'wal-record.ts': ['node:zlib'],
 };
