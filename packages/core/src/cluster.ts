@@ -19,6 +19,7 @@ import { NodeLoop } from './runtime/node-loop.js';
 import { CountingStateMachine, type StateMachine } from './runtime/state-machine.js';
 import { FileStorage } from './storage/file-storage.js';
 import type { LogStorage } from './storage/log-storage.js';
+import { identityOf } from './storage/member-identity.js';
 import { MemoryStorage } from './storage/memory-storage.js';
 import type { WsTransport } from './transport/ws-transport.js';
 
@@ -124,7 +125,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
         internal.storage ??
         (options.dataDir === ':memory:'
           ? new MemoryStorage()
-          : await FileStorage.open(options.dataDir, { logger }));
+          : await FileStorage.open(options.dataDir, {
+              logger,
+              identity: identityOf(options.id, options.clusterName, Object.keys(options.members)),
+            }));
       const port = (await transport.listen()).port;
       loop = await NodeLoop.start({
         raft: {

@@ -14,6 +14,7 @@ const allowed: Record<string, readonly string[]> = {
   'lock-owner.ts': ['node:fs/promises', 'node:os', 'node:path'],
   'legacy-lock-file.ts': ['node:fs/promises'],
   'file-storage.ts': ['node:path'],
+  'identity-file.ts': ['node:fs/promises', 'node:path'],
   'wal-record.ts': ['node:zlib'],
 };
 
