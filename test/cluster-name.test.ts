@@ -59,7 +59,7 @@ describe('clusterName', () => {
     const logger = pino({ level: 'silent' });
     for (const id of Object.keys(members)) {
       running.push(
-        await Cluster.start({ id, members, secret: 's', clusterName: 'blue', dataDir: ':memory:', logger }),
+        await Cluster.start({ id, members, secret: 'name-test-secret-0001', clusterName: 'blue', dataDir: ':memory:', logger }),
       );
     }
     const token = await Promise.race(

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import { pino } from 'pino';
+import { destination, pino } from 'pino';
 import {
   CAMPAIGN_MARGIN_TICKS,
   type ClusterOptions,
@@ -107,7 +107,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   ): Promise<Cluster> {
     const options = resolveClusterOptions(input);
     const env = internal.env ?? realEnv();
-    const base: Logger = options.logger ?? pino({ level: 'info' });
+    // A library writes to stdout only if asked: the default goes to stderr, and stays quiet below warn.
+    const base: Logger =
+      options.logger ?? pino({ level: options.logLevel }, destination({ dest: 2, sync: true }));
     let cluster: Cluster | undefined;
     // A failure of the loop before the Cluster exists (in its first Ready) fails start itself.
     let earlyFatal: { error: unknown } | undefined;
