@@ -19,7 +19,15 @@ async function startAll(ids: string[], extra: Partial<ClusterOptions> = {}): Pro
   const logger = pino({ level: 'silent' });
   const started = await Promise.all(
     ids.map((id) =>
-      Cluster.start({ id, members, dataDir: ':memory:', secret: 'stop-test-secret-0001', logger, ...TIMING, ...extra }),
+      Cluster.start({
+        id,
+        members,
+        dataDir: ':memory:',
+        secret: 'stop-test-secret-0001',
+        logger,
+        ...TIMING,
+        ...extra,
+      }),
     ),
   );
   running.push(...started);
