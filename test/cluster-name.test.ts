@@ -43,7 +43,10 @@ describe('clusterName', () => {
     const { index } = await leader.propose(Uint8Array.of(1));
     // The blue members' dials reach n3 and fail its check of their proof.
     await waitUntil(
-      () => outsider.lines.some((w) => w.reason === 'handshake-failed' && w.failure === 'bad-proof'),
+      () =>
+        outsider.lines.some(
+          (w) => w.msg === 'refused a peer link: its handshake failed' && w.cause === 'bad-proof',
+        ),
       'n3 refuses a blue member',
     );
     // Several heartbeats later n3 has still heard nothing from the leader.
@@ -59,7 +62,14 @@ describe('clusterName', () => {
     const logger = pino({ level: 'silent' });
     for (const id of Object.keys(members)) {
       running.push(
-        await Cluster.start({ id, members, secret: 's', clusterName: 'blue', dataDir: ':memory:', logger }),
+        await Cluster.start({
+          id,
+          members,
+          secret: 'name-test-secret-0001',
+          clusterName: 'blue',
+          dataDir: ':memory:',
+          logger,
+        }),
       );
     }
     const token = await Promise.race(

@@ -19,7 +19,15 @@ async function startAll(ids: string[], extra: Partial<ClusterOptions> = {}): Pro
   const logger = pino({ level: 'silent' });
   const started = await Promise.all(
     ids.map((id) =>
-      Cluster.start({ id, members, dataDir: ':memory:', secret: 's', logger, ...TIMING, ...extra }),
+      Cluster.start({
+        id,
+        members,
+        dataDir: ':memory:',
+        secret: 'stop-test-secret-0001',
+        logger,
+        ...TIMING,
+        ...extra,
+      }),
     ),
   );
   running.push(...started);
@@ -68,7 +76,7 @@ describe('Cluster.stop', () => {
     const started = await Promise.all(
       ids.map((id) =>
         Cluster.start(
-          { id, members, dataDir: ':memory:', secret: 's', logger, ...TIMING },
+          { id, members, dataDir: ':memory:', secret: 'stop-test-secret-0001', logger, ...TIMING },
           { stateMachine: machines.get(id)! },
         ),
       ),
@@ -115,7 +123,7 @@ describe('Cluster.stop', () => {
       id: 'n1',
       members,
       dataDir: ':memory:',
-      secret: 's',
+      secret: 'stop-test-secret-0001',
       logger: pino({ level: 'silent' }),
     });
     running.push(lonely);

@@ -13,7 +13,9 @@ describe('an in-process cluster over real sockets', () => {
     const members = await memberUrls(['n1', 'n2', 'n3']);
     const logger = pino({ level: 'silent' });
     for (const id of Object.keys(members)) {
-      running.push(await Cluster.start({ id, members, dataDir: ':memory:', secret: 's3cret', logger }));
+      running.push(
+        await Cluster.start({ id, members, dataDir: ':memory:', secret: 'in-process-secret-01', logger }),
+      );
     }
     const token = await Promise.race(
       running.map((c) => c.leadership({ signal: AbortSignal.timeout(10_000) })),
@@ -38,7 +40,9 @@ describe('an in-process cluster over real sockets', () => {
     const members = await memberUrls(['n1', 'n2', 'n3']);
     const logger = pino({ level: 'silent' });
     for (const id of Object.keys(members)) {
-      running.push(await Cluster.start({ id, members, dataDir: ':memory:', secret: 's3cret', logger }));
+      running.push(
+        await Cluster.start({ id, members, dataDir: ':memory:', secret: 'in-process-secret-01', logger }),
+      );
     }
     await Promise.race(running.map((c) => c.leadership({ signal: AbortSignal.timeout(10_000) })));
     const follower = running.find((c) => c.role !== 'leader')!;

@@ -31,7 +31,14 @@ describe('a cluster over wss://', () => {
     const logger = pino({ level: 'silent' });
     for (const id of Object.keys(members)) {
       running.push(
-        await Cluster.start({ id, members, dataDir: ':memory:', secret: 's', tls: trusted, logger }),
+        await Cluster.start({
+          id,
+          members,
+          dataDir: ':memory:',
+          secret: 'tls-test-secret-0001',
+          tls: trusted,
+          logger,
+        }),
       );
     }
     const token = await Promise.race(
@@ -49,14 +56,21 @@ describe('a cluster over wss://', () => {
       id: 'n3',
       members,
       dataDir: ':memory:',
-      secret: 's',
+      secret: 'tls-test-secret-0001',
       tls: foreign,
       logger,
     });
     running.push(outsider);
     for (const id of ['n1', 'n2']) {
       running.push(
-        await Cluster.start({ id, members, dataDir: ':memory:', secret: 's', tls: trusted, logger }),
+        await Cluster.start({
+          id,
+          members,
+          dataDir: ':memory:',
+          secret: 'tls-test-secret-0001',
+          tls: trusted,
+          logger,
+        }),
       );
     }
     const token = await Promise.race(

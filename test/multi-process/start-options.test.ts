@@ -24,7 +24,7 @@ function base(): ClusterOptions {
     id: 'n1',
     members,
     dataDir: join(dir, 'never-created'),
-    secret: 'opt-secret',
+    secret: 'options-test-secret1',
     logger: pino({ level: 'silent' }),
   };
 }
@@ -65,9 +65,16 @@ const cases: readonly {
   {
     name: 'insecure given as a string',
     change: (o) => ({ ...o, secret: undefined, insecure: 'yes' }),
-    field: 'secret',
+    field: 'insecure',
   },
   { name: 'a secret that is not a string', change: (o) => ({ ...o, secret: 12345 }), field: 'secret' },
+  { name: 'a secret shorter than 16 bytes', change: (o) => ({ ...o, secret: 'x' }), field: 'secret' },
+  { name: 'a misspelt option', change: (o) => ({ ...o, heartbeatMS: 100 }), field: 'heartbeatMS' },
+  {
+    name: 'a member URL without a port',
+    change: (o) => ({ ...o, members: { ...members, n2: 'ws://127.0.0.1' } }),
+    field: 'members.n2',
+  },
   { name: 'a negative heartbeat', change: (o) => ({ ...o, heartbeatMs: -5 }), field: 'heartbeatMs' },
   { name: 'a NaN heartbeat', change: (o) => ({ ...o, heartbeatMs: Number.NaN }), field: 'heartbeatMs' },
   {

@@ -74,7 +74,7 @@ export class ProcessCluster {
   static async start(options: ProcessClusterOptions = {}): Promise<ProcessCluster> {
     const ids = options.ids ?? ['n1', 'n2', 'n3'];
     const dir = await mkdtemp(join(tmpdir(), 'baton-mp-'));
-    const cluster = new ProcessCluster(dir, await memberUrls(ids), options.secret ?? 'mp-secret', {
+    const cluster = new ProcessCluster(dir, await memberUrls(ids), options.secret ?? 'multi-process-secret', {
       ...options.tuning,
     });
     try {

@@ -1,5 +1,7 @@
 import type { Logger } from './env.js';
-import { BatonError } from './errors.js';
+import { configError } from './options/config-error.js';
+import { checkKnownOptions } from './options/known-options.js';
+import { checkMembers, MEMBER_ID_PATTERN } from './options/member-urls.js';
 import { safeLeaseMs } from './raft/leader-lease.js';
 import { WAL_RECORD_PAYLOAD_BYTES_MAX } from './storage/wal.js';
 
@@ -31,8 +33,17 @@ export interface ClusterOptions {
     readonly cert: string | Uint8Array;
     readonly ca: string | Uint8Array;
   };
-  /** A pino logger (default: pino at 'info'). */
+  /**
+   * A pino logger (or anything with its debug/info/warn/error methods). Without
+   * one, Baton logs JSON lines to stderr at `logLevel`.
+   */
   readonly logger?: Logger;
+  /**
+   * The level of the default logger (default 'warn': link failures, lock and
+   * storage trouble; 'info' adds role changes and links coming up). Only
+   * without `logger`: a logger of your own has its own level.
+   */
+  readonly logLevel?: LogLevel;
   /** Leader heartbeat interval. */
   readonly heartbeatMs?: number;
   /** [min, max) of the randomized election timeout. */
@@ -45,6 +56,32 @@ export interface ClusterOptions {
   readonly maxFrameBytes?: number;
 }
 
+/** Levels of the default logger, as pino names them; 'silent' logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Every option Cluster.start takes; any other key is refused (a misspelt option would be ignored). */
+const CLUSTER_OPTION_NAMES: readonly (keyof ClusterOptions)[] = [
+  'id',
+  'members',
+  'listen',
+  'dataDir',
+  'secret',
+  'insecure',
+  'clusterName',
+  'tls',
+  'logger',
+  'logLevel',
+  'heartbeatMs',
+  'electionTimeoutMs',
+  'driftBound',
+  'snapshotEntries',
+  'maxFrameBytes',
+];
+
+/** Shortest secret accepted without `insecure: true`: 128 bits if it is random. */
+export const SECRET_BYTES_MIN = 16;
+
 /** Options after defaults and checks; frozen. */
 export interface ResolvedClusterOptions {
   readonly id: string;
@@ -55,6 +92,7 @@ export interface ResolvedClusterOptions {
   readonly clusterName: string;
   readonly tls: ClusterOptions['tls'];
   readonly logger: Logger | undefined;
+  readonly logLevel: LogLevel;
   readonly heartbeatMs: number;
   readonly electionTimeoutMs: readonly [number, number];
   readonly driftBound: number;
@@ -85,48 +123,39 @@ export const DEFAULT_DRIFT_BOUND = 0.05;
 export const CAMPAIGN_MARGIN_TICKS = 2;
 /** Longest clusterName: a name, not a second secret (it goes into the handshake MAC, never on the wire). */
 export const CLUSTER_NAME_BYTES_MAX = 255;
-const ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/** The default logger's level: quiet while all is well, loud when something needs an operator. */
+export const DEFAULT_LOG_LEVEL: LogLevel = 'warn';
 
 /** Validates and completes Cluster.start options; errors are BATON_CONFIG naming the field. */
 export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOptions {
-  if (typeof input !== 'object' || input === null) throw configError('options', input, 'an object');
-  const { id, members } = input;
-  if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
-    throw configError('id', id, '1–64 characters of letters, digits, ".", "_" or "-"');
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw configError('options', input, 'an object of options');
+  checkKnownOptions(input, CLUSTER_OPTION_NAMES);
+  const { id } = input;
+  if (typeof id !== 'string' || !MEMBER_ID_PATTERN.test(id)) {
+    throw configError('id', id, 'a member id of 1–64 letters, digits, ".", "_" or "-"');
   }
-  if (typeof members !== 'object' || members === null)
-    throw configError('members', members, 'an object of id → URL');
-  for (const [memberId, url] of Object.entries(members)) {
-    if (!ID_PATTERN.test(memberId)) throw configError(`members.${memberId}`, memberId, 'a valid member id');
-    parsePeerUrl(`members.${memberId}`, url);
+  if (input.tls !== undefined && (typeof input.tls !== 'object' || input.tls === null))
+    throw configError('tls', '(redacted)', 'an object with key, cert and ca');
+  if (input.tls !== undefined) {
+    checkKnownOptions(input.tls, ['key', 'cert', 'ca'], 'tls.');
+    for (const field of ['key', 'cert', 'ca'] as const) {
+      const v: unknown = input.tls[field];
+      if (!(typeof v === 'string' || v instanceof Uint8Array))
+        throw configError(`tls.${field}`, field === 'key' ? '(redacted)' : v, 'PEM text or bytes');
+    }
   }
-  if (!(id in members))
-    throw configError('members', Object.keys(members), `to contain this member's id '${id}'`);
-  const self = parsePeerUrl(`members.${id}`, members[id]);
-  const listen = {
-    host: input.listen?.host ?? self.hostname.replace(/^\[|\]$/g, ''),
-    port: input.listen?.port ?? Number(self.port || (self.protocol === 'wss:' ? 443 : 80)),
-  };
-  if (typeof listen.host !== 'string' || listen.host.length === 0)
-    throw configError('listen.host', listen.host, 'a host');
-  if (!(Number.isInteger(listen.port) && listen.port >= 0 && listen.port <= 65535)) {
-    throw configError('listen.port', listen.port, 'an integer in [0, 65535]');
-  }
+  const members = checkMembers(input.members, id, input.tls !== undefined);
+  const listen = resolveListen(input.listen, new URL(members[id] as string));
   const dataDir = input.dataDir ?? `./.baton/${id}`;
   if (typeof dataDir !== 'string' || dataDir.length === 0)
-    throw configError('dataDir', dataDir, 'a path or ":memory:"');
-  const secret = input.secret;
-  if (secret === undefined || secret === '') {
-    if (input.insecure !== true) {
-      throw configError('secret', secret, 'a non-empty shared secret (or pass insecure: true explicitly)');
-    }
-  } else if (typeof secret !== 'string') {
-    throw configError('secret', '(redacted)', 'a string');
-  }
+    throw configError('dataDir', dataDir, 'a directory path or ":memory:"');
+  const secret = resolveSecret(input);
   const clusterName: unknown = input.clusterName ?? '';
   if (typeof clusterName !== 'string' || Buffer.byteLength(clusterName) > CLUSTER_NAME_BYTES_MAX) {
     throw configError('clusterName', clusterName, `a string of at most ${CLUSTER_NAME_BYTES_MAX} bytes`);
   }
+  const logLevel = resolveLogLevel(input);
   const heartbeatMs = positive('heartbeatMs', input.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
   const electionTimeoutMs: unknown = input.electionTimeoutMs ?? DEFAULT_ELECTION_TIMEOUT_MS;
   if (!Array.isArray(electionTimeoutMs) || electionTimeoutMs.length !== 2) {
@@ -180,23 +209,16 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
         `(${2 * heartbeatEffectiveMs} ms): a longer election timeout${blameDrift ? ' or a smaller drift bound' : ''}`,
     );
   }
-  if (input.tls !== undefined) {
-    for (const field of ['key', 'cert', 'ca'] as const) {
-      const v: unknown = input.tls[field];
-      if (!(typeof v === 'string' || v instanceof Uint8Array))
-        throw configError(`tls.${field}`, field === 'key' ? '(redacted)' : v, 'PEM text or bytes');
-    }
-  }
-  checkSchemes(members, input.tls !== undefined);
   return Object.freeze({
     id,
     members: Object.freeze({ ...members }),
     listen: Object.freeze(listen),
     dataDir,
-    secret: secret === '' ? undefined : secret,
+    secret,
     clusterName,
     tls: input.tls,
     logger: input.logger,
+    logLevel,
     heartbeatMs,
     electionTimeoutMs: Object.freeze([electionMin, electionMax] as const),
     driftBound,
@@ -212,31 +234,64 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
   });
 }
 
-function parsePeerUrl(field: string, url: unknown): URL {
-  if (typeof url !== 'string') throw configError(field, url, 'a ws:// or wss:// URL');
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw configError(field, url, 'a ws:// or wss:// URL');
+/** Where to listen: `listen` over the host and port of this member's own URL. */
+function resolveListen(input: ClusterOptions['listen'], self: URL): { host: string; port: number } {
+  if (input !== undefined) {
+    if (typeof input !== 'object' || input === null)
+      throw configError('listen', input, 'an object { host, port }');
+    checkKnownOptions(input, ['host', 'port'], 'listen.');
   }
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:')
-    throw configError(field, url, 'a ws:// or wss:// URL');
-  return parsed;
+  const listen = {
+    host: input?.host ?? self.hostname.replace(/^\[|\]$/g, ''),
+    port: input?.port ?? Number(self.port || (self.protocol === 'wss:' ? 443 : 80)),
+  };
+  if (typeof listen.host !== 'string' || listen.host.length === 0)
+    throw configError('listen.host', listen.host, 'a host name or address');
+  if (!(Number.isInteger(listen.port) && listen.port >= 0 && listen.port <= 65535)) {
+    throw configError('listen.port', listen.port, 'an integer in [0, 65535]');
+  }
+  return listen;
 }
 
-/** Members listen with TLS exactly when `tls` is given, so every URL must use the matching scheme. */
-function checkSchemes(members: Readonly<Record<string, string>>, tls: boolean): void {
-  const wanted = tls ? 'wss:' : 'ws:';
-  for (const [memberId, url] of Object.entries(members)) {
-    if (new URL(url).protocol !== wanted) {
-      throw configError(
-        `members.${memberId}`,
-        url,
-        tls ? 'a wss:// URL (the tls option is set)' : 'a ws:// URL (wss:// needs the tls option)',
-      );
-    }
+/**
+ * The shared secret: required unless `insecure: true`, and at least
+ * SECRET_BYTES_MIN bytes, since members prove it with an HMAC that an
+ * eavesdropper could try guesses against offline.
+ */
+function resolveSecret(input: ClusterOptions): string | undefined {
+  const { secret, insecure } = input;
+  if (insecure !== undefined && typeof insecure !== 'boolean')
+    throw configError('insecure', insecure, 'true or false');
+  if (secret === undefined || secret === '') {
+    if (insecure === true) return undefined;
+    throw configError(
+      'secret',
+      secret,
+      `a shared secret of at least ${SECRET_BYTES_MIN} bytes, or insecure: true`,
+      secret === undefined ? 'no secret' : 'an empty one',
+    );
   }
+  if (typeof secret !== 'string') throw configError('secret', '(redacted)', 'a string', typeof secret);
+  const bytes = Buffer.byteLength(secret);
+  if (bytes < SECRET_BYTES_MIN && insecure !== true) {
+    throw configError(
+      'secret',
+      '(redacted)',
+      `at least ${SECRET_BYTES_MIN} bytes, since a short one can be guessed from one recorded handshake, or insecure: true`,
+      `a secret of ${bytes} byte${bytes === 1 ? '' : 's'}`,
+    );
+  }
+  return secret;
+}
+
+function resolveLogLevel(input: ClusterOptions): LogLevel {
+  const level: unknown = input.logLevel;
+  if (level === undefined) return DEFAULT_LOG_LEVEL;
+  if (input.logger !== undefined)
+    throw configError('logLevel', level, 'left out when a logger is given (set the level on that logger)');
+  if (!LOG_LEVELS.includes(level as LogLevel))
+    throw configError('logLevel', level, `one of ${LOG_LEVELS.join(', ')}`);
+  return level as LogLevel;
 }
 
 function positive(field: string, value: unknown): number {
@@ -249,17 +304,4 @@ function positiveInteger(field: string, value: unknown): number {
   if (!Number.isSafeInteger(value) || (value as number) <= 0)
     throw configError(field, value, 'a positive integer');
   return value as number;
-}
-
-function configError(field: string, value: unknown, expected: string): BatonError {
-  return new BatonError('BATON_CONFIG', `option ${field} must be ${expected} (got ${describe(value)})`, {
-    field,
-    value,
-  });
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
-  return String(value);
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import { pino } from 'pino';
+import { destination, pino } from 'pino';
 import {
   CAMPAIGN_MARGIN_TICKS,
   type ClusterOptions,
@@ -19,6 +19,7 @@ import { NodeLoop } from './runtime/node-loop.js';
 import { CountingStateMachine, type StateMachine } from './runtime/state-machine.js';
 import { FileStorage } from './storage/file-storage.js';
 import type { LogStorage } from './storage/log-storage.js';
+import { identityOf } from './storage/member-identity.js';
 import { MemoryStorage } from './storage/memory-storage.js';
 import type { WsTransport } from './transport/ws-transport.js';
 
@@ -106,7 +107,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   ): Promise<Cluster> {
     const options = resolveClusterOptions(input);
     const env = internal.env ?? realEnv();
-    const base: Logger = options.logger ?? pino({ level: 'info' });
+    // A library writes to stdout only if asked: the default goes to stderr, and stays quiet below warn.
+    const base: Logger =
+      options.logger ?? pino({ level: options.logLevel }, destination({ dest: 2, sync: true }));
     let cluster: Cluster | undefined;
     // A failure of the loop before the Cluster exists (in its first Ready) fails start itself.
     let earlyFatal: { error: unknown } | undefined;
@@ -124,7 +127,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
         internal.storage ??
         (options.dataDir === ':memory:'
           ? new MemoryStorage()
-          : await FileStorage.open(options.dataDir, { logger }));
+          : await FileStorage.open(options.dataDir, {
+              logger,
+              identity: identityOf(options.id, options.clusterName, Object.keys(options.members)),
+            }));
       const port = (await transport.listen()).port;
       loop = await NodeLoop.start({
         raft: {

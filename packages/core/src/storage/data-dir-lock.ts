@@ -1,276 +1,142 @@
-import { mkdir, readdir, realpath, stat, unlink, utimes } from 'node:fs/promises';
+import { mkdir, realpath, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatonError } from '../errors.js';
-import {
-  LOCK_TEMP_PATTERN,
-  type LockHolder,
-  pidSpace,
-  publishLockFile,
-  readLockFile,
-  sameLockFile,
-} from './lock-file.js';
+import { bootId, LEGACY_LOCK_FILE_NAME, pidSpace, readLegacyLock } from './legacy-lock-file.js';
+import { describeOwner, readLockOwner, sharedFileSystem, writeLockOwner } from './lock-owner.js';
+import { acquireLock, generationsIn, lockSocketName } from './lock-protocol.js';
+import { LOCK_TEMP_PATTERN, SocketLockOps } from './lock-socket.js';
 import type { StorageLogger } from './log-storage.js';
 
-/** The lock file's name inside a data directory. */
-export const LOCK_FILE_NAME = 'LOCK';
-/** Held (pid inside) by the one process taking over a stale lock, for the few milliseconds that takes. */
-export const TAKEOVER_FILE_NAME = 'LOCK.takeover';
-
-/** How often a holder refreshes its lock file, and how long a lock from elsewhere is watched for a refresh. */
-export interface LockTiming {
-  readonly refreshMs: number;
-  readonly staleMs: number;
-}
-
-const DEFAULT_TIMING: LockTiming = { refreshMs: 1000, staleMs: 5000 };
-/** Temporary files older than this are leftovers of a process that died while publishing. */
-const TEMP_LEFTOVER_MS = 60_000;
-
 /**
- * Keeps a data directory to one process: a `LOCK` file holding the owner's
- * pid, pid space (machine boot and pid namespace) and a token, published
- * whole (lock-file.ts), and refreshed (its mtime) every `refreshMs` while
- * held.
+ * Keeps a data directory to one process, with the kernel as the judge of
+ * liveness: the holder listens on a Unix domain socket bound in the
+ * directory (`LOCK-<n>.sock`, lock-protocol.ts for how generations make
+ * takeovers safe). A process that dies releases it, whatever killed it; a
+ * process that is alive holds it, however stalled. No pid, no clock and no
+ * timeout is involved, so a loaded machine cannot make a live holder look
+ * dead, and containers sharing a volume (each with its own pid 1 and
+ * network) see each other's sockets through the file system.
  *
- * A lock from this process's pid space is alive while its pid runs; one
- * naming this process's own pid for a directory it does not hold is a
- * leftover of an earlier process with the same pid (containers restarted
- * after kill -9). A lock from another pid space (another container on a
- * shared volume, another machine) cannot be checked by pid: an open watches
- * it for `staleMs` and takes it as alive if it changed meanwhile — no clocks
- * are compared, so clock differences between machines do not matter. Dead
- * locks are taken over by one process only: under the `LOCK.takeover`
- * marker, published the same way, the lock must still be the very file
- * judged dead. A holder checks its token on every refresh and on release, so
- * it never refreshes or deletes a successor's lock (it logs the loss).
+ * Not for dataDirs shared between machines: a socket is local to the kernel
+ * that bound it. On a shared file system (NFS, SMB, …) a lock recorded by
+ * another machine or boot is refused instead of being judged (see acquire).
  */
-/** Lock files (and takeover markers) this process holds, so that its own pid in one can be told apart from a leftover. */
-const heldByThisProcess = new Set<string>();
-
 export class DataDirLock {
-  /** Called once if another process takes this lock over while it is held. */
+  /** Called once if the lock's socket closes while held (it cannot be taken over while it listens). */
   onLost: (() => void) | undefined;
   private released = false;
-  private readonly refresher: NodeJS.Timeout;
 
   private constructor(
-    private readonly path: string,
-    private readonly token: string,
-    private readonly logger: StorageLogger,
-    timing: LockTiming,
-  ) {
-    heldByThisProcess.add(path);
-    this.refresher = setInterval(() => void this.refresh(), timing.refreshMs);
-    this.refresher.unref();
-  }
+    private readonly ops: SocketLockOps,
+    private readonly name: string,
+  ) {}
 
   /**
    * Creates `dataDir` if missing and takes its lock. Throws
-   * `BatonError('BATON_CONFIG')` (field `dataDir`) when a live process holds
-   * it, or another process is taking it over right now. Waits `staleMs` when
-   * the lock comes from another pid space.
+   * `BatonError('BATON_CONFIG')` (field `dataDir`) when another process
+   * holds it — also another DataDirLock of this process — or when the path
+   * cannot hold a dataDir. Never waits on a timer.
    */
-  static async acquire(
-    dataDir: string,
-    logger: StorageLogger,
-    timing: LockTiming = DEFAULT_TIMING,
-  ): Promise<DataDirLock> {
+  static async acquire(dataDir: string, logger: StorageLogger): Promise<DataDirLock> {
     // Keyed on the real path: './d' and '/abs/d' (or a symlink to it) are one directory and one lock.
     const dir = await usableDirectory(dataDir);
-    const path = join(dir, LOCK_FILE_NAME);
-    const marker = join(dir, TAKEOVER_FILE_NAME);
-    const checks = new LockChecks(path, dataDir, timing);
-    const take = async (token: string) => {
-      const lock = new DataDirLock(path, token, logger, timing);
-      await clearLeftovers(dir, checks, logger);
-      return lock;
-    };
-    for (let round = 0; ; round++) {
-      const token = await checks.publish(path);
-      if (token !== undefined) return take(token);
-      let dead = await checks.read(path);
-      if (dead === undefined && round < 3) continue; // released meanwhile: create it again
-      if (dead !== undefined && (await checks.isOtherSpace(dead))) {
-        logger.warn(
-          { file: path, pid: dead.pid, waitMs: timing.staleMs },
-          'the lock comes from another container or machine: watching whether its holder refreshes it',
-        );
-        await sleep(timing.staleMs);
-        const later = await checks.read(path);
-        if (later === undefined && round < 3) continue;
-        if (later === undefined || !sameLockFile(dead, later)) throw checks.inUse(later ?? dead, true);
-        dead = later;
-      } else if (dead !== undefined && checks.isLiveHere(dead, path)) {
-        throw checks.inUse(dead, false);
-      }
-      if ((await checks.publish(marker)) === undefined) {
-        const taker = await checks.read(marker);
-        if (taker === undefined && round < 3) continue; // the takeover just ended: look again
-        throw await checks.takeoverError(marker, taker);
-      }
-      heldByThisProcess.add(marker);
-      try {
-        // Only the very file judged dead is replaced: it may have changed hands since.
-        const current = await checks.read(path);
-        if (current !== undefined && (dead === undefined || !sameLockFile(dead, current))) {
-          // Refreshed or replaced since it was judged dead: someone alive holds it.
-          throw checks.inUse(current, await checks.isOtherSpace(current));
-        }
-        if (current !== undefined) {
-          logger.warn(
-            { file: path, pid: current.pid },
-            'taking over the stale lock of a process that no longer runs',
-          );
-          await unlink(path).catch((error: unknown) => {
-            ignoreMissing(notUsable(dataDir, error));
-          });
-        }
-        const won = await checks.publish(path);
-        // Awaited here: the marker is still ours while the new holder clears leftovers.
-        if (won !== undefined) return await take(won);
-      } finally {
-        heldByThisProcess.delete(marker);
-        // Best effort: a marker left behind is removed by the next holder, or named in the next error.
-        await unlink(marker).catch((error: unknown) => {
-          logger.warn({ file: marker, err: error }, 'could not remove the takeover marker');
-        });
-      }
-      throw new BatonError('BATON_CONFIG', `dataDir ${dataDir} was locked by another process just now`, {
-        field: 'dataDir',
-        value: dataDir,
+    let lock: DataDirLock | undefined;
+    const ops = await SocketLockOps.create(dir, () => {
+      if (lock === undefined || lock.released) return;
+      logger.warn({ dataDir }, 'the dataDir lock socket closed while held: this member stops writing');
+      lock.onLost?.();
+      lock.onLost = undefined;
+    }).catch((error: unknown) => {
+      throw notUsable(dataDir, error);
+    });
+    try {
+      await refuseLegacyHolder(dataDir, dir, logger);
+      await refuseHolderElsewhere(dataDir, dir, ops);
+      const outcome = await acquireLock(ops).catch((error: unknown) => {
+        throw notUsable(dataDir, error);
       });
+      if (outcome.status !== 'held') {
+        const owner = await readLockOwner(dir);
+        throw configError(
+          dataDir,
+          outcome.status === 'in-use'
+            ? `dataDir ${dataDir} is in use by ${describeOwner(owner)} (its lock socket ${join(dir, outcome.name)} ` +
+                'answers): each member needs its own dataDir'
+            : `dataDir ${dataDir} is being locked by other processes at this moment: each member needs its own dataDir`,
+        );
+      }
+      lock = new DataDirLock(ops, outcome.name);
+      await writeLockOwner(dir).catch((error: unknown) => {
+        logger.warn({ dataDir, err: error }, 'could not record this process as the dataDir lock holder');
+      });
+      await clearDeadTempSockets(ops);
+      return lock;
+    } catch (error) {
+      if (lock !== undefined) await lock.release();
+      else await ops.close();
+      throw error;
     }
   }
 
-  /** Stops refreshing and deletes the lock file, if it is still this holder's. Idempotent. */
+  /** Stops listening and removes the lock socket. Idempotent. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    clearInterval(this.refresher);
-    heldByThisProcess.delete(this.path);
-    if (await this.stillOurs()) await unlink(this.path).catch(ignoreMissing);
-  }
-
-  private async refresh(): Promise<void> {
-    if (!(await this.stillOurs(true)) || this.released) return;
-    const now = new Date();
-    await utimes(this.path, now, now).catch(() => {});
-  }
-
-  /**
-   * Whether LOCK still holds this holder's token; when it is gone or another's,
-   * logs and stops refreshing. A failed read (EMFILE, EIO) proves nothing:
-   * it is logged and counts as `ifUnknown`.
-   */
-  private async stillOurs(ifUnknown = false): Promise<boolean> {
-    let current: LockHolder | undefined;
-    try {
-      current = await readLockFile(this.path);
-    } catch (error) {
-      this.logger.warn({ file: this.path, err: error }, 'could not read the dataDir lock to refresh it');
-      return ifUnknown;
-    }
-    if (current?.token === this.token) return true;
-    clearInterval(this.refresher);
-    // After release a missing file is our own deletion; anything else is a loss.
-    if (this.released && current === undefined) return false;
-    this.logger.warn(
-      { file: this.path, pid: current?.pid },
-      'the dataDir lock is no longer this process’s: another process took it over',
-    );
-    if (!this.released) this.onLost?.();
-    this.onLost = undefined;
-    return false;
+    await this.ops.withdraw(this.name);
+    await this.ops.close();
   }
 }
 
 /**
- * Clears what dead processes left, once a lock is held: a takeover marker
- * (safe while we hold the lock: a taker checks the lock again under its
- * marker and finds it changed) and old temporary files.
+ * A `LOCK` file of an earlier version: provably dead when written in this pid
+ * space by a pid that no longer runs (it is removed); otherwise an
+ * earlier-version member may run on this dataDir, and the open is refused.
  */
-async function clearLeftovers(dir: string, checks: LockChecks, logger: StorageLogger): Promise<void> {
-  try {
-    const marker = join(dir, TAKEOVER_FILE_NAME);
-    const taker = await checks.read(marker);
-    if (taker !== undefined && !(await checks.isOtherSpace(taker)) && !checks.isLiveHere(taker, marker)) {
-      logger.warn(
-        { file: marker, pid: taker.pid },
-        'removing the takeover marker of a process that no longer runs',
-      );
-      await unlink(marker).catch(() => {});
-    }
-    for (const name of await readdir(dir)) {
-      if (!name.startsWith(`${LOCK_FILE_NAME}.`) || !LOCK_TEMP_PATTERN.test(name)) continue;
-      const file = join(dir, name);
-      const info = await stat(file).catch(() => undefined);
-      if (info !== undefined && Date.now() - info.mtimeMs > TEMP_LEFTOVER_MS)
-        await unlink(file).catch(() => {});
-    }
-  } catch (error) {
-    logger.warn({ dir, err: error }, 'could not clear leftovers of earlier lock holders');
-  }
-}
-
-/** The liveness rules and error messages of one acquire. */
-class LockChecks {
-  constructor(
-    private readonly path: string,
-    private readonly dataDir: string,
-    readonly timing: LockTiming,
-  ) {}
-
-  /** Publishes `file`; its token, or undefined if it exists. */
-  async publish(file: string): Promise<string | undefined> {
-    try {
-      return await publishLockFile(file);
-    } catch (error) {
-      throw notUsable(this.dataDir, error); // e.g. EACCES or EROFS: not writable by this process
-    }
-  }
-
-  async read(file: string): Promise<LockHolder | undefined> {
-    try {
-      return await readLockFile(file);
-    } catch (error) {
-      throw notUsable(this.dataDir, error); // e.g. a lock file another user created
-    }
-  }
-
-  /** True when `holder` wrote from another machine boot or pid namespace than ours (its pid means nothing here). */
-  async isOtherSpace(holder: LockHolder): Promise<boolean> {
-    const own = await pidSpace();
-    return holder.space !== '' && own !== '' && holder.space !== own;
-  }
-
-  /** For a holder in our pid space: whether the process that wrote `file` still holds it. */
-  isLiveHere(holder: LockHolder, file: string): boolean {
-    if (holder.pid === process.pid) return heldByThisProcess.has(file);
-    return holder.pid !== undefined && isRunning(holder.pid);
-  }
-
-  inUse(holder: LockHolder, elsewhere: boolean): BatonError {
-    return new BatonError(
-      'BATON_CONFIG',
-      `dataDir ${this.dataDir} is in use by process ${holder.pid ?? '?'}` +
-        `${elsewhere ? ' in another container or machine' : ''} (lock file ${this.path}); ` +
-        'each member needs its own dataDir. Delete the lock file only if that process is not a member.',
-      { field: 'dataDir', value: this.dataDir },
+async function refuseLegacyHolder(dataDir: string, dir: string, logger: StorageLogger): Promise<void> {
+  const path = join(dir, LEGACY_LOCK_FILE_NAME);
+  const holder = await readLegacyLock(path).catch((error: unknown) => {
+    throw notUsable(dataDir, error);
+  });
+  if (holder === undefined) return;
+  const sameSpace = holder.space === '' || holder.space === (await pidSpace());
+  // Our own pid is a leftover: this process runs the current version.
+  const mayRun = holder.pid !== undefined && holder.pid !== process.pid && isRunning(holder.pid);
+  if (!sameSpace || mayRun) {
+    throw configError(
+      dataDir,
+      `dataDir ${dataDir} has the lock file of an earlier Baton version (${path}, process ` +
+        `${holder.pid ?? '?'}${sameSpace ? '' : ' in another container or machine'}): stop that member ` +
+        'first, then delete the file',
     );
   }
+  logger.warn({ file: path, holderPid: holder.pid }, 'removing the lock file an earlier version left');
+  await unlink(path).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw notUsable(dataDir, error);
+  });
+}
 
-  /** The error for a takeover marker that exists: another process is taking over, or died doing so. */
-  async takeoverError(marker: string, taker: LockHolder | undefined): Promise<BatonError> {
-    const elsewhere = taker !== undefined && (await this.isOtherSpace(taker));
-    const live = taker !== undefined && !elsewhere && this.isLiveHere(taker, marker);
-    const message = elsewhere
-      ? `dataDir ${this.dataDir} is being taken over by process ${taker.pid ?? '?'} in another container ` +
-        `or machine, or was left by one that stopped doing so: if this persists, delete ${marker}`
-      : live
-        ? `dataDir ${this.dataDir} is being taken over by process ${taker.pid ?? '?'} right now`
-        : `dataDir ${this.dataDir} has ${marker}, left by process ${taker?.pid ?? '?'} that stopped while ` +
-          'taking over a stale lock; delete it if no member runs on this dataDir';
-    return new BatonError('BATON_CONFIG', message, { field: 'dataDir', value: this.dataDir });
+/** On a shared file system, a lock socket bound by another machine or boot cannot be judged: refuse. */
+async function refuseHolderElsewhere(dataDir: string, dir: string, ops: SocketLockOps): Promise<void> {
+  const fs = await sharedFileSystem(dir);
+  if (fs === undefined) return;
+  const top = generationsIn(await ops.list()).at(-1);
+  if (top === undefined) return;
+  const owner = await readLockOwner(dir);
+  const ownBoot = await bootId();
+  if (owner !== undefined && ownBoot !== '' && owner.bootId === ownBoot) return;
+  const socket = join(dir, lockSocketName(top));
+  throw configError(
+    dataDir,
+    `dataDir ${dataDir} is on a shared file system (${fs}) and was locked by ${describeOwner(owner)}, ` +
+      `which this machine cannot check: if no member runs on it anywhere, delete ${socket}`,
+  );
+}
+
+/** Temporary sockets of processes that died while publishing one (a live one answers and stays). */
+async function clearDeadTempSockets(ops: SocketLockOps): Promise<void> {
+  for (const name of await ops.list().catch(() => [])) {
+    if (!LOCK_TEMP_PATTERN.test(name)) continue;
+    if ((await ops.probe(name).catch(() => 'live')) === 'dead') await ops.remove(name).catch(() => {});
   }
 }
 
@@ -306,13 +172,17 @@ function notUsable(dataDir: string, error: unknown): unknown {
   if (code === undefined || !PATH_ERRORS.has(code)) return error;
   return new BatonError(
     'BATON_CONFIG',
-    `dataDir ${dataDir} is not a directory this process can write (${code})`,
+    `dataDir ${dataDir} is not a directory this process can use (${code})`,
     {
       field: 'dataDir',
       value: dataDir,
       cause: error,
     },
   );
+}
+
+function configError(dataDir: string, message: string): BatonError {
+  return new BatonError('BATON_CONFIG', message, { field: 'dataDir', value: dataDir });
 }
 
 function isRunning(pid: number): boolean {
@@ -323,13 +193,4 @@ function isRunning(pid: number): boolean {
     // EPERM: it runs, under another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
-
-function ignoreMissing(error: unknown): undefined {
-  if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-  throw error;
 }

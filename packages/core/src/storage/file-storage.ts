@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { BatonError } from '../errors.js';
 import type { HardState, Snapshot } from '../raft/types.js';
-import { DataDirLock, type LockTiming } from './data-dir-lock.js';
+import { DataDirLock } from './data-dir-lock.js';
+import { ensureDataDirIdentity } from './identity-file.js';
 import {
   type LogStorage,
   type PersistBatch,
@@ -10,6 +11,7 @@ import {
   silentStorageLogger,
 } from './log-storage.js';
 import { applyPersistBatch, isNewLocalSnapshot, type LogWindow } from './log-window.js';
+import type { DataDirIdentity } from './member-identity.js';
 import { entryRecord, hardStateRecord, logResetRecord } from './record-payloads.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { WAL_RECORD_PAYLOAD_BYTES_MAX, Wal, type WalStats, type WalWrite } from './wal.js';
@@ -23,8 +25,12 @@ export interface FileStorageOptions {
   readonly segmentBytesMax?: number;
   /** Bytes one group-commit round writes at most. Default 16 MiB. */
   readonly roundBytesMax?: number;
-  /** How often the dataDir lock is refreshed and how long a foreign one is watched (tests shorten it). */
-  readonly lockTiming?: LockTiming;
+  /**
+   * The member and cluster this dataDir must belong to: recorded when the
+   * dataDir is new, checked otherwise (member-identity.ts). Cluster.start
+   * always passes it; without it nothing is checked (storage tests).
+   */
+  readonly identity?: DataDirIdentity;
 }
 
 /**
@@ -36,7 +42,8 @@ export interface FileStorageOptions {
  *   cost two (file and directory) per batch. Each new segment starts with the
  *   current hard state, so compaction never deletes the newest one.
  * - `snap/` snapshots, written atomically.
- * - `LOCK` one process per directory.
+ * - `LOCK-<n>.sock` one process per directory (data-dir-lock.ts).
+ * - `MEMBER` the member and cluster the directory belongs to.
  *
  * A leader's snapshot is made durable before the WAL records that follow it;
  * WAL segments are deleted only once a snapshot covers every index they
@@ -57,10 +64,10 @@ export class FileStorage implements LogStorage {
     private readonly snapshots: SnapshotStore,
     private window: LogWindow,
   ) {
-    // Two writers on one log would break every guarantee: once another process
-    // holds the lock, nothing more is written and the member stops on its next write.
+    // Two writers on one log would break every guarantee: once the lock is no
+    // longer held, nothing more is written and the member stops on its next write.
     lock.onLost = () => {
-      this.failure ??= { reason: 'another process took over the dataDir lock', cause: undefined };
+      this.failure ??= { reason: 'the dataDir lock is no longer held', cause: undefined };
     };
   }
 
@@ -69,13 +76,15 @@ export class FileStorage implements LogStorage {
    * cut off and logged; damage before the tail, a missing segment, a gap in
    * the entries, or a log that neither starts at 1 nor meets the newest
    * snapshot throws `BatonError('BATON_STORAGE_CORRUPT')` naming the file and
-   * byte offset. A second open of a directory in use throws `BATON_CONFIG`.
+   * byte offset. A second open of a directory in use, or of another member's
+   * or cluster's directory (`options.identity`), throws `BATON_CONFIG`.
    */
   static async open(dataDir: string, options: FileStorageOptions = {}): Promise<FileStorage> {
     const logger = options.logger ?? silentStorageLogger;
-    const lock = await DataDirLock.acquire(dataDir, logger, options.lockTiming);
+    const lock = await DataDirLock.acquire(dataDir, logger);
     let wal: Wal | undefined;
     try {
+      if (options.identity !== undefined) await ensureDataDirIdentity(dataDir, options.identity, logger);
       const snapshots = await SnapshotStore.open(join(dataDir, 'snap'), logger);
       const opened = await Wal.open(join(dataDir, 'wal'), { ...options, logger });
       wal = opened.wal;

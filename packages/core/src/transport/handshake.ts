@@ -124,6 +124,11 @@ export class Handshake {
     }
   }
 
+  /** The id the other side's hello named, before it is proved (for logs only: nothing may trust it). */
+  get claimedPeerId(): MemberId | undefined {
+    return this.peer?.id;
+  }
+
   /** The frames to send as soon as the socket opens: this side's hello. */
   start(): readonly string[] {
     return [

@@ -3,6 +3,8 @@ import type WebSocket from 'ws';
 import type { PeerMessage as Message } from '../peer-message.js';
 import type { MemberId } from '../raft/types.js';
 import { HANDSHAKE_FRAME_BYTES_MAX, HANDSHAKE_NONCE_BYTES, Handshake } from './handshake.js';
+import type { LinkFailureLog } from './link-failure-log.js';
+import { linkHint } from './link-hints.js';
 import type { TransportLogger } from './transport.js';
 
 /** What one accepted connection needs. */
@@ -15,6 +17,10 @@ export interface InboundLinkOptions {
   readonly logger: TransportLogger;
   /** The remote address, for logs only: nothing is decided on it. */
   readonly remote: string;
+  /** The remote host (no port), which keys failures of clients that did not prove who they are. */
+  readonly remoteHost: string;
+  /** Where failed handshakes are logged, rate-limited per claimed peer or host. */
+  readonly failures: LinkFailureLog;
   /** The peer proved `peerId`; from now on its frames are decoded. */
   readonly onAuthenticated: (link: InboundLink) => void;
   /** A frame that decoded, came from the authenticated peer and is addressed to this member. */
@@ -52,10 +58,7 @@ export class InboundLink {
       clusterId: options.clusterId,
       nonce: new Uint8Array(randomBytes(HANDSHAKE_NONCE_BYTES)),
     });
-    this.deadline = setTimeout(
-      () => this.refuse('handshake-timeout', CLOSE_POLICY_VIOLATION),
-      options.handshakeTimeoutMs,
-    );
+    this.deadline = setTimeout(() => this.refuseHandshake('handshake-timeout'), options.handshakeTimeoutMs);
     socket.binaryType = 'nodebuffer';
     socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     socket.on('error', (error) => {
@@ -124,19 +127,41 @@ export class InboundLink {
   private onHandshakeFrame(data: WebSocket.RawData, isBinary: boolean): void {
     const bytes = rawDataToBytes(data);
     if (isBinary || bytes.byteLength > HANDSHAKE_FRAME_BYTES_MAX) {
-      this.refuse('handshake-failed', CLOSE_POLICY_VIOLATION, undefined, { failure: 'malformed' });
+      this.refuseHandshake('malformed');
       return;
     }
     const step = this.handshake.receive(Buffer.from(bytes).toString('utf8'));
     for (const frame of step.send) this.socket.send(frame);
     if (step.status === 'failed') {
-      this.refuse('handshake-failed', CLOSE_POLICY_VIOLATION, undefined, { failure: step.reason });
+      this.refuseHandshake(step.reason);
     } else if (step.status === 'done') {
       clearTimeout(this.deadline);
       this.authenticatedId = step.peerId;
-      this.options.logger.info({ peer: step.peerId, remote: this.options.remote }, 'peer authenticated');
+      this.options.failures.recovered(
+        `from ${step.peerId}`,
+        { peer: step.peerId, remote: this.options.remote },
+        'peer authenticated',
+      );
       this.options.onAuthenticated(this);
     }
+  }
+
+  /**
+   * Closes a connection whose handshake failed, telling an honest dialer why
+   * in the close reason ('handshake-failed:<failure>'), and logs it with the
+   * id the client claimed (unproved) and its address, rate-limited.
+   */
+  private refuseHandshake(failure: string): void {
+    if (this.closing) return;
+    const claimed = this.handshake.claimedPeerId;
+    const { remote, remoteHost } = this.options;
+    this.options.failures.failure(
+      claimed === undefined ? `from host ${remoteHost}` : `from ${claimed}`,
+      failure,
+      { claimedPeer: claimed ?? '(none)', remote, hint: linkHint(failure) },
+      'refused a peer link: its handshake failed',
+    );
+    this.close(`handshake-failed:${failure}`, CLOSE_POLICY_VIOLATION);
   }
 
   private refuse(reason: string, code: number, error?: unknown, details: object = {}): void {
@@ -145,6 +170,10 @@ export class InboundLink {
       { peer: this.peerLabel(), remote: this.options.remote, reason, ...details, err: error },
       'closing peer connection',
     );
+    this.close(reason, code);
+  }
+
+  private close(reason: string, code: number): void {
     this.closing = true;
     clearTimeout(this.deadline);
     // Send a close frame so an honest peer learns why, but do not wait for its reply.

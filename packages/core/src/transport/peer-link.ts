@@ -3,6 +3,8 @@ import WebSocket from 'ws';
 import type { MemberId } from '../raft/types.js';
 import type { Backoff } from './backoff.js';
 import { HANDSHAKE_FRAME_BYTES_MAX, HANDSHAKE_NONCE_BYTES, Handshake } from './handshake.js';
+import type { LinkFailureLog } from './link-failure-log.js';
+import { linkHint, ROUTINE_LINK_CAUSES } from './link-hints.js';
 import { SendQueue } from './send-queue.js';
 import type { TransportLogger } from './transport.js';
 import type { ResolvedTlsOptions } from './transport-options.js';
@@ -24,6 +26,8 @@ export interface PeerLinkOptions {
   readonly socketBufferedBytesMax: number;
   readonly backoff: Backoff;
   readonly logger: TransportLogger;
+  /** Where failures to connect or authenticate are logged, rate-limited per peer. */
+  readonly failures: LinkFailureLog;
   /** The handshake finished: frames now reach the peer. */
   readonly onUp: () => void;
   /** A link that was up closed. Not called by `close()`. */
@@ -68,8 +72,8 @@ export class PeerLink {
   private writesCompleted = 0;
   private writesAtCheck = 0;
   private bufferedAtCheck = 0;
-  /** The last warning logged while the link was down, so a peer failing the same way every retry warns once. */
-  private lastWarning: string | undefined;
+  /** Set once this side gave up on the current socket (and logged why), so its close adds nothing. */
+  private abandoned = false;
   private readonly queue: SendQueue;
   private sent = 0;
   private droppedDown = 0;
@@ -171,7 +175,7 @@ export class PeerLink {
         ...(tls === undefined ? {} : { key: tls.key, cert: tls.cert, ca: tls.ca, rejectUnauthorized: true }),
       });
     } catch (error) {
-      logger.error({ peer: peerId, url, err: error }, 'cannot dial peer');
+      this.failed('dial-error', { err: String(error) });
       this.scheduleRedial();
       return;
     }
@@ -185,18 +189,27 @@ export class PeerLink {
     });
     socket.on('error', (error) => {
       // close() terminates sockets mid-dial on purpose; that is not worth a line in the log.
-      if (this.state === 'closed') return;
+      if (this.state === 'closed' || socket !== this.socket) return;
       const code = (error as NodeJS.ErrnoException).code ?? error.name;
-      // Refused and reset connections are routine while a peer restarts; anything else (TLS, protocol) is not.
-      const routine = ROUTINE_ERROR_CODES.has(code) && this.state !== 'up';
-      this.log(routine ? 'debug' : 'warn', code, { peer: peerId, url, err: error }, 'peer link error');
+      if (this.state === 'up') {
+        logger.warn({ peer: peerId, url, err: error }, 'peer link error');
+        return;
+      }
+      this.abandoned = true;
+      // A reset in the middle of the handshake is the acceptor refusing us, more often than not.
+      const cause =
+        this.state === 'handshaking' && (code === 'ECONNRESET' || code === 'EPIPE')
+          ? 'closed-in-handshake'
+          : code;
+      this.failed(cause, { err: error.message }, ROUTINE_LINK_CAUSES.has(cause) ? 'info' : 'warn');
     });
-    socket.on('close', () => this.onClose(socket));
+    socket.on('close', (code, reason) => this.onClose(socket, code, reason.toString('utf8')));
   }
 
   private onOpen(socket: WebSocket): void {
     if (socket !== this.socket) return;
     this.state = 'handshaking';
+    this.abandoned = false;
     this.handshake = new Handshake({
       role: 'dialer',
       ownId: this.options.ownId,
@@ -223,10 +236,10 @@ export class PeerLink {
       this.state = 'up';
       this.connects += 1;
       this.warnedQueueFull = false;
-      this.lastWarning = undefined;
       this.startKeepAlive(socket);
       this.options.backoff.reset();
-      this.options.logger.info({ peer: this.options.peerId, url: this.options.url }, 'peer link up');
+      const { peerId, url } = this.options;
+      this.options.failures.recovered(`to ${peerId}`, { peer: peerId, url }, 'peer link up');
       this.options.onUp();
     }
   }
@@ -254,28 +267,45 @@ export class PeerLink {
     }, this.options.keepAliveMs);
   }
 
-  /** Gives up on this socket; its 'close' event schedules the redial. */
+  /** Gives up on this socket (logging why); its 'close' event schedules the redial. */
   private abandon(socket: WebSocket, reason: string): void {
     if (socket !== this.socket) return;
-    this.log(
-      'warn',
-      reason,
-      { peer: this.options.peerId, url: this.options.url, reason },
-      'peer link refused',
-    );
+    if (this.state === 'up') {
+      this.options.logger.warn(
+        { peer: this.options.peerId, url: this.options.url, reason },
+        'peer link dropped',
+      );
+    } else {
+      this.abandoned = true;
+      this.failed(reason, {});
+    }
     socket.terminate();
   }
 
-  /** Logs at `level`, but a warning identical to the previous one since the link was last up drops to debug. */
-  private log(level: 'debug' | 'warn', key: string, obj: object, msg: string): void {
-    const quiet = level === 'warn' && key === this.lastWarning;
-    if (level === 'warn') this.lastWarning = key;
-    this.options.logger[quiet ? 'debug' : level](obj, msg);
+  /** Logs a failure to connect or authenticate, with its likely cause; rate-limited per peer. */
+  private failed(cause: string, fields: object, firstLevel: 'info' | 'warn' = 'warn'): void {
+    const { peerId, url } = this.options;
+    this.options.failures.failure(
+      `to ${peerId}`,
+      cause,
+      { peer: peerId, url, ...fields, hint: linkHint(cause) },
+      'cannot link to peer',
+      firstLevel,
+    );
   }
 
-  private onClose(socket: WebSocket): void {
+  private onClose(socket: WebSocket, code: number, reason: string): void {
     if (socket !== this.socket) return;
     const wasUp = this.state === 'up';
+    if (this.state === 'handshaking' && !this.abandoned) {
+      // The acceptor closes with 'handshake-failed:<failure>' when it refuses our proof; a bare close
+      // during the handshake most often means the same.
+      const refused = reason.startsWith('handshake-failed');
+      this.failed(refused ? 'refused-by-peer' : 'closed-in-handshake', {
+        closeCode: code,
+        closeReason: reason,
+      });
+    }
     clearTimeout(this.deadline);
     clearInterval(this.keepAlive);
     this.socket = undefined;
@@ -322,17 +352,6 @@ export class PeerLink {
     if (this.queue.length === 0) this.warnedQueueFull = false;
   }
 }
-
-/** Socket errors expected while a peer is down or restarting. */
-const ROUTINE_ERROR_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-]);
 
 function rawDataToString(data: WebSocket.RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');

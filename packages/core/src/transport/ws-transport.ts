@@ -7,6 +7,7 @@ import type { PeerMessage as Message } from '../peer-message.js';
 import type { MemberId } from '../raft/types.js';
 import { Backoff } from './backoff.js';
 import { InboundLink } from './inbound-link.js';
+import { LinkFailureLog } from './link-failure-log.js';
 import { PeerLink, type PeerLinkStats } from './peer-link.js';
 import { addressGroup, hostOf, PendingHandshakes } from './pending-handshakes.js';
 import type { Transport, TransportEvents } from './transport.js';
@@ -45,6 +46,8 @@ export class WsTransport implements Transport {
   private readonly sockets = new Set<Duplex>();
   /** Inbound sockets still in their handshake (bounded; see PendingHandshakes for who is dropped when full). */
   private readonly pendingHandshakes: PendingHandshakes<Duplex>;
+  /** Failed links, both the ones we dial and the ones dialled to us, logged with a rate limit per peer. */
+  private readonly failures: LinkFailureLog;
   private listening: Promise<{ port: number }> | undefined;
   private closing: Promise<void> | undefined;
 
@@ -55,6 +58,7 @@ export class WsTransport implements Transport {
   ) {
     this.options = resolveTransportOptions(options);
     this.pendingHandshakes = new PendingHandshakes(this.options.pendingHandshakesMax);
+    this.failures = new LinkFailureLog(this.options.logger, () => performance.now());
     const { tls, maxPayloadBytes, handshakeTimeoutMs } = this.options;
     this.server =
       tls === undefined
@@ -213,6 +217,7 @@ export class WsTransport implements Transport {
       socketBufferedBytesMax: o.socketBufferedBytesMax,
       backoff: new Backoff({ ...o.reconnect, random: o.random }),
       logger: o.logger,
+      failures: this.failures,
       onUp: () => {
         if (this.closing === undefined) this.events.onPeerUp?.(peerId);
       },
@@ -278,6 +283,8 @@ export class WsTransport implements Transport {
         decode: this.options.decode,
         logger: this.options.logger,
         remote,
+        remoteHost: hostOf(req.socket.remoteAddress ?? '?'),
+        failures: this.failures,
         onAuthenticated: (authenticated) => {
           settle();
           this.onInboundAuthenticated(authenticated);

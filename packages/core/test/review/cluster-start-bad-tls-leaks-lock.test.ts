@@ -31,7 +31,7 @@ describe('review: Cluster.start with unusable TLS material', () => {
       members,
       listen: { host: '127.0.0.1', port: 0 },
       dataDir: dir,
-      secret: 's',
+      secret: 'review-test-secret-01',
       tls: { key: 'not pem', cert: 'not pem', ca: 'not pem' },
       logger: silentLogger,
     }).catch((e: unknown) => e);
@@ -44,7 +44,7 @@ describe('review: Cluster.start with unusable TLS material', () => {
       members,
       listen: { host: '127.0.0.1', port: 0 },
       dataDir: dir,
-      secret: 's',
+      secret: 'review-test-secret-01',
       tls: { key: 'not pem', cert: 'not pem', ca: 'not pem' },
       logger: silentLogger,
     }).catch(() => undefined);
@@ -53,7 +53,7 @@ describe('review: Cluster.start with unusable TLS material', () => {
       members: { n1: 'ws://127.0.0.1:0' },
       listen: { host: '127.0.0.1', port: 0 },
       dataDir: dir,
-      secret: 's',
+      secret: 'review-test-secret-01',
       logger: silentLogger,
     });
     started.push(cluster);

@@ -10,8 +10,11 @@ const allowed: Record<string, readonly string[]> = {
   'wal-scan.ts': ['node:fs/promises', 'node:path'],
   'snapshot-store.ts': ['node:fs/promises', 'node:path'],
   'data-dir-lock.ts': ['node:fs/promises', 'node:path'],
-  'lock-file.ts': ['node:crypto', 'node:fs/promises'],
+  'lock-socket.ts': ['node:crypto', 'node:fs/promises', 'node:net', 'node:path'],
+  'lock-owner.ts': ['node:fs/promises', 'node:os', 'node:path'],
+  'legacy-lock-file.ts': ['node:fs/promises'],
   'file-storage.ts': ['node:path'],
+  'identity-file.ts': ['node:fs/promises', 'node:path'],
   'wal-record.ts': ['node:zlib'],
 };
 

@@ -36,10 +36,15 @@ function hello(id: string, auth: string): string {
   return JSON.stringify({ t: 'hello', v: 1, id, auth, nonce: Buffer.alloc(32, 9).toString('base64') });
 }
 
+/** b's warning about a refused client: a failed handshake (rate-limited line) or a breach after it. */
 function refusal(b: Member, reason: string, failure?: string) {
+  const handshake = failure !== undefined || reason === 'handshake-timeout';
   return b.logger.waitFor(
     (e) =>
-      e.level === 'warn' && e.obj.reason === reason && (failure === undefined || e.obj.failure === failure),
+      e.level === 'warn' &&
+      (handshake
+        ? e.msg === 'refused a peer link: its handshake failed' && e.obj.cause === (failure ?? reason)
+        : e.obj.reason === reason),
     `b logs ${reason} ${failure ?? ''}`,
   );
 }
@@ -72,6 +77,26 @@ describe('WsTransport refuses bad peers and keeps the good links', () => {
     await intruder.waitClosed('intruder disconnected');
     await refusal(b, 'handshake-failed', 'bad-proof');
     await roundTrip(a, b, 1);
+  });
+
+  it('a member with another secret: both sides log the failing link with its likely cause, by member id', async () => {
+    const a = await pool.start('a', { secret: 'a-different-secret-entirely' });
+    const b = await pool.start('b');
+    a.transport.setPeers({ b: b.url });
+    // The misconfigured member names its own failing link and the likely cause.
+    const own = await a.logger.waitFor(
+      (e) => e.level === 'warn' && e.msg === 'cannot link to peer' && e.obj.peer === 'b',
+      'a logs its link to b failing',
+    );
+    expect(['refused-by-peer', 'closed-in-handshake']).toContain(own.obj.cause);
+    expect(own.obj.hint).toMatch(/secret or clusterName/);
+    // The member it dialled names the id it claimed (unproved), its address and the cause.
+    const seen = await b.logger.waitFor(
+      (e) => e.msg === 'refused a peer link: its handshake failed' && e.obj.claimedPeer === 'a',
+      'b logs the refusal of a',
+    );
+    expect(seen.obj).toMatchObject({ cause: 'bad-proof', remote: expect.stringMatching(/^127\.0\.0\.1:/) });
+    expect(seen.obj.hint).toMatch(/secret or clusterName/);
   });
 
   it('a client that sends garbage instead of a handshake', async () => {

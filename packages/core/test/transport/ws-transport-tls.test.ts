@@ -37,16 +37,17 @@ describe('WsTransport over TLS', () => {
     a.transport.setPeers({ b: b.url });
     b.transport.setPeers({ a: a.url });
     const aRefuses = await a.logger.waitFor(
-      (e) => e.msg === 'peer link error' && e.obj.peer === 'b',
+      (e) => e.msg === 'cannot link to peer' && e.obj.peer === 'b',
       'a fails',
     );
     const bRefuses = await b.logger.waitFor(
-      (e) => e.msg === 'peer link error' && e.obj.peer === 'a',
+      (e) => e.msg === 'cannot link to peer' && e.obj.peer === 'a',
       'b fails',
     );
     for (const entry of [aRefuses, bRefuses]) {
       expect(entry.level).toBe('warn');
-      expect((entry.obj.err as { code?: string }).code).toMatch(/CERT|VERIFY|SIGNATURE/);
+      expect(entry.obj.cause).toMatch(/CERT|VERIFY|SIGNATURE/);
+      expect(entry.obj.hint).toMatch(/TLS/);
     }
     expect([a.transport.peerStats('b')?.connects, b.transport.peerStats('a')?.connects]).toEqual([0, 0]);
   });

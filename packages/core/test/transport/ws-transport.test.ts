@@ -77,7 +77,7 @@ describe('WsTransport between two members', () => {
     const a = await pool.start('a', { secret: undefined });
     const b = await pool.start('b');
     a.transport.setPeers({ b: b.url });
-    const refused = await b.logger.waitFor((e) => e.obj.failure === 'mode-mismatch', 'b refuses a');
+    const refused = await b.logger.waitFor((e) => e.obj.cause === 'mode-mismatch', 'b refuses a');
     expect(refused.level).toBe('warn');
     expect(a.transport.peerStats('b')?.connects).toBe(0);
   });
@@ -87,7 +87,7 @@ describe('WsTransport between two members', () => {
     const c = await pool.start('c');
     a.transport.setPeers({ b: c.url });
     const refused = await a.logger.waitFor(
-      (e) => e.obj.reason === 'unexpected-peer',
+      (e) => e.obj.cause === 'unexpected-peer',
       'a refuses c posing as b',
     );
     expect(refused.obj.peer).toBe('b');
@@ -150,7 +150,7 @@ describe('WsTransport reconnects', () => {
     const port = probe.port;
     await probe.transport.close();
     a.transport.setPeers({ b: `ws://127.0.0.1:${port}` });
-    await a.logger.waitFor((e) => e.msg === 'peer link error' && e.obj.peer === 'b', 'a fails to dial b');
+    await a.logger.waitFor((e) => e.msg === 'cannot link to peer' && e.obj.peer === 'b', 'a fails to dial b');
     const b = await pool.start('b', { listen: { host: '127.0.0.1', port } });
     await a.peerEvents.waitFor((e) => e.kind === 'up' && e.peer === 'b', 'a reaches b');
     await roundTrip(a, b, 1);
