@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Cluster } from '../../src/cluster.js';
-import { silentLogger } from '../../src/env.js';
-import { makeTempDir, removeTempDir } from '../storage/storage-test-kit.js';
+import { Cluster } from '../src/cluster.js';
+import { silentLogger } from '../src/env.js';
+import { makeTempDir, removeTempDir } from './storage/storage-test-kit.js';
 
 let dir: string;
 const started: Cluster[] = [];
@@ -16,22 +16,19 @@ afterEach(async () => {
 const members = { n1: 'wss://127.0.0.1:0' } as const;
 
 /**
- * Finding (cluster.ts:109-134): Cluster.start opens FileStorage (taking the
- * dataDir LOCK) before it constructs WsTransport, and the constructor sits
- * outside the try/catch that closes storage on failure. TLS material that is
- * a string but not PEM passes resolveClusterOptions, then https.createServer
- * throws an OpenSSL error (not BATON_CONFIG naming the field, DESIGN §4), and
- * the LOCK stays held: fixing the options and calling start again in the same
- * process fails with BATON_CONFIG "dataDir in use".
+ * TLS material that is a string but not PEM passes option checks, then the
+ * server refuses it: Cluster.start must fail with BATON_CONFIG naming the tls
+ * field and release everything it took (the dataDir lock above all), so a
+ * corrected start in the same process succeeds.
  */
-describe('review: Cluster.start with unusable TLS material', () => {
+describe('Cluster.start with unusable TLS material', () => {
   it('fails with BATON_CONFIG naming a tls field', async () => {
     const error = await Cluster.start({
       id: 'n1',
       members,
       listen: { host: '127.0.0.1', port: 0 },
       dataDir: dir,
-      secret: 'review-test-secret-01',
+      secret: 'tls-errors-test-secret',
       tls: { key: 'not pem', cert: 'not pem', ca: 'not pem' },
       logger: silentLogger,
     }).catch((e: unknown) => e);
@@ -44,7 +41,7 @@ describe('review: Cluster.start with unusable TLS material', () => {
       members,
       listen: { host: '127.0.0.1', port: 0 },
       dataDir: dir,
-      secret: 'review-test-secret-01',
+      secret: 'tls-errors-test-secret',
       tls: { key: 'not pem', cert: 'not pem', ca: 'not pem' },
       logger: silentLogger,
     }).catch(() => undefined);
@@ -53,7 +50,7 @@ describe('review: Cluster.start with unusable TLS material', () => {
       members: { n1: 'ws://127.0.0.1:0' },
       listen: { host: '127.0.0.1', port: 0 },
       dataDir: dir,
-      secret: 'review-test-secret-01',
+      secret: 'tls-errors-test-secret',
       logger: silentLogger,
     });
     started.push(cluster);

@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { resolveClusterOptions } from '../../src/cluster-options.js';
-import { isBatonError } from '../../src/errors.js';
+import { resolveClusterOptions } from '../src/cluster-options.js';
+import { isBatonError } from '../src/errors.js';
 
 const base = { id: 'n1', members: { n1: 'ws://127.0.0.1:7401' }, insecure: true } as const;
 
-/**
- * Finding: resolveClusterOptions destructures electionTimeoutMs without
- * checking it is a pair, so a plain number (a likely mistake:
- * `electionTimeoutMs: 500`) throws a TypeError instead of BATON_CONFIG
- * naming the field (DESIGN.md §4).
- */
-describe('review: electionTimeoutMs of the wrong shape', () => {
+/** A plain number (a likely mistake: `electionTimeoutMs: 500`) is BATON_CONFIG naming the field, not a TypeError (DESIGN.md §4). */
+describe('electionTimeoutMs of the wrong shape', () => {
   for (const value of [500, { min: 300, max: 600 }]) {
     it(`${JSON.stringify(value)} is BATON_CONFIG naming electionTimeoutMs`, () => {
       let error: unknown;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileStorage } from '../../src/storage/file-storage.js';
 import { LEGACY_LOCK_FILE_NAME } from '../../src/storage/legacy-lock-file.js';
-import { makeTempDir, removeTempDir } from '../storage/storage-test-kit.js';
+import { makeTempDir, removeTempDir } from './storage-test-kit.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -14,12 +14,12 @@ afterEach(async () => {
 });
 
 /**
- * Finding: a restarted member often gets the SAME pid as the dead one (a
- * container's entrypoint is pid 1), so a lock keyed on pids refused to start
- * until an operator deleted the lock file. The lock is now a socket the
- * kernel releases; an earlier version's lock file naming our pid is a leftover.
+ * A restarted member often gets the same pid as the dead one, so a lock keyed
+ * on pids would refuse to start until an operator deleted it. The lock is a
+ * socket the kernel releases; an earlier version's lock file naming our pid
+ * is a leftover.
  */
-describe('review: a stale lock that names our own pid (restart in a container after kill -9)', () => {
+describe('a member restarted after kill -9 with the pid of the dead one (a container entrypoint is pid 1)', () => {
   it('is taken over, since this process runs the current version', async () => {
     await writeFile(join(dir, LEGACY_LOCK_FILE_NAME), `${process.pid}\n`);
     const storage = await FileStorage.open(dir);
