@@ -193,7 +193,16 @@ export class SimCluster {
     this.check(id);
   }
 
-  /** Boots `id` from its disk (no-op if it is running). */
+  /**
+   * Exchanges the disks of two crashed members (a swapped mount, a copied
+   * volume): a restart on the other's disk is refused with BATON_CONFIG.
+   */
+  swapDisks(a: MemberId, b: MemberId): void {
+    this.member(a).swapDiskWith(this.member(b));
+    this.note(`swap disks ${a} <> ${b}`);
+  }
+
+  /** Boots `id` from its disk (no-op if it is running); throws BATON_CONFIG if the disk is another member's. */
   restart(id: MemberId): void {
     const m = this.member(id);
     if (m.up) return;

@@ -1,4 +1,5 @@
 import type { Entry, HardState, LogIndex, Snapshot } from '../raft/types.js';
+import type { DataDirIdentity } from '../storage/member-identity.js';
 import { InvariantViolation } from './invariant-violation.js';
 
 /** What a member recovers from its disk after a crash: exactly what `new RawNode(options, restored)` takes. */
@@ -35,6 +36,11 @@ export type DiskWrite =
  */
 export class SimDisk {
   readonly pendingWritesMax: number;
+  /**
+   * Whose dataDir this is (storage/member-identity.ts), recorded at the first
+   * start and durable at once: FileStorage fsyncs it before any log record.
+   */
+  identity: DataDirIdentity | undefined;
   private hardState: HardState | undefined;
   private snapshot: Snapshot | undefined;
   private entries: Entry[] = [];

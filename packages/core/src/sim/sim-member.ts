@@ -13,6 +13,7 @@ import type {
 } from '../raft/types.js';
 import { ReadyDriver } from '../runtime/ready-driver.js';
 import type { PersistBatch } from '../storage/log-storage.js';
+import { checkDataDirIdentity, identityOf } from '../storage/member-identity.js';
 import type { AppliedRecord } from './apply-checker.js';
 import { describeReady } from './describe.js';
 import type { MemberView } from './member-view.js';
@@ -82,7 +83,8 @@ interface Running {
 export class SimMember {
   readonly id: MemberId;
   readonly clock: LocalClock;
-  readonly disk: SimDisk = new SimDisk();
+  /** Its dataDir; swapDiskWith() models a swapped mount or a copied volume. */
+  disk: SimDisk = new SimDisk();
   /** Bumped at every start and crash; events of an older incarnation are stale. */
   incarnation = 0;
   /** When set, the next fsync this member starts is cut short by a crash. */
@@ -119,11 +121,23 @@ export class SimMember {
     return this.running?.sm;
   }
 
-  /** Boots (or reboots) from whatever the disk made durable. */
+  /**
+   * Boots (or reboots) from whatever the disk made durable. Throws
+   * BATON_CONFIG, and stays down, when the disk belongs to another member
+   * (the same check FileStorage makes on a dataDir).
+   */
   start(): void {
     if (this.running) return;
-    this.incarnation++;
     const durable = this.disk.recover();
+    const expected = identityOf(this.id, '', this.config.voters);
+    const holdsLog = durable.entries.length > 0 || durable.snapshot !== undefined;
+    const decision = checkDataDirIdentity(`sim:${this.id}`, this.disk.identity, expected, holdsLog);
+    if (decision.action === 'refuse') {
+      this.host.trace(`${this.id} refuses to start: ${decision.error.message}`);
+      throw decision.error;
+    }
+    if (decision.action === 'record') this.disk.identity = expected;
+    this.incarnation++;
     const random = this.config.rng.fork(`raft#${this.incarnation}`);
     const node = new RawNode(
       { ...this.config.raft, id: this.id, initialVoters: this.config.voters, random: () => random.float() },
@@ -173,6 +187,12 @@ export class SimMember {
     if (snapshot) this.host.onRestore(this.id, snapshot.meta.index, sm.stateHash);
     this.scheduleNextTick();
     this.pump();
+  }
+
+  /** Exchanges disks with another member (both down): a swapped mount, a copied volume. */
+  swapDiskWith(other: SimMember): void {
+    if (this.running || other.running) throw new Error('swap disks only while both members are down');
+    [this.disk, other.disk] = [other.disk, this.disk];
   }
 
   /** Power loss: the process and every unsynced write are gone. */

@@ -234,6 +234,26 @@ describe.each(SEEDS)('scenarios, seed %i', (seed) => {
     expect(sim.config(successor)?.voters).not.toContain(self);
   });
 
+  it('a member restarted on another member’s disk (swapped mounts) is refused; on its own disk it rejoins', () => {
+    const sim = scenario(seed, 3);
+    const leader = awaitLeader(sim);
+    commitEverywhere(sim, 'before');
+    const [a, b] = others(sim, leader) as [string, string];
+    sim.crash(a);
+    sim.crash(b);
+    sim.swapDisks(a, b);
+    for (const id of [a, b]) {
+      expect(() => sim.restart(id)).toThrow(
+        expect.objectContaining({ code: 'BATON_CONFIG', field: 'dataDir' }),
+      );
+      expect(sim.isUp(id)).toBe(false);
+    }
+    sim.swapDisks(a, b);
+    sim.restart(a);
+    sim.restart(b);
+    commitEverywhere(sim, 'after');
+  });
+
   it('agreement on an unreliable network: loss, duplication and reordering', () => {
     const sim = scenario(seed, 5, {
       network: {
