@@ -55,7 +55,8 @@ function heapMb(): number {
 
 async function leadLoop(): Promise<void> {
   for (;;) {
-    const token = await cluster.leadership();
+    const token = await cluster.leadership().catch(() => undefined);
+    if (token === undefined) return; // stopped
     report({ type: 'leading', term: token.term });
     try {
       await cluster.propose(payload);

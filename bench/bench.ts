@@ -1,11 +1,13 @@
 /**
  * `pnpm bench`: Baton on a 3-member cluster of real processes with fsync on.
- * - commit throughput and latency of small entries with 1 and 16 proposers,
- *   fsyncs per committed entry on the leader, elections during the load;
+ * - commit throughput and latency of small entries with 1, 16 and 64
+ *   proposers on the leader, and 1 and 16 on a follower (forwarded to the
+ *   leader), fsyncs per committed entry on the leader, elections during the load;
  * - failover: SIGKILL the leader → a survivor's leadership() resolves, and →
  *   its first committed write; `--trials` times, p50/p99/max.
  * Options: --trials 20  --load-ms 5000  --soak-ms 0 (a long 16-proposer run
- * that counts spurious elections)  --members 3.
+ * that counts spurious elections)  --members 3  --cpu-prof DIR (each member
+ * writes a V8 CPU profile there; members are stopped gracefully at the end).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,8 +31,10 @@ const { values: args } = parseArgs({
     'load-ms': { type: 'string', default: '5000' },
     'soak-ms': { type: 'string', default: '0' },
     members: { type: 'string', default: '3' },
+    'cpu-prof': { type: 'string' },
   },
 });
+const cpuProfDir = args['cpu-prof'];
 const trials = Number(args.trials);
 const loadMs = Number(args['load-ms']);
 const soakMs = Number(args['soak-ms']);
@@ -62,7 +66,13 @@ async function freePort(): Promise<number> {
 function start(id: string, members: Record<string, string>): void {
   const child = spawn(
     process.execPath,
-    ['--conditions=@baton/source', '--import', 'tsx', join(import.meta.dirname, 'bench-member.ts')],
+    [
+      ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
+      '--conditions=@baton/source',
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 'bench-member.ts'),
+    ],
     {
       env: {
         ...process.env,
@@ -124,6 +134,14 @@ async function stats(): Promise<Ev[]> {
   return Promise.all(replies);
 }
 
+/** The leader's fsync count so far (its storage stats). */
+async function leaderFsyncs(id: string): Promise<number> {
+  const reply = waitFor((e) => e.type === 'stats' && e.id === id);
+  send(id, { cmd: 'stats' });
+  const storage = (await reply).storage as { fsyncs?: number } | undefined;
+  return storage?.fsyncs ?? Number.NaN;
+}
+
 async function runLoad(leader: string, proposers: number, durationMs: number) {
   const electionsBefore = log.filter((e) => e.type === 'leading').length;
   const result = waitFor((e) => e.type === 'load-result' && e.id === leader, durationMs + 30_000);
@@ -143,14 +161,26 @@ await sleep(1000);
 console.log(`# Baton bench — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'}`);
 console.log(`${ids.length} members, real processes, fsync on (WAL in ${tmpdir()}), default timing\n`);
 
-console.log('## Commit throughput (64-byte commands, proposals on the leader)\n');
-console.log('| proposers | commits/s | p50 ms | p99 ms | fsyncs/entry (leader) | elections during run |');
-console.log('| --- | --- | --- | --- | --- | --- |');
-for (const proposers of [1, 16]) {
-  const r = await runLoad(leader, proposers, loadMs);
-  const fsyncsPerEntry = typeof r.fsyncs === 'number' ? r.fsyncs / (r.committed as number) : Number.NaN;
+console.log('## Commit throughput (64-byte commands)\n');
+console.log(
+  '| proposers | on | commits/s | p50 ms | p99 ms | fsyncs/entry (leader) | elections during run |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+const loads: { proposers: number; on: 'leader' | 'follower' }[] = [
+  { proposers: 1, on: 'leader' },
+  { proposers: 16, on: 'leader' },
+  { proposers: 64, on: 'leader' },
+  { proposers: 1, on: 'follower' },
+  { proposers: 16, on: 'follower' },
+];
+for (const { proposers, on } of loads) {
+  const where = on === 'leader' ? leader : ids.find((id) => id !== leader)!;
+  const fsyncsBefore = await leaderFsyncs(leader);
+  const r = await runLoad(where, proposers, loadMs);
+  const fsyncs = (await leaderFsyncs(leader)) - fsyncsBefore;
+  const fsyncsPerEntry = fsyncs / (r.committed as number);
   console.log(
-    `| ${proposers} | ${fmt(r.perSecond as number)} | ${fmt(r.p50 as number)} | ${fmt(r.p99 as number)} | ${fsyncsPerEntry.toFixed(3)} | ${r.elections} |`,
+    `| ${proposers} | ${on} | ${fmt(r.perSecond as number)} | ${fmt(r.p50 as number)} | ${fmt(r.p99 as number)} | ${fsyncsPerEntry.toFixed(3)} | ${r.elections} |`,
   );
   leader = currentLeader() ?? leader;
 }
@@ -179,7 +209,7 @@ if (soakMs > 0) {
   leader = currentLeader() ?? leader;
 }
 
-if (trials === 0) process.exit(0);
+if (trials === 0) await finish();
 console.log(`\n## Failover (SIGKILL the leader), ${trials} trials\n`);
 const elected: number[] = [];
 /** What happened between each kill and the new leader, for explaining slow trials. */
@@ -220,4 +250,15 @@ const slowest = elected.indexOf(Math.max(...elected));
 console.log(
   `\nslowest trial (${slowest + 1}), events in ms from the kill:\n  ${timelines[slowest]?.join('\n  ')}`,
 );
-process.exit(0);
+await finish();
+
+/** Ends the run; with --cpu-prof, members stop gracefully first so that they write their profiles. */
+async function finish(): Promise<never> {
+  if (cpuProfDir) {
+    const running = [...children.values()].filter((c) => c.exitCode === null && c.signalCode === null);
+    const exited = running.map((c) => new Promise((resolve) => c.once('exit', resolve)));
+    for (const c of running) c.kill('SIGTERM');
+    await Promise.all(exited);
+  }
+  process.exit(0);
+}
