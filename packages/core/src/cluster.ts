@@ -118,7 +118,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     // Built first: it checks the TLS material, and nothing is held open yet if that fails.
     const transport = createPeerTransport(options, env, logger, (m) => {
       if (isRaftMessage(m)) cluster?.loop.step(m);
-      else cluster?.forwarder.onMessage(m);
+      else if (m.type === 'forward' || m.type === 'forwardResp') cluster?.forwarder.onMessage(m);
     });
     let storage: LogStorage | undefined;
     let loop: NodeLoop | undefined;

@@ -32,10 +32,49 @@ export interface ForwardResponse {
   readonly errorCode: BatonErrorCode | '';
 }
 
-/** Everything that travels between members: Raft messages, and the runtime's forwarding. */
-export type PeerMessage = Message | ForwardRequest | ForwardResponse;
+/** Most leases one keep-alive message may name. */
+export const KEEP_ALIVE_LEASES_MAX = 4096;
+
+/**
+ * A member keeps its leases alive: one message to the leader names them all
+ * (DESIGN.md §2.3: keep-alives go to the leader and are not logged).
+ */
+export interface KeepAliveRequest {
+  readonly type: 'keepAlive';
+  readonly from: MemberId;
+  readonly to: MemberId;
+  readonly term: Term;
+  readonly requestId: string;
+  readonly leaseIds: readonly number[];
+}
+
+/**
+ * The leader's answer: for each lease asked about, in order, the TTL it
+ * restarted (ms), or 0 when the lease no longer exists. A member that cannot
+ * answer as the only leader (`errorCode` BATON_NOT_LEADER) restarts nothing.
+ */
+export interface KeepAliveResponse {
+  readonly type: 'keepAliveResp';
+  readonly from: MemberId;
+  readonly to: MemberId;
+  readonly term: Term;
+  readonly requestId: string;
+  readonly errorCode: BatonErrorCode | '';
+  readonly ttlsMs: readonly number[];
+}
+
+/** Everything that travels between members: Raft messages, and the runtime's forwarding and keep-alives. */
+export type PeerMessage = Message | ForwardRequest | ForwardResponse | KeepAliveRequest | KeepAliveResponse;
 export type PeerMessageType = PeerMessage['type'];
 
+/** The runtime's own messages, which the Raft core never sees. */
+const RUNTIME_TYPES: ReadonlySet<PeerMessageType> = new Set([
+  'forward',
+  'forwardResp',
+  'keepAlive',
+  'keepAliveResp',
+]);
+
 export function isRaftMessage(m: PeerMessage): m is Message {
-  return m.type !== 'forward' && m.type !== 'forwardResp';
+  return !RUNTIME_TYPES.has(m.type);
 }

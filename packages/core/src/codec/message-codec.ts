@@ -17,12 +17,18 @@
  *   readIndexResp          requestId:string index reject:bool
  *   forward                requestId:string data:bytes
  *   forwardResp            requestId:string index entryTerm errorCode:string
+ *   keepAlive              requestId:string leaseIds:count leaseId…
+ *   keepAliveResp          requestId:string errorCode:string ttlsMs:count ttlMs…
  *
  * The encoding is canonical (minimal varUints, booleans 0/1, no padding), so
  * every message has exactly one frame.
  */
-import { BatonError, BatonErrorCodes } from '../errors.js';
-import type { PeerMessage as Message, PeerMessageType as MessageType } from '../peer-message.js';
+import { BatonError, type BatonErrorCode, BatonErrorCodes } from '../errors.js';
+import {
+  KEEP_ALIVE_LEASES_MAX,
+  type PeerMessage as Message,
+  type PeerMessageType as MessageType,
+} from '../peer-message.js';
 import type { Entry } from '../raft/types.js';
 import { ByteReader } from './byte-reader.js';
 import { ByteWriter } from './byte-writer.js';
@@ -49,6 +55,8 @@ export const MESSAGE_TYPE_TAGS: Readonly<Record<MessageType, number>> = Object.f
   readIndexResp: 12,
   forward: 13,
   forwardResp: 14,
+  keepAlive: 15,
+  keepAliveResp: 16,
 });
 
 const TYPES_BY_TAG: ReadonlyMap<number, MessageType> = new Map(
@@ -112,6 +120,14 @@ export function encodeMessage(msg: Message, limits: MessageLimits = DEFAULT_MESS
       break;
     case 'forwardResp':
       w.string(msg.requestId).varUint(msg.index).varUint(msg.entryTerm).string(msg.errorCode);
+      break;
+    case 'keepAlive':
+      w.string(msg.requestId).varUint(msg.leaseIds.length);
+      for (const id of msg.leaseIds) w.varUint(id);
+      break;
+    case 'keepAliveResp':
+      w.string(msg.requestId).string(msg.errorCode).varUint(msg.ttlsMs.length);
+      for (const ttl of msg.ttlsMs) w.varUint(ttl);
       break;
   }
   return w.finish();
@@ -222,28 +238,39 @@ function decodeBody(r: ByteReader, h: Header, limits: MessageLimits): Message {
       const requestId = r.string('requestId', limits.idBytesMax);
       const index = r.varUint('index');
       const entryTerm = r.varUint('entryTerm');
-      const errorCode = r.string('errorCode', 64);
-      if (errorCode !== '' && !(BatonErrorCodes as readonly string[]).includes(errorCode)) {
-        throw new BatonError(
-          'BATON_PROTOCOL',
-          `forwardResp: unknown error code ${JSON.stringify(errorCode)}`,
-        );
-      }
-      return {
-        type: 'forwardResp',
-        from,
-        to,
-        term,
-        requestId,
-        index,
-        entryTerm,
-        errorCode: errorCode as Extract<Message, { type: 'forwardResp' }>['errorCode'],
-      };
+      const errorCode = readErrorCode(r, 'forwardResp');
+      return { type: 'forwardResp', from, to, term, requestId, index, entryTerm, errorCode };
+    }
+    case 'keepAlive': {
+      const requestId = r.string('requestId', limits.idBytesMax);
+      const count = r.count('leaseIds', KEEP_ALIVE_LEASES_MAX);
+      const leaseIds: number[] = [];
+      for (let i = 0; i < count; i++) leaseIds.push(r.varUint('leaseId'));
+      return { type: 'keepAlive', from, to, term, requestId, leaseIds };
+    }
+    case 'keepAliveResp': {
+      const requestId = r.string('requestId', limits.idBytesMax);
+      const errorCode = readErrorCode(r, 'keepAliveResp');
+      const count = r.count('ttlsMs', KEEP_ALIVE_LEASES_MAX);
+      const ttlsMs: number[] = [];
+      for (let i = 0; i < count; i++) ttlsMs.push(r.varUint('ttlMs'));
+      return { type: 'keepAliveResp', from, to, term, requestId, errorCode, ttlsMs };
     }
   }
 }
 
+/** An error code field: empty, or one of BatonErrorCodes. */
+function readErrorCode(r: ByteReader, type: string): BatonErrorCode | '' {
+  const errorCode = r.string('errorCode', 64);
+  if (errorCode !== '' && !(BatonErrorCodes as readonly string[]).includes(errorCode)) {
+    throw new BatonError('BATON_PROTOCOL', `${type}: unknown error code ${JSON.stringify(errorCode)}`);
+  }
+  return errorCode as BatonErrorCode | '';
+}
+
 function estimateBytes(msg: Message): number {
+  if (msg.type === 'keepAlive') return FIXED_BYTES_ESTIMATE + 9 * msg.leaseIds.length;
+  if (msg.type === 'keepAliveResp') return FIXED_BYTES_ESTIMATE + 9 * msg.ttlsMs.length;
   if (msg.type === 'snapshot') return FIXED_BYTES_ESTIMATE * 4 + msg.snapshot.data.length;
   if (msg.type === 'forward') return FIXED_BYTES_ESTIMATE * 2 + msg.data.length;
   if (msg.type !== 'append') return FIXED_BYTES_ESTIMATE;

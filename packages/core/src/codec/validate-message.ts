@@ -4,13 +4,19 @@
  * ranges, not Raft semantics that depend on the receiver's state.
  */
 import { BatonError, BatonErrorCodes } from '../errors.js';
-import type { PeerMessage as Message } from '../peer-message.js';
+import { KEEP_ALIVE_LEASES_MAX, type PeerMessage as Message } from '../peer-message.js';
 import type { ClusterConfig, ConfigChange, Entry, SnapshotMeta } from '../raft/types.js';
 import { MESSAGE_TYPES } from '../raft/types.js';
 import { DEFAULT_MESSAGE_LIMITS, type MessageLimits } from './message-limits.js';
 import { utf8ByteLength } from './utf8.js';
 
-const KNOWN_TYPES: ReadonlySet<string> = new Set([...MESSAGE_TYPES, 'forward', 'forwardResp']);
+const KNOWN_TYPES: ReadonlySet<string> = new Set([
+  ...MESSAGE_TYPES,
+  'forward',
+  'forwardResp',
+  'keepAlive',
+  'keepAliveResp',
+]);
 
 /**
  * Throws `BatonError('BATON_PROTOCOL')`, naming the field, unless `msg`:
@@ -107,11 +113,32 @@ function checkMessage(msg: Message, limits: MessageLimits): void {
       checkId(msg.requestId, 'forwardResp.requestId', limits);
       checkUint(msg.index, 'forwardResp.index');
       checkUint(msg.entryTerm, 'forwardResp.entryTerm');
-      if (msg.errorCode !== '' && !(BatonErrorCodes as readonly string[]).includes(msg.errorCode)) {
-        fail('forwardResp.errorCode', `unknown error code ${String(msg.errorCode)}`);
-      }
+      checkErrorCode(msg.errorCode, 'forwardResp.errorCode');
+      return;
+    case 'keepAlive':
+      checkId(msg.requestId, 'keepAlive.requestId', limits);
+      checkUintList(msg.leaseIds, 'keepAlive.leaseIds');
+      return;
+    case 'keepAliveResp':
+      checkId(msg.requestId, 'keepAliveResp.requestId', limits);
+      checkErrorCode(msg.errorCode, 'keepAliveResp.errorCode');
+      checkUintList(msg.ttlsMs, 'keepAliveResp.ttlsMs');
       return;
   }
+}
+
+function checkErrorCode(code: unknown, field: string): void {
+  if (code !== '' && !(BatonErrorCodes as readonly unknown[]).includes(code)) {
+    fail(field, `unknown error code ${String(code)}`);
+  }
+}
+
+/** A list of at most KEEP_ALIVE_LEASES_MAX safe non-negative integers. */
+function checkUintList(list: unknown, field: string): void {
+  if (!Array.isArray(list)) fail(field, 'not a list');
+  if (list.length > KEEP_ALIVE_LEASES_MAX)
+    fail(field, `${list.length} items, above ${KEEP_ALIVE_LEASES_MAX}`);
+  for (const value of list) checkUint(value, field);
 }
 
 function checkAppend(msg: Extract<Message, { type: 'append' }>, limits: MessageLimits): void {

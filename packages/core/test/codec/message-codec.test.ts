@@ -8,8 +8,9 @@ import {
   WIRE_VERSION,
 } from '../../src/codec/message-codec.js';
 import { DEFAULT_MESSAGE_LIMITS, resolveMessageLimits } from '../../src/codec/message-limits.js';
+import { validateMessage } from '../../src/codec/validate-message.js';
 import { isBatonError } from '../../src/errors.js';
-import type { PeerMessage } from '../../src/peer-message.js';
+import { KEEP_ALIVE_LEASES_MAX, type PeerMessage } from '../../src/peer-message.js';
 import { MESSAGE_TYPES, type Message } from '../../src/raft/types.js';
 import { comparable } from './comparable.js';
 import { sampleMessages } from './message-samples.js';
@@ -318,5 +319,48 @@ describe('forwarding messages', () => {
     expect(() => decodeMessage(new TextEncoder().encode(text))).toThrow(
       expect.objectContaining({ code: 'BATON_PROTOCOL' }),
     );
+  });
+});
+
+describe('keep-alive messages', () => {
+  const request = {
+    type: 'keepAlive',
+    from: 'n2',
+    to: 'n1',
+    term: 3,
+    requestId: 'k1',
+    leaseIds: [5, 2 ** 40, 17],
+  } as const;
+  const answer = {
+    type: 'keepAliveResp',
+    from: 'n1',
+    to: 'n2',
+    term: 3,
+    requestId: 'k1',
+    errorCode: '',
+    ttlsMs: [10_000, 0, 3000],
+  } as const;
+
+  it('round-trip keepAlive and keepAliveResp, with and without an error code', () => {
+    expect(decodeMessage(encodeMessage(request))).toEqual(request);
+    expect(decodeMessage(encodeMessage(answer))).toEqual(answer);
+    const refused = { ...answer, errorCode: 'BATON_NOT_LEADER', ttlsMs: [] } as const;
+    expect(decodeMessage(encodeMessage(refused))).toEqual(refused);
+  });
+
+  it('refuse more leases than KEEP_ALIVE_LEASES_MAX, a negative id, and every truncation', () => {
+    const many = { ...request, leaseIds: Array.from({ length: KEEP_ALIVE_LEASES_MAX + 1 }, (_, i) => i) };
+    expect(() => decodeMessage(encodeMessage(many))).toThrow(
+      expect.objectContaining({ code: 'BATON_PROTOCOL' }),
+    );
+    expect(() => validateMessage({ ...request, leaseIds: [-1] })).toThrow(
+      expect.objectContaining({ code: 'BATON_PROTOCOL' }),
+    );
+    const frame = encodeMessage(answer);
+    for (let cut = 0; cut < frame.length; cut++) {
+      expect(() => decodeMessage(frame.subarray(0, cut))).toThrow(
+        expect.objectContaining({ code: 'BATON_PROTOCOL' }),
+      );
+    }
   });
 });

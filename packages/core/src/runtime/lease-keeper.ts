@@ -1,0 +1,155 @@
+import type { MonotonicClock, TimerHandle, Timers } from '../env.js';
+
+/** A lease as the replicated state holds it. */
+export interface LeaseRecord {
+  readonly leaseId: number;
+  readonly ttlMs: number;
+}
+
+export interface LeaseKeeperOptions {
+  readonly clock: MonotonicClock;
+  readonly timers: Timers;
+  /**
+   * True while this member may act as the only leader (a valid leadership
+   * token). Keep-alives are restarted only then: a deposed leader that still
+   * answered them could promise a client time that the new leader, which
+   * restarted every TTL when it was elected, does not give.
+   */
+  readonly isSoleLeader: () => boolean;
+  /**
+   * Proposes the expiry of `leaseId` (a logged command, so every member
+   * releases its locks at the same index). `done(false)` when the proposal
+   * was not carried out; the keeper tries again while it leads.
+   */
+  readonly expire: (leaseId: number, done: (ok: boolean) => void) => void;
+}
+
+/** What the leader answers to one keep-alive: per lease, the TTL it restarted, or 0 if the lease is gone. */
+export type KeepAliveAnswer =
+  | { readonly ok: true; readonly ttlsMs: readonly number[] }
+  | { readonly ok: false };
+
+interface Tracked {
+  readonly ttlMs: number;
+  deadline: number;
+  /** Its expiry was proposed: no keep-alive may revive it. */
+  expiring: boolean;
+}
+
+/** After a failed expiry proposal (or while this member cannot act as sole leader), look again this much later. */
+const EXPIRY_RETRY_MS = 50;
+
+/**
+ * The leader's side of leases (DESIGN.md §2.3): deadlines on the leader's own
+ * monotonic clock, restarted by keep-alives (which are not logged), and an
+ * expiry proposed as a logged command once a deadline passes. A member that
+ * starts leading restarts every lease's full TTL — it cannot know when the
+ * previous leader last heard a keep-alive, and a shorter deadline could
+ * expire a lease whose holder still believes it valid. Deadlines exist only
+ * while leading.
+ */
+export class LeaseKeeper {
+  private readonly tracked = new Map<number, Tracked>();
+  private leading = false;
+  private timer: TimerHandle | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+
+  constructor(private readonly opts: LeaseKeeperOptions) {}
+
+  /** This member now leads (its own-term entry applied): every lease gets its full TTL from now. */
+  startLeading(leases: Iterable<LeaseRecord>): void {
+    this.leading = true;
+    this.tracked.clear();
+    const now = this.opts.clock.now();
+    for (const l of leases)
+      this.tracked.set(l.leaseId, { ttlMs: l.ttlMs, deadline: now + l.ttlMs, expiring: false });
+    this.arm();
+  }
+
+  /** This member no longer leads: it keeps no deadline and proposes no expiry. */
+  stopLeading(): void {
+    this.leading = false;
+    this.tracked.clear();
+    this.cancelTimer();
+  }
+
+  get isLeading(): boolean {
+    return this.leading;
+  }
+
+  /** A lease granted by an entry applied while this member leads: its TTL runs from now. */
+  granted(lease: LeaseRecord): void {
+    if (!this.leading) return;
+    this.tracked.set(lease.leaseId, {
+      ttlMs: lease.ttlMs,
+      deadline: this.opts.clock.now() + lease.ttlMs,
+      expiring: false,
+    });
+    this.arm();
+  }
+
+  /** A lease revoked or expired by an applied entry. */
+  removed(leaseId: number): void {
+    this.tracked.delete(leaseId);
+  }
+
+  /**
+   * Restarts the TTL of each named lease this leader knows and has not
+   * started expiring; `{ ok: false }` when it cannot answer as sole leader.
+   */
+  keepAlive(leaseIds: readonly number[]): KeepAliveAnswer {
+    if (!this.leading || !this.opts.isSoleLeader()) return { ok: false };
+    const now = this.opts.clock.now();
+    const ttlsMs = leaseIds.map((id) => {
+      const t = this.tracked.get(id);
+      if (t === undefined || t.expiring) return 0;
+      t.deadline = Math.max(t.deadline, now + t.ttlMs);
+      return t.ttlMs;
+    });
+    return { ok: true, ttlsMs };
+  }
+
+  /** The deadline of a lease on this leader's clock (tests, status). */
+  deadlineOf(leaseId: number): number | undefined {
+    return this.tracked.get(leaseId)?.deadline;
+  }
+
+  private expireDue(): void {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    if (!this.leading) return;
+    const now = this.opts.clock.now();
+    const sole = this.opts.isSoleLeader();
+    for (const [leaseId, t] of this.tracked) {
+      if (t.expiring || t.deadline > now || !sole) continue;
+      t.expiring = true;
+      this.opts.expire(leaseId, (ok) => {
+        if (ok || this.tracked.get(leaseId) !== t) return;
+        t.expiring = false;
+        this.arm(this.opts.clock.now() + EXPIRY_RETRY_MS);
+      });
+    }
+    if (!sole) this.arm(now + EXPIRY_RETRY_MS);
+    else this.arm();
+  }
+
+  /** Keeps one timer, at the earliest deadline still to act on (or at `at`, if earlier). */
+  private arm(at = Number.POSITIVE_INFINITY): void {
+    if (!this.leading) return;
+    let next = at;
+    for (const t of this.tracked.values()) if (!t.expiring && t.deadline < next) next = t.deadline;
+    if (next >= this.timerAt || next === Number.POSITIVE_INFINITY) return;
+    this.cancelTimer();
+    this.timerAt = next;
+    this.timer = this.opts.timers.setTimeout(
+      () => this.expireDue(),
+      Math.max(0, next - this.opts.clock.now()),
+    );
+  }
+
+  private cancelTimer(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+  }
+}

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/env.js';
+import { LeaseClient } from '../../src/runtime/lease-client.js';
+import type { KeepAliveAnswer } from '../../src/runtime/lease-keeper.js';
+import { manualTime } from '../support/manual-time.js';
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+function setUp(driftBound = 0.05) {
+  const time = manualTime(1000);
+  const rounds: { ids: readonly number[]; at: number; answer(a: KeepAliveAnswer): void }[] = [];
+  const revoked: number[] = [];
+  const client = new LeaseClient({
+    clock: time.clock,
+    timers: time.timers,
+    driftBound,
+    keepAlive: (ids) => new Promise((answer) => rounds.push({ ids, at: time.now, answer })),
+    revoke: async (id) => {
+      revoked.push(id);
+    },
+    logger: silentLogger,
+  });
+  return { time, rounds, revoked, client };
+}
+
+const causeOf = (signal: AbortSignal) => signal.reason as { code: string; cause: string } | undefined;
+
+describe('LeaseClient: this member’s side of its leases (DESIGN.md §2.3)', () => {
+  it('a lease is valid until its grant’s send time plus TTL × (1 − δ)/(1 + δ), then aborts if nothing was acknowledged', async () => {
+    const { time, client } = setUp(0.05);
+    const lease = client.track(7, 1050, 1000);
+    const deadline = 1000 + (1050 * 0.95) / 1.05;
+    expect(lease.deadline).toBeCloseTo(deadline, 9);
+    time.advance(deadline - 1000 - 0.001);
+    expect(lease.valid).toBe(true);
+    time.advance(0.001);
+    expect(lease.valid).toBe(false);
+    expect(causeOf(lease.signal)).toMatchObject({ code: 'BATON_LEASE_EXPIRED', cause: 'keepalive-timeout' });
+  });
+
+  it('keeps every lease alive with one round every third of the shortest TTL; an acknowledged round extends from its send time', async () => {
+    const { time, rounds, client } = setUp(0);
+    const a = client.track(1, 900, 1000);
+    client.track(2, 3000, 1000);
+    time.advance(0);
+    expect(rounds.map((r) => [r.ids, r.at])).toEqual([[[1, 2], 1000]]);
+    time.advance(300);
+    expect(rounds.map((r) => r.at)).toEqual([1000, 1300]);
+    time.advance(100);
+    rounds[1]!.answer({ ok: true, ttlsMs: [900, 3000] }); // sent at 1300, answered at 1400
+    await settle();
+    expect(a.deadline).toBe(2200);
+  });
+
+  it('a lease the leader no longer knows aborts with cause expired; the others live on', async () => {
+    const { time, rounds, client } = setUp();
+    const a = client.track(1, 900, 1000);
+    const b = client.track(2, 900, 1000);
+    time.advance(0);
+    rounds[0]!.answer({ ok: true, ttlsMs: [0, 900] });
+    await settle();
+    expect(causeOf(a.signal)).toMatchObject({ cause: 'expired' });
+    expect(b.valid).toBe(true);
+  });
+
+  it('after a round no sole leader answered, it asks again sooner; the deadline does not move meanwhile', async () => {
+    const { time, rounds, client } = setUp(0);
+    const lease = client.track(1, 900, 1000);
+    time.advance(0);
+    rounds[0]!.answer({ ok: false });
+    await settle();
+    time.advance(30);
+    expect(rounds.map((r) => r.at)).toEqual([1000, 1030]);
+    expect(lease.deadline).toBe(1900);
+  });
+
+  it('revoke() proposes the revocation, aborts with cause revoked and stops the keep-alives', async () => {
+    const { time, rounds, revoked, client } = setUp();
+    const lease = client.track(4, 900, 1000);
+    time.advance(0);
+    await lease.revoke();
+    await lease[Symbol.asyncDispose]();
+    expect(revoked).toEqual([4]);
+    expect(causeOf(lease.signal)).toMatchObject({ cause: 'revoked' });
+    time.advance(5000);
+    expect(rounds).toHaveLength(1);
+  });
+
+  it('stop() aborts every lease with cause stopped', () => {
+    const { client } = setUp();
+    const lease = client.track(4, 900, 1000);
+    client.stop();
+    expect(causeOf(lease.signal)).toMatchObject({ cause: 'stopped' });
+    expect(causeOf(client.track(5, 900, 1000).signal)).toMatchObject({ cause: 'stopped' });
+  });
+});
+
+describe('the client deadline never outlasts the leader’s expiry, within the drift bound', () => {
+  it('holds for clock rates at the bound and any delivery delay (seeded)', () => {
+    const driftBound = 0.05;
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const client = new LeaseClient({
+      clock: { now: () => 0 },
+      timers: { setTimeout: () => ({ cancel: () => {} }) },
+      driftBound,
+      keepAlive: async () => ({ ok: false }),
+      revoke: async () => {},
+      logger: silentLogger,
+    });
+    for (let i = 0; i < 10_000; i++) {
+      const ttlMs = 10 + random() * 20_000;
+      // Rates of the client's and the leader's clocks against real time, anywhere within the bound.
+      const clientRate = 1 - driftBound + random() * 2 * driftBound;
+      const leaderRate = 1 - driftBound + random() * 2 * driftBound;
+      const sentReal = random() * 1000;
+      const receivedReal = sentReal + random() * 50;
+      // Each side's deadline, converted to real time.
+      const clientDeadlineReal = sentReal + client.safeTtlMs(ttlMs) / clientRate;
+      const leaderExpiryReal = receivedReal + ttlMs / leaderRate;
+      expect(clientDeadlineReal).toBeLessThanOrEqual(leaderExpiryReal);
+    }
+  });
+});
