@@ -1,1 +1,2 @@
-export {};
+export type { LeaderJob, LeaderJobToken, LeadershipSource, RunOnLeaderOptions } from './run-on-leader.js';
+export { runOnLeader } from './run-on-leader.js';
