@@ -13,6 +13,7 @@
  */
 import { createInterface } from 'node:readline';
 import { type BatonError, Cluster, type LeadershipToken } from '@baton/core';
+import { runOnLeader } from '@baton/election';
 import { destination, pino } from 'pino';
 import {
   MEMBER_CONFIG_ENV,
@@ -54,12 +55,25 @@ const validReportMs = config.validReportMs ?? 10;
 const stateMachine = new RecordingStateMachine();
 let stopping = false;
 
+/** The event names one kind of validity run is reported with. */
+interface ValidityEvents {
+  readonly start: 'valid' | 'job-valid';
+  readonly seen: 'valid-seen' | 'job-seen';
+  readonly end: 'valid-end' | 'job-end';
+}
+
+const TOKEN_EVENTS: ValidityEvents = { start: 'valid', seen: 'valid-seen', end: 'valid-end' };
+const JOB_EVENTS: ValidityEvents = { start: 'job-valid', seen: 'job-seen', end: 'job-end' };
+
 /**
  * Watches one token until its signal has aborted, reporting its validity
  * runs. `valid` is polled rather than trusted from the signal alone because
  * it is what code about to act as leader checks.
  */
-function watchToken(token: LeadershipToken): Promise<void> {
+function watchToken(
+  token: { readonly valid: boolean; readonly term: number; readonly signal: AbortSignal },
+  names: ValidityEvents = TOKEN_EVENTS,
+): Promise<void> {
   return new Promise((resolve) => {
     let inRun = false;
     let lastTrueAt = 0;
@@ -71,16 +85,16 @@ function watchToken(token: LeadershipToken): Promise<void> {
       if (valid) {
         if (!inRun) {
           inRun = true;
-          emit({ ev: 'valid', term: token.term, at: before });
+          emit({ ev: names.start, term: token.term, at: before });
           lastReportAt = after;
         } else if (after - lastReportAt >= validReportMs) {
-          emit({ ev: 'valid-seen', term: token.term, at: after });
+          emit({ ev: names.seen, term: token.term, at: after });
           lastReportAt = after;
         }
         lastTrueAt = after;
       } else if (inRun) {
         inRun = false;
-        emit({ ev: 'valid-end', term: token.term, lastTrueAt });
+        emit({ ev: names.end, term: token.term, lastTrueAt });
       }
       if (!valid && token.signal.aborted) {
         clearInterval(timer);
@@ -88,22 +102,31 @@ function watchToken(token: LeadershipToken): Promise<void> {
       }
     };
     const timer = setInterval(poll, validPollMs);
-    token.signal.addEventListener(
-      'abort',
-      () => {
-        const reason = token.signal.reason as Partial<BatonError> & { cause?: unknown };
-        emit({
-          ev: 'lost',
-          term: token.term,
-          code: String(reason?.code ?? 'UNKNOWN'),
-          cause: String(reason?.cause ?? 'unknown'),
-        });
-        poll();
-      },
-      { once: true },
-    );
+    if (names === TOKEN_EVENTS) {
+      token.signal.addEventListener(
+        'abort',
+        () => {
+          const reason = token.signal.reason as Partial<BatonError> & { cause?: unknown };
+          emit({
+            ev: 'lost',
+            term: token.term,
+            code: String(reason?.code ?? 'UNKNOWN'),
+            cause: String(reason?.cause ?? 'unknown'),
+          });
+          poll();
+        },
+        { once: true },
+      );
+    } else {
+      token.signal.addEventListener('abort', () => poll(), { once: true });
+    }
     poll();
   });
+}
+
+/** A runOnLeader job whose only work is to report when it believed it was the one running (its token valid). */
+function startLeaderJob(cluster: Cluster): { stop(): Promise<void> } {
+  return runOnLeader(cluster, (token) => watchToken(token, JOB_EVENTS), { restartDelayMs: [10, 100] });
 }
 
 async function leadershipLoop(cluster: Cluster): Promise<void> {
@@ -165,14 +188,15 @@ function status(cluster: Cluster, command: Extract<MemberCommand, { cmd: 'status
   });
 }
 
-async function stop(cluster: Cluster): Promise<void> {
+async function stop(cluster: Cluster, job: { stop(): Promise<void> } | undefined): Promise<void> {
   stopping = true;
+  await job?.stop();
   await cluster.stop();
   emit({ ev: 'stopped' });
   process.exit(0);
 }
 
-function onCommand(cluster: Cluster, line: string): void {
+function onCommand(cluster: Cluster, job: { stop(): Promise<void> } | undefined, line: string): void {
   if (line.length > COMMAND_LINE_CHARS_MAX) {
     emit({ ev: 'error', code: 'TEST_BAD_COMMAND', message: `command line over ${COMMAND_LINE_CHARS_MAX}` });
     return;
@@ -180,7 +204,7 @@ function onCommand(cluster: Cluster, line: string): void {
   const command = JSON.parse(line) as MemberCommand;
   if (command.cmd === 'propose') void proposeAll(cluster, command);
   else if (command.cmd === 'status') status(cluster, command);
-  else if (command.cmd === 'stop') void stop(cluster);
+  else if (command.cmd === 'stop') void stop(cluster, job);
 }
 
 async function main(): Promise<void> {
@@ -209,8 +233,9 @@ async function main(): Promise<void> {
   cluster.on('error', (error) => emit({ ev: 'error', ...errorFields(error) }));
   emit({ ev: 'started', port: cluster.port, pid: process.pid, term: cluster.term });
   void leadershipLoop(cluster);
+  const job = config.leaderJob ? startLeaderJob(cluster) : undefined;
   const lines = createInterface({ input: process.stdin });
-  lines.on('line', (line) => onCommand(cluster, line));
+  lines.on('line', (line) => onCommand(cluster, job, line));
   // The harness went away without stopping us: leave at once rather than linger as an orphan.
   lines.on('close', () => {
     if (!stopping) process.exit(2);

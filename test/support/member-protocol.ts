@@ -26,6 +26,8 @@ export interface MemberConfig {
   readonly validPollMs?: number;
   /** How often a still-valid token is reported (default 10 ms). */
   readonly validReportMs?: number;
+  /** Run a runOnLeader job that reports its own validity runs ('job-valid', 'job-seen', 'job-end'). */
+  readonly leaderJob?: boolean;
 }
 
 /** One applied command: its log index and its tag. */
@@ -44,6 +46,10 @@ export type MemberEvent = { readonly at: number; readonly id: string; readonly l
   | { readonly ev: 'valid-seen'; readonly term: number }
   /** token.valid was seen false after a run of true; `lastTrueAt` ended that run. */
   | { readonly ev: 'valid-end'; readonly term: number; readonly lastTrueAt: number }
+  /** The same three for the token a runOnLeader job was given. */
+  | { readonly ev: 'job-valid'; readonly term: number }
+  | { readonly ev: 'job-seen'; readonly term: number }
+  | { readonly ev: 'job-end'; readonly term: number; readonly lastTrueAt: number }
   /** token.signal aborted. */
   | { readonly ev: 'lost'; readonly term: number; readonly code: string; readonly cause: string }
   | { readonly ev: 'ack'; readonly req: number; readonly tag: string; readonly index: number }

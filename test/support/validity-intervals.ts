@@ -13,21 +13,27 @@ export interface ValidityInterval {
 
 /**
  * Rebuilds each member's validity intervals from its 'valid', 'valid-seen'
- * and 'valid-end' events. An interval still open (the member is valid now,
- * or was killed while valid) ends at its last report.
+ * and 'valid-end' events (with `of: 'job'`, from the 'job-…' events of its
+ * runOnLeader job). An interval still open (the member is valid now, or was
+ * killed while valid) ends at its last report.
  */
-export function validityIntervals(events: readonly MemberEvent[]): ValidityInterval[] {
+export function validityIntervals(
+  events: readonly MemberEvent[],
+  of: 'token' | 'job' = 'token',
+): ValidityInterval[] {
+  const [start, seen, end] =
+    of === 'token' ? ['valid', 'valid-seen', 'valid-end'] : ['job-valid', 'job-seen', 'job-end'];
   const open = new Map<string, { id: string; life: number; term: number; from: number; to: number }>();
   const closed: ValidityInterval[] = [];
   for (const e of events) {
     const key = `${e.id}/${e.life}`;
     const run = open.get(key);
-    if (e.ev === 'valid') {
+    if (e.ev === start && 'term' in e) {
       if (run !== undefined) closed.push(run);
       open.set(key, { id: e.id, life: e.life, term: e.term, from: e.at, to: e.at });
-    } else if (e.ev === 'valid-seen' && run !== undefined) {
+    } else if (e.ev === seen && run !== undefined) {
       run.to = Math.max(run.to, e.at);
-    } else if (e.ev === 'valid-end' && run !== undefined) {
+    } else if (e.ev === end && 'lastTrueAt' in e && run !== undefined) {
       run.to = Math.max(run.to, e.lastTrueAt);
       closed.push(run);
       open.delete(key);
