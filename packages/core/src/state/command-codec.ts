@@ -7,7 +7,7 @@ import type {
   CoordinationErrorCode,
   LockSpace,
 } from './coordination-commands.js';
-import { NAME_BYTES_MAX, OWNER_BYTES_MAX, VALUE_BYTES_MAX } from './coordination-limits.js';
+import { NAME_BYTES_MAX, VALUE_BYTES_MAX } from './coordination-limits.js';
 import { checkCommand, rejected } from './validate-command.js';
 
 /** The first byte of every command: lets a later format be told apart. */
@@ -96,6 +96,11 @@ export function decodeCommand(bytes: Uint8Array): CoordinationCommand | CommandR
   return checkCommand(command) ?? command;
 }
 
+/**
+ * Reads the layout only. Strings are read whatever their length (the entry
+ * bounds them): checkCommand then refuses an over-long one as invalid-name
+ * or invalid-value rather than as undecodable.
+ */
 function readCommand(r: ByteReader): CoordinationCommand {
   const version = r.uint8('command version');
   if (version !== COMMAND_VERSION) throw new Error(`unknown command version ${version}`);
@@ -103,7 +108,7 @@ function readCommand(r: ByteReader): CoordinationCommand {
   let command: CoordinationCommand;
   switch (tag) {
     case TAG_GRANT_LEASE:
-      command = { type: 'grantLease', ttlMs: r.varUint('ttlMs'), owner: r.string('owner', OWNER_BYTES_MAX) };
+      command = { type: 'grantLease', ttlMs: r.varUint('ttlMs'), owner: r.string('owner') };
       break;
     case TAG_REVOKE_LEASE:
       command = { type: 'revokeLease', leaseId: r.varUint('leaseId') };
@@ -117,7 +122,7 @@ function readCommand(r: ByteReader): CoordinationCommand {
     case TAG_RELEASE:
     case TAG_CANCEL: {
       const space = spaceOf(r.uint8('flags'), 0);
-      const name = r.string('name', NAME_BYTES_MAX);
+      const name = r.string('name');
       const leaseId = r.varUint('leaseId');
       const id = r.varUint(tag === TAG_RELEASE ? 'fencingToken' : 'waiterId');
       command =
@@ -136,11 +141,11 @@ function readCommand(r: ByteReader): CoordinationCommand {
 function readAcquire(r: ByteReader): CoordinationCommand {
   const flags = r.uint8('flags');
   const space = spaceOf(flags, FLAG_WAIT | FLAG_VALUE);
-  const name = r.string('name', NAME_BYTES_MAX);
+  const name = r.string('name');
   const leaseId = r.varUint('leaseId');
   const wait = (flags & FLAG_WAIT) !== 0;
   if ((flags & FLAG_VALUE) === 0) return { type: 'acquire', space, name, leaseId, wait };
-  return { type: 'acquire', space, name, leaseId, value: r.string('value', VALUE_BYTES_MAX), wait };
+  return { type: 'acquire', space, name, leaseId, value: r.string('value'), wait };
 }
 
 function spaceFlag(space: LockSpace): number {
