@@ -7,16 +7,21 @@ import {
   resolveClusterOptions,
 } from './cluster-options.js';
 import { createPeerTransport } from './cluster-transport.js';
+import { Coordination } from './coordination.js';
 import type { Env, Logger } from './env.js';
 import { BatonError } from './errors.js';
 import { isRaftMessage } from './peer-message.js';
 import type { LogIndex, MemberId, Role } from './raft/types.js';
 import { realEnv } from './real-env.js';
 import { withContext } from './runtime/context-logger.js';
+import { CoordinationMachine } from './runtime/coordination-machine.js';
 import { Forwarder } from './runtime/forwarder.js';
 import type { LeadershipToken } from './runtime/leadership-token.js';
+import type { Lease } from './runtime/lease.js';
+import { LeaseService } from './runtime/lease-service.js';
 import { NodeLoop } from './runtime/node-loop.js';
-import { CountingStateMachine, type StateMachine } from './runtime/state-machine.js';
+import type { StateMachine } from './runtime/state-machine.js';
+import { TTL_MS_MAX } from './state/coordination-limits.js';
 import { FileStorage } from './storage/file-storage.js';
 import type { LogStorage } from './storage/log-storage.js';
 import { identityOf } from './storage/member-identity.js';
@@ -65,6 +70,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   /** The port this member listens on (useful with listen.port 0). */
   readonly port: number;
 
+  /** Undefined when a test replaced the state machine (coordination calls then fail BATON_UNAVAILABLE). */
+  private readonly machine: CoordinationMachine | undefined;
+  private readonly leases: LeaseService | undefined;
+  private readonly coordinationSurface: Coordination | undefined;
+
   private constructor(parts: {
     options: ResolvedClusterOptions;
     loop: NodeLoop;
@@ -73,6 +83,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     logger: Logger;
     port: number;
     env: Env;
+    machine: CoordinationMachine | undefined;
   }) {
     super();
     this.id = parts.options.id;
@@ -98,6 +109,23 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.logger = parts.logger;
     this.port = parts.port;
     this.env = parts.env;
+    this.machine = parts.machine;
+    if (parts.machine) {
+      this.coordinationSurface = new Coordination(parts.machine, this.forwarder, DEFAULT_REQUEST_TIMEOUT_MS);
+      this.leases = new LeaseService({
+        memberId: this.id,
+        env: parts.env,
+        driftBound: parts.options.driftBound,
+        logger: parts.logger,
+        machine: parts.machine,
+        loop: parts.loop,
+        submit: (payload, options) => this.forwarder.submit(payload, options),
+        send: (m) => parts.transport.send(m),
+        // A keep-alive unanswered after a maximum election timeout is lost, or the leader is gone.
+        answerTimeoutMs: parts.options.electionTimeoutMs[1],
+        requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+      });
+    }
   }
 
   /** Validates options (BATON_CONFIG naming the field), recovers storage, listens, and starts the member. */
@@ -119,7 +147,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     const transport = createPeerTransport(options, env, logger, (m) => {
       if (isRaftMessage(m)) cluster?.loop.step(m);
       else if (m.type === 'forward' || m.type === 'forwardResp') cluster?.forwarder.onMessage(m);
+      else cluster?.leases?.onMessage(m);
     });
+    const machine = internal.stateMachine ? undefined : new CoordinationMachine(logger);
     let storage: LogStorage | undefined;
     let loop: NodeLoop | undefined;
     try {
@@ -150,7 +180,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
         env,
         storage,
         send: (m) => transport.send(m),
-        stateMachine: internal.stateMachine ?? new CountingStateMachine(),
+        stateMachine: internal.stateMachine ?? machine!,
         logger,
         onSoftState: (soft) => cluster?.onSoftState(soft.role, soft.term, soft.leaderId),
         onFatal: (error) => {
@@ -163,7 +193,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       await loop.settle();
       if (earlyFatal) throw earlyFatal.error;
       transport.setPeers(options.members);
-      cluster = new Cluster({ options, loop, transport, storage, logger, port, env });
+      cluster = new Cluster({ options, loop, transport, storage, logger, port, env, machine });
       logger.info(
         { port, dataDir: options.dataDir, members: Object.keys(options.members) },
         'member started',
@@ -218,6 +248,48 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   }
 
   /**
+   * Grants a lease of `ttlMs` owned by this member (DESIGN.md §1, §2.3) and
+   * keeps it alive from here — across leader changes, a keep-alive every
+   * third of the TTL. Its signal aborts (BATON_LEASE_EXPIRED, with a cause)
+   * no later than the moment the leader could expire it. `ttlMs` must be at
+   * least the maximum election timeout (BATON_CONFIG otherwise); a lease
+   * meant to survive a leader's failover wants several.
+   */
+  async grantLease(options: { ttlMs: number; signal?: AbortSignal; timeoutMs?: number }): Promise<Lease> {
+    const leases = this.requireCoordination() && this.leases!;
+    const minMs = this.options.electionTimeoutMs[1];
+    const { ttlMs } = options;
+    if (typeof ttlMs !== 'number' || !Number.isInteger(ttlMs) || ttlMs < minMs || ttlMs > TTL_MS_MAX) {
+      throw new BatonError(
+        'BATON_CONFIG',
+        `ttlMs must be a whole number of milliseconds from ${minMs} (the maximum election timeout) to ${TTL_MS_MAX}, got ${String(ttlMs)}`,
+        { field: 'ttlMs', value: ttlMs },
+      );
+    }
+    return await leases.grant(ttlMs, {
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    });
+  }
+
+  /**
+   * The coordination surface (typed commands, linearizable reads, the effect
+   * stream) that `@baton/lock` and `@baton/election` are built on.
+   */
+  get coordination(): Coordination {
+    this.requireCoordination();
+    return this.coordinationSurface!;
+  }
+
+  private requireCoordination(): true {
+    if (this.coordinationSurface === undefined) {
+      throw new BatonError('BATON_UNAVAILABLE', 'this member runs a replaced state machine: no coordination');
+    }
+    if (this.stopping) throw new BatonError('BATON_STOPPED', 'the cluster member has stopped');
+    return true;
+  }
+
+  /**
    * @internal Proposes a command through the leader (forwarded when this
    * member follows) and resolves once it is committed and applied on this
    * member. Used by the coordination layer and by tests.
@@ -266,6 +338,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     // hand-over: forwarded to the next leader, a command would be carried out
     // while its caller is told BATON_STOPPED.
     this.loop.leadership.stop();
+    this.leases?.stop();
     this.forwarder.stop();
     // A loop stopped by a fatal error can no longer send the TimeoutNow.
     const leads = this.loop.status().role === 'leader' && !this.loop.isStopped;

@@ -1,0 +1,82 @@
+import type { CoordinationMachine, EffectListener } from './runtime/coordination-machine.js';
+import type { Forwarder } from './runtime/forwarder.js';
+import { encodeCommand } from './state/command-codec.js';
+import type { CoordinationCommand, CoordinationResult, LockSpace } from './state/coordination-commands.js';
+import type {
+  CoordinationSummary,
+  LeaseInfo,
+  LockHolderInfo,
+  LockWaiterInfo,
+} from './state/coordination-reads.js';
+
+/** What the coordination state answers locally; `Coordination.read` makes it linearizable. */
+export interface CoordinationView {
+  /** The current grant of a lock, or an election's winner (with its value). */
+  holder(space: LockSpace, name: string): LockHolderInfo | undefined;
+  /** The requests waiting for a lock, oldest first. */
+  waiters(space: LockSpace, name: string): LockWaiterInfo[];
+  lease(leaseId: number): LeaseInfo | undefined;
+  leases(): LeaseInfo[];
+  summary(listMax?: number): CoordinationSummary;
+}
+
+/** Options of a coordination call. */
+export interface CoordinationCallOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Give up with BATON_UNAVAILABLE after this long (default: the cluster's request timeout). */
+  readonly timeoutMs?: number | undefined;
+}
+
+/**
+ * The coordination surface of a member, for `@baton/lock` and
+ * `@baton/election` (and anyone building another recipe): typed commands
+ * carried out through the leader, linearizable reads, and the stream of
+ * effects as entries are applied here.
+ *
+ * `execute` resolves once the command is committed and applied on this
+ * member, with its result; a retry after a lost answer is applied at most
+ * once (client sessions). `read` confirms a read point with the leader
+ * (ReadIndex) and waits until this member applied it before reading.
+ * `onEffect` listeners run synchronously as each entry is applied — look at
+ * `view` and subscribe in one synchronous step and nothing is missed — and
+ * must not call into the cluster synchronously.
+ */
+export class Coordination {
+  /** @internal Built by Cluster. */
+  constructor(
+    private readonly machine: CoordinationMachine,
+    private readonly forwarder: Forwarder,
+    private readonly defaultTimeoutMs: number,
+  ) {}
+
+  /** Proposes `command` through the leader; resolves with its result once applied on this member. */
+  async execute(
+    command: CoordinationCommand,
+    options: CoordinationCallOptions = {},
+  ): Promise<CoordinationResult> {
+    const { result } = await this.forwarder.submit(encodeCommand(command), {
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs,
+    });
+    return result as CoordinationResult;
+  }
+
+  /** A linearizable read: `fn` sees a state at least as new as every write completed before the call. */
+  async read<T>(fn: (view: CoordinationView) => T, options: CoordinationCallOptions = {}): Promise<T> {
+    await this.forwarder.read({
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs,
+    });
+    return fn(this.machine.state);
+  }
+
+  /** The state this member has applied, now (not linearizable: for waiting on effects without races). */
+  get view(): CoordinationView {
+    return this.machine.state;
+  }
+
+  /** Subscribes to the effects of every entry applied from now on; returns the unsubscribe function. */
+  onEffect(listener: EffectListener): () => void {
+    return this.machine.onEffect(listener);
+  }
+}
