@@ -33,7 +33,14 @@ export interface RevokeLeaseCommand {
   readonly leaseId: number;
 }
 
-/** Ends a lease the leader's clock says ran out; the same effect as revoke, with reason 'expired'. */
+/**
+ * Ends a lease the leader's clock says ran out; the same effect as revoke,
+ * with reason 'expired'. Only a leader proposes it. An expire appended by a
+ * leader that is then deposed may still commit under the next one, so a
+ * leader answers keep-alives only for leases live in its applied state once
+ * it has applied an entry of its own term, and never for a lease whose
+ * expiry it has proposed.
+ */
 export interface ExpireLeaseCommand {
   readonly type: 'expireLease';
   readonly leaseId: number;
@@ -157,8 +164,12 @@ export type CoordinationResult =
   | { readonly type: 'notWaiting' }
   | CommandRejected;
 
-/** Why a grant ended or a wait was withdrawn. */
-export type EndReason = 'released' | 'cancelled' | 'revoked' | 'expired';
+/** Why a lease ended: its owner revoked it, or the leader's clock said it ran out. */
+export type LeaseEndReason = 'revoked' | 'expired';
+/** Why a grant ended: released by its holder, or its lease ended. */
+export type GrantEndReason = 'released' | LeaseEndReason;
+/** Why a waiting request was withdrawn: cancelled by its asker, or its lease ended. */
+export type WaitEndReason = 'cancelled' | LeaseEndReason;
 
 /**
  * A change an applied entry caused, for the runtime to deliver right after
@@ -178,7 +189,7 @@ export type CoordinationEffect =
       readonly type: 'leaseEnded';
       readonly index: number;
       readonly leaseId: number;
-      readonly reason: 'revoked' | 'expired';
+      readonly reason: LeaseEndReason;
     }
   /** A lock or election granted: at once (waiterId = fencingToken = index) or to the oldest waiter. */
   | {
@@ -201,7 +212,7 @@ export type CoordinationEffect =
       readonly name: string;
       readonly leaseId: number;
       readonly fencingToken: number;
-      readonly reason: 'released' | 'revoked' | 'expired';
+      readonly reason: GrantEndReason;
     }
   /** A waiting request withdrawn without being granted. */
   | {
@@ -211,5 +222,5 @@ export type CoordinationEffect =
       readonly name: string;
       readonly leaseId: number;
       readonly waiterId: number;
-      readonly reason: 'cancelled' | 'revoked' | 'expired';
+      readonly reason: WaitEndReason;
     };

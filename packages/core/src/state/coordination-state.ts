@@ -5,7 +5,9 @@ import type {
   CoordinationCommand,
   CoordinationEffect,
   CoordinationResult,
+  GrantEndReason,
   GrantLeaseCommand,
+  LeaseEndReason,
   LockSpace,
   ReleaseCommand,
 } from './coordination-commands.js';
@@ -84,7 +86,11 @@ export class CoordinationState {
     return checkCommand(command) ?? this.execute(command, index);
   }
 
-  /** The effects of the entries applied since the last call, oldest first; the queue is emptied. */
+  /**
+   * The effects of the entries applied since the last call, oldest first;
+   * the queue is emptied. The runtime takes them after every apply (they
+   * accumulate until taken).
+   */
   takeEffects(): CoordinationEffect[] {
     const taken = this.effects;
     this.effects = [];
@@ -125,8 +131,12 @@ export class CoordinationState {
 
   /**
    * Replaces the whole state with a snapshot's and drops effects not taken
-   * (they belong to entries the snapshot covers). `BATON_STORAGE_CORRUPT`
-   * if the bytes are not a snapshot this code wrote; the state is unchanged then.
+   * (they belong to entries the snapshot covers). The entries a snapshot
+   * covers produce no effects here, so after installing one the runtime
+   * settles its own pending requests from the reads: a waiter of its that
+   * is now the holder was granted, one neither holding nor waiting ended.
+   * `BATON_STORAGE_CORRUPT` if the bytes are not a snapshot this code
+   * wrote; the state is unchanged then.
    */
   restore(data: Uint8Array): void {
     this.tables = decodeCoordinationSnapshot(data, this.limits);
@@ -164,7 +174,7 @@ export class CoordinationState {
    * granting each lock's next waiter at this index. Locks are visited in key
    * order, so every member lists the same effects in the same order.
    */
-  private endLease(leaseId: number, index: number, reason: 'revoked' | 'expired'): CoordinationResult {
+  private endLease(leaseId: number, index: number, reason: LeaseEndReason): CoordinationResult {
     const lease = this.tables.leases.get(leaseId);
     if (!lease) return rejected('unknown-lease', `lease ${leaseId} does not exist`);
     this.effects.push({ type: 'leaseEnded', index, leaseId, reason });
@@ -246,7 +256,7 @@ export class CoordinationState {
   }
 
   /** Ends the lock's grant and grants its oldest waiter, with effects for both. */
-  private endGrant(lock: LockRecord, index: number, reason: 'released' | 'revoked' | 'expired'): void {
+  private endGrant(lock: LockRecord, index: number, reason: GrantEndReason): void {
     const { space, name, holder } = lock;
     const { leaseId, fencingToken } = holder;
     this.effects.push({ type: 'released', index, space, name, leaseId, fencingToken, reason });

@@ -146,17 +146,22 @@ describe('release', () => {
   });
 
   it('a release carrying an older token after a re-grant is refused and never frees the newer grant', () => {
-    const { d, a, b } = threeLeases();
+    const { d, a, b, c } = threeLeases();
     const first = d.acquire('x', a);
     d.acquire('x', b);
-    const handOff = d.release('x', a, first.index); // b now holds, token handOff.index
-    const again = d.acquire('x', a); // a queues again
-    // A late copy of a's first release (a new session's retry, say) arrives now.
+    d.acquire('x', a); // a asks again, behind b
+    d.acquire('x', c);
+    const toB = d.release('x', a, first.index);
+    const toA = d.release('x', b, toB.index); // a holds again, with a newer token
+    // A late copy of a's first release (say, resent in a new session after its own was forgotten).
     const late = d.release('x', a, first.index);
     expect(late.result).toMatchObject({ type: 'error', code: 'not-held' });
     expect(late.effects).toEqual([]);
-    expect(d.state.holder('lock', 'x')).toMatchObject({ leaseId: b, fencingToken: handOff.index });
-    expect(d.state.waiters('lock', 'x')).toMatchObject([{ waiterId: again.index, leaseId: a }]);
+    expect(d.state.holder('lock', 'x')).toMatchObject({ leaseId: a, fencingToken: toA.index });
+    expect(d.queue('x')).toEqual([c]);
+    // Nor does b's, whose grant is over too.
+    expect(d.release('x', b, toB.index).result).toMatchObject({ code: 'not-held' });
+    expect(d.token('x')).toBe(toA.index);
   });
 
   it('the same lease re-granted: an old token never releases its own newer grant', () => {

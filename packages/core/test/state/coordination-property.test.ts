@@ -59,6 +59,7 @@ class Model {
 
   observe(command: CoordinationCommand, step: Step): void {
     const { result, effects, index } = step;
+    this.checkResult(command, step);
     if (result?.type === 'queued' && command.type === 'acquire') {
       const key = lockKey(command.space, command.name);
       this.queue(key).push({ waiterId: result.waiterId, leaseId: command.leaseId });
@@ -103,6 +104,49 @@ class Model {
           }
         }
       }
+    }
+  }
+
+  /** The answer is the one the model (the state before this entry) calls for. */
+  private checkResult(command: CoordinationCommand, { result, index }: Step): void {
+    const full = result?.type === 'error' && result.code.endsWith('-full');
+    if (command.type === 'grantLease') {
+      if (!full) same(result, { type: 'leaseGranted', leaseId: index, ttlMs: command.ttlMs }, 'grantLease');
+      return;
+    }
+    const alive = this.leases.has(command.leaseId);
+    if (command.type === 'revokeLease' || command.type === 'expireLease') {
+      same(result?.type, alive ? 'leaseEnded' : 'error', `${command.type} of ${command.leaseId}`);
+      return;
+    }
+    const key = lockKey(command.space, command.name);
+    const holder = this.holders.get(key);
+    if (command.type === 'acquire') {
+      const expected = !alive
+        ? { type: 'error', code: 'unknown-lease' }
+        : !holder
+          ? { type: 'granted', fencingToken: index }
+          : command.wait
+            ? { type: 'queued', waiterId: index }
+            : { type: 'held', holder };
+      if (!full)
+        same(result?.type === 'error' ? { type: 'error', code: result.code } : result, expected, 'acquire');
+    } else if (command.type === 'release') {
+      // Released exactly when (leaseId, fencingToken) is the current grant: never an older one.
+      const mine = holder?.leaseId === command.leaseId && holder.fencingToken === command.fencingToken;
+      same(result?.type === 'error' ? result.code : result?.type, mine ? 'released' : 'not-held', 'release');
+    } else {
+      const waiting = this.queue(key).some(
+        (w) => w.waiterId === command.waiterId && w.leaseId === command.leaseId,
+      );
+      const request = this.grantedRequests.get(key);
+      const granted = holder && request?.waiterId === command.waiterId && request.leaseId === command.leaseId;
+      const expected = waiting
+        ? { type: 'cancelled' }
+        : granted
+          ? { type: 'alreadyGranted', fencingToken: holder.fencingToken }
+          : { type: 'notWaiting' };
+      same(result, expected, 'cancel');
     }
   }
 
