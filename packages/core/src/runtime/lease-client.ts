@@ -130,10 +130,13 @@ export class LeaseClient {
   }
 
   private async sendRound(regularMs: number): Promise<void> {
+    const sentAt = this.opts.clock.now();
+    // A lease whose deadline has passed is over, even if its timer has not run yet (a stalled event
+    // loop): the leader may have proposed its expiry, and an answer from a later leader must not revive it.
+    for (const [id, t] of this.tracked) if (t.lease.deadline <= sentAt) this.drop(id, 'keepalive-timeout');
     const ids = [...this.tracked.keys()];
     if (ids.length === 0 || this.stopped) return;
     this.scheduleRound();
-    const sentAt = this.opts.clock.now();
     const answer = await this.opts.keepAlive(ids);
     if (!answer.ok) {
       this.opts.logger.debug(

@@ -125,3 +125,34 @@ describe('the client deadline never outlasts the leader’s expiry, within the d
     }
   });
 });
+
+describe('a lease whose deadline passed while its timer had not run (a stalled event loop)', () => {
+  it('is dropped by the next keep-alive round, never revived by a later answer', async () => {
+    let now = 1000;
+    const timers: { at: number; fn: () => void; cancelled: boolean }[] = [];
+    const rounds: { answer(a: KeepAliveAnswer): void }[] = [];
+    const client = new LeaseClient({
+      clock: { now: () => now },
+      timers: {
+        setTimeout(fn, ms) {
+          const t = { at: now + ms, fn, cancelled: false };
+          timers.push(t);
+          return { cancel: () => (t.cancelled = true) };
+        },
+      },
+      driftBound: 0,
+      keepAlive: () => new Promise((answer) => rounds.push({ answer })),
+      revoke: async () => {},
+      logger: silentLogger,
+    });
+    const lease = client.track(1, 900, 1000); // deadline 1900
+    // The event loop stalls past the deadline; then the round timer runs before the expiry timer.
+    now = 2500;
+    const round = timers.find((t) => !t.cancelled && t.at === 1000)!;
+    round.fn();
+    await settle();
+    expect(lease.valid).toBe(false);
+    expect(causeOf(lease.signal)).toMatchObject({ cause: 'keepalive-timeout' });
+    expect(rounds).toHaveLength(0); // nothing left to keep alive
+  });
+});
