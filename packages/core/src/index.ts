@@ -19,13 +19,15 @@ export type {
   CoordinationEffect,
   CoordinationErrorCode,
   CoordinationResult,
-  EndReason,
   ExpireLeaseCommand,
+  GrantEndReason,
   GrantLeaseCommand,
   HeldBy,
+  LeaseEndReason,
   LockSpace,
   ReleaseCommand,
   RevokeLeaseCommand,
+  WaitEndReason,
 } from './state/coordination-commands.js';
 export { NAME_BYTES_MAX, VALUE_BYTES_MAX } from './state/coordination-limits.js';
 export type {

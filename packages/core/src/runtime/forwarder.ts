@@ -36,6 +36,8 @@ export interface SubmitOptions {
   readonly signal?: AbortSignal | undefined;
   /** Give up with BATON_UNAVAILABLE when no leader took the command within this time. */
   readonly timeoutMs: number;
+  /** A command given up in doubt that turns out to have been applied: its result (see Forwarder.submit). */
+  readonly onLateResult?: ((result: unknown) => void) | undefined;
 }
 
 interface Pending {
@@ -72,7 +74,13 @@ export class Forwarder {
 
   constructor(private readonly opts: ForwarderOptions) {}
 
-  /** Proposes `payload` through whichever member leads; resolves with the local apply result. */
+  /**
+   * Proposes `payload` through whichever member leads; resolves with the
+   * local apply result. When it gives up (deadline, `signal`) on a command
+   * a leader may have appended, the command is abandoned in the background:
+   * either it was never applied and now never will be, or it was — and
+   * `onLateResult` gets the result its caller never saw, to undo what it must.
+   */
   async submit(payload: Uint8Array, options: SubmitOptions): Promise<{ index: LogIndex; result: unknown }> {
     const { signal } = options;
     this.throwIfStopped();
@@ -83,18 +91,26 @@ export class Forwarder {
     for (;;) {
       const session = await this.openSession(deadline, signal);
       const seq = session.begin();
-      let sends = 0;
+      /** Copies a leader may have appended (a refusal takes its copy back). */
+      const copies = { maybeAppended: 0 };
+      let abandoning = false;
+      /** Abandoning would tell nothing: the cluster forgot the session, so no copy can execute any more. */
+      let sessionGone = false;
       try {
         const { index, outcome } = await this.route(
           () => session.envelope(seq, payload),
           deadline,
           signal,
-          () => sends++,
+          copies,
         );
         if (outcome.kind === 'ok') return { index, result: outcome.result };
-        if (outcome.kind !== 'expired' || sends > 1) {
+        sessionGone = outcome.kind === 'expired';
+        if (outcome.kind !== 'expired' || copies.maybeAppended > 1) {
           // Another copy may have been applied while the session still existed.
-          throw new BatonError('BATON_UNAVAILABLE', 'the outcome of the command is unknown');
+          throw new BatonError(
+            'BATON_UNAVAILABLE',
+            'the outcome of the command is unknown (its client session was forgotten)',
+          );
         }
         // The one copy sent was refused unapplied: the session was forgotten. Open another, send again.
         if (this.session === session) this.session = undefined;
@@ -102,8 +118,14 @@ export class Forwarder {
           { session: session.id },
           'client session forgotten by the cluster; opening another',
         );
+      } catch (error) {
+        if (copies.maybeAppended > 0 && !this.stopped && !sessionGone) {
+          abandoning = true;
+          this.abandon(session, seq, options.onLateResult);
+        }
+        throw error;
       } finally {
-        session.end(seq);
+        if (!abandoning) session.end(seq);
       }
     }
   }
@@ -188,26 +210,70 @@ export class Forwarder {
     }
   }
 
-  /** This member's client session, opened (one register entry) on first use or after the cluster forgot it. */
+  /**
+   * This member's client session, opened (one register entry) on first use
+   * or after the cluster forgot it. The registration has its own deadline and
+   * no signal: it is shared, and one caller giving up must not fail the others.
+   */
   private async openSession(deadline: number, signal: AbortSignal | undefined): Promise<ClientSession> {
     if (this.session) return this.session;
-    this.registering ??= this.route(
-      () => REGISTER,
-      deadline,
-      signal,
-      () => {},
-    ).then(({ outcome }) => {
-      if (outcome.kind !== 'registered') {
-        throw new BatonError('BATON_UNAVAILABLE', `opening a client session came to ${outcome.kind}`);
-      }
-      this.session = new ClientSession(outcome.session);
-      return this.session;
-    });
-    try {
-      return await this.registering;
-    } finally {
-      this.registering = undefined;
+    if (this.registering === undefined) {
+      const registerBy = this.opts.env.clock.now() + this.opts.answerTimeoutMs;
+      const registering = this.route(() => REGISTER, registerBy, undefined, { maybeAppended: 0 }).then(
+        ({ outcome }) => {
+          if (outcome.kind !== 'registered') {
+            throw new BatonError('BATON_UNAVAILABLE', `opening a client session came to ${outcome.kind}`);
+          }
+          this.session = new ClientSession(outcome.session);
+          return this.session;
+        },
+      );
+      this.registering = registering;
+      // Whatever its outcome, the next caller after it settles looks again (a failed one tries anew).
+      const clear = () => {
+        if (this.registering === registering) this.registering = undefined;
+      };
+      registering.then(clear, clear);
     }
+    return await this.until(this.registering, deadline, signal, NO_LEADER);
+  }
+
+  /**
+   * Abandons command `seq` of `session` in the background (a caller gave up
+   * on it in doubt), retrying until the cluster answers: then `seq` may leave
+   * the session's waiting set, and if the command had been applied after
+   * all, `onLateResult` gets its result.
+   */
+  private abandon(
+    session: ClientSession,
+    seq: number,
+    onLateResult: ((result: unknown) => void) | undefined,
+  ): void {
+    const data = encodeEnvelope({ kind: 'abandon', session: session.id, seq });
+    void (async () => {
+      let delayMs = this.opts.unsentRetryMs;
+      try {
+        while (!this.stopped) {
+          try {
+            const by = this.opts.env.clock.now() + this.opts.answerTimeoutMs;
+            const { outcome } = await this.route(() => data, by, undefined, { maybeAppended: 0 });
+            if (outcome.kind === 'executed') onLateResult?.(outcome.result);
+            return;
+          } catch (error) {
+            this.opts.logger.debug(
+              { err: error, session: session.id, seq },
+              'abandoning a command: trying again',
+            );
+            await new Promise((resolve) =>
+              this.opts.env.timers.setTimeout(() => resolve(undefined), delayMs),
+            );
+            delayMs = Math.min(delayMs * 2, this.opts.answerTimeoutMs);
+          }
+        }
+      } finally {
+        session.end(seq);
+      }
+    })();
   }
 
   /**
@@ -219,17 +285,17 @@ export class Forwarder {
     data: () => Uint8Array,
     deadline: number,
     signal: AbortSignal | undefined,
-    onSend: () => void,
+    copies: { maybeAppended: number },
   ): Promise<Routed> {
     for (;;) {
       const leaderId = this.opts.loop.status().leaderId;
       try {
         if (leaderId === this.opts.loop.id) {
           const { index, term } = this.opts.loop.append(data());
-          onSend();
+          copies.maybeAppended++;
           return { index, outcome: await this.applied(index, term, deadline, signal) };
         }
-        if (leaderId !== undefined) return await this.viaLeader(leaderId, data(), deadline, signal, onSend);
+        if (leaderId !== undefined) return await this.viaLeader(leaderId, data(), deadline, signal, copies);
       } catch (error) {
         if (error instanceof NotSent) {
           // Certainly not appended: try again once the link is back (or another member leads).
@@ -274,7 +340,7 @@ export class Forwarder {
     data: Uint8Array,
     deadline: number,
     signal: AbortSignal | undefined,
-    onSend: () => void,
+    copies: { maybeAppended: number },
   ): Promise<Routed> {
     if (this.pending.size >= this.opts.pendingMax) {
       throw new BatonError('BATON_UNAVAILABLE', 'too many forwarded requests waiting');
@@ -296,7 +362,7 @@ export class Forwarder {
       this.pending.delete(requestId);
       throw new NotSent();
     }
-    onSend();
+    copies.maybeAppended++;
     const answerBy = Math.min(deadline, this.opts.env.clock.now() + this.opts.answerTimeoutMs);
     let answer: ForwardResponse;
     try {
@@ -309,8 +375,10 @@ export class Forwarder {
     } finally {
       this.pending.delete(requestId);
     }
-    if (answer.errorCode !== '')
+    if (answer.errorCode !== '') {
+      copies.maybeAppended--; // refused: that copy was not appended
       throw new BatonError(answer.errorCode, `leader ${leaderId} refused the command`);
+    }
     return {
       index: answer.index,
       outcome: await this.applied(answer.index, answer.entryTerm, deadline, signal),

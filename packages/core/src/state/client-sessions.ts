@@ -17,11 +17,25 @@ export type SessionVerdict =
   /** The session is unknown (never opened, or forgotten): not applied. */
   | { readonly kind: 'expired' }
   /** Below the client's floor: the client had its answer already and nobody waits; not applied. */
+  | { readonly kind: 'stale' }
+  /** Its client gave up on it before it was applied (abandon): never applied. */
+  | { readonly kind: 'abandoned' };
+
+/** What abandoning a command (session, seq) found. */
+export type AbandonVerdict =
+  /** It had been applied: here is its result, for the client to undo what it must. */
+  | { readonly kind: 'executed'; readonly result: unknown }
+  /** It had not been applied, and now never will be. */
+  | { readonly kind: 'abandoned' }
+  | { readonly kind: 'expired' }
   | { readonly kind: 'stale' };
+
+/** The result slot of a seq abandoned before it was applied. */
+const ABANDONED: unique symbol = Symbol('abandoned');
 
 interface Session {
   floor: number;
-  /** Results of applied seqs at or above `floor`. */
+  /** Results of applied seqs at or above `floor` (ABANDONED for a seq abandoned unapplied). */
   readonly results: Map<number, unknown>;
   lastIndex: number;
 }
@@ -33,6 +47,8 @@ export interface ClientSessionsSnapshot {
     readonly floor: number;
     readonly lastIndex: number;
     readonly results: readonly (readonly [number, unknown])[];
+    /** Seqs abandoned before they were applied. */
+    readonly abandoned?: readonly number[];
   }[];
 }
 
@@ -75,8 +91,30 @@ export class ClientSessions {
       for (const done of s.results.keys()) if (done < floor) s.results.delete(done);
     }
     if (seq < s.floor) return { kind: 'stale' };
-    if (s.results.has(seq)) return { kind: 'duplicate', result: s.results.get(seq) };
+    if (s.results.has(seq)) {
+      const result = s.results.get(seq);
+      return result === ABANDONED ? { kind: 'abandoned' } : { kind: 'duplicate', result };
+    }
     return { kind: 'execute' };
+  }
+
+  /**
+   * The client gave up on command (session, seq) without knowing whether it
+   * was applied: if it was, answers its result; if not, makes sure no copy
+   * still in flight ever executes it. The client keeps `seq` above its floor
+   * until this is applied, so the answer is never forgotten first.
+   */
+  abandon(session: number, seq: number, index: number): AbandonVerdict {
+    const s = this.sessions.get(session);
+    if (!s) return { kind: 'expired' };
+    this.touch(session, s, index);
+    if (seq < s.floor) return { kind: 'stale' };
+    if (s.results.has(seq)) {
+      const result = s.results.get(seq);
+      return result === ABANDONED ? { kind: 'abandoned' } : { kind: 'executed', result };
+    }
+    this.record(session, seq, ABANDONED);
+    return { kind: 'abandoned' };
   }
 
   /** Records the result of a command check() said to execute. */
@@ -93,7 +131,10 @@ export class ClientSessions {
         id,
         floor: s.floor,
         lastIndex: s.lastIndex,
-        results: [...s.results],
+        results: [...s.results].filter(([, r]) => r !== ABANDONED),
+        ...(hasAbandoned(s)
+          ? { abandoned: [...s.results].filter(([, r]) => r === ABANDONED).map(([seq]) => seq) }
+          : {}),
       })),
     };
   }
@@ -102,7 +143,9 @@ export class ClientSessions {
   restore(snapshot: ClientSessionsSnapshot): void {
     this.sessions.clear();
     for (const s of snapshot.sessions) {
-      this.sessions.set(s.id, { floor: s.floor, lastIndex: s.lastIndex, results: new Map(s.results) });
+      const results = new Map<number, unknown>(s.results);
+      for (const seq of s.abandoned ?? []) results.set(seq, ABANDONED);
+      this.sessions.set(s.id, { floor: s.floor, lastIndex: s.lastIndex, results });
     }
   }
 
@@ -119,4 +162,9 @@ export class ClientSessions {
       this.sessions.delete(idlest);
     }
   }
+}
+
+function hasAbandoned(s: Session): boolean {
+  for (const r of s.results.values()) if (r === ABANDONED) return true;
+  return false;
 }

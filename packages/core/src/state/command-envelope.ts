@@ -7,6 +7,7 @@ const ENVELOPE_VERSION = 1;
 const KIND_REGISTER = 1;
 const KIND_SESSION = 2;
 const KIND_PLAIN = 3;
+const KIND_ABANDON = 4;
 
 /**
  * What a command entry's data holds. A client opens a session once
@@ -27,14 +28,17 @@ export type CommandEnvelope =
       readonly floor: number;
       readonly payload: Uint8Array;
     }
-  | { readonly kind: 'plain'; readonly payload: Uint8Array };
+  | { readonly kind: 'plain'; readonly payload: Uint8Array }
+  /** The client gave up on its command (session, seq) in doubt: see ClientSessions.abandon. */
+  | { readonly kind: 'abandon'; readonly session: number; readonly seq: number };
 
 /** Bytes an envelope adds to its payload at most (version, kind, three varUints, the payload's length). */
 export const ENVELOPE_OVERHEAD_BYTES_MAX = 2 + 3 * 8 + 8;
 
 /** Encodes an envelope as a command entry's data. */
 export function encodeEnvelope(envelope: CommandEnvelope): Uint8Array {
-  const payloadBytes = envelope.kind === 'register' ? 0 : envelope.payload.byteLength;
+  const payloadBytes =
+    envelope.kind === 'register' || envelope.kind === 'abandon' ? 0 : envelope.payload.byteLength;
   const w = new ByteWriter({ initialBytes: payloadBytes + ENVELOPE_OVERHEAD_BYTES_MAX });
   w.uint8(ENVELOPE_VERSION);
   switch (envelope.kind) {
@@ -47,6 +51,9 @@ export function encodeEnvelope(envelope: CommandEnvelope): Uint8Array {
       break;
     case 'plain':
       w.uint8(KIND_PLAIN).raw(envelope.payload);
+      break;
+    case 'abandon':
+      w.uint8(KIND_ABANDON).varUint(envelope.session).varUint(envelope.seq);
       break;
   }
   return w.finish();
@@ -76,6 +83,13 @@ export function decodeEnvelope(data: Uint8Array): CommandEnvelope {
     }
     case KIND_PLAIN:
       return { kind: 'plain', payload: r.raw(r.remaining, 'payload') };
+    case KIND_ABANDON: {
+      const session = r.varUint('session');
+      const seq = r.varUint('seq');
+      r.end('abandon envelope');
+      if (seq < 1) throw unexpected('seq', seq);
+      return { kind: 'abandon', session, seq };
+    }
     default:
       throw unexpected('envelope kind', kind);
   }

@@ -10,7 +10,11 @@ export type AppliedOutcome =
   /** Its session is unknown (forgotten): not executed. */
   | { readonly kind: 'expired' }
   /** Below its client's floor (an old retry nobody waits for): not executed. */
-  | { readonly kind: 'stale' };
+  | { readonly kind: 'stale' }
+  /** Its client gave up on it before it was applied: not executed (an abandon entry's answer too). */
+  | { readonly kind: 'abandoned' }
+  /** An abandon entry found the command applied earlier: its result, for the client to undo. */
+  | { readonly kind: 'executed'; readonly result: unknown };
 
 /**
  * Applies one committed command entry: decodes its envelope, opens a session
@@ -30,6 +34,8 @@ export function applySessioned(
       return { kind: 'registered', session: entry.index };
     case 'plain':
       return { kind: 'ok', result: execute(envelope.payload) };
+    case 'abandon':
+      return sessions.abandon(envelope.session, envelope.seq, entry.index);
     case 'session': {
       const verdict = sessions.check(envelope.session, envelope.seq, envelope.floor, entry.index);
       if (verdict.kind === 'duplicate') return { kind: 'ok', result: verdict.result };

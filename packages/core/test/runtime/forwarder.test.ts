@@ -210,6 +210,55 @@ describe('Forwarder', () => {
     expect(sent).toHaveLength(3);
   });
 
+  it('a call given up in doubt is abandoned: if it had been applied after all, its result reaches onLateResult', async () => {
+    const time = manualTime();
+    const { loop, sent, forwarder } = setUp({ ...frozenEnv, clock: time.clock, timers: time.timers });
+    loop.leaderId = 'n1';
+    const late: unknown[] = [];
+    const controller = new AbortController();
+    const call = outcomeOf(
+      forwarder.submit(Uint8Array.of(7), {
+        timeoutMs: 3000,
+        signal: controller.signal,
+        onLateResult: (r) => late.push(r),
+      }),
+    );
+    await openSession(loop, sent, forwarder);
+    expect(carried(sent[1])).toBe('session 1 seq 1');
+    controller.abort(); // before any answer: the copy may be in the leader's log
+    await settle();
+    expect(call.value).toBe('BATON_ABORTED');
+    expect(carried(sent[2])).toBe('abandon');
+    // While the abandon is under way, seq 1 stays above the floor of later commands.
+    void forwarder.submit(Uint8Array.of(8), { timeoutMs: 3000 });
+    await settle();
+    const next = sent[3];
+    if (next?.type !== 'forward') throw new Error('expected the next command');
+    expect(decodeEnvelope(next.data)).toMatchObject({ kind: 'session', seq: 2, floor: 1 });
+    answer(forwarder, sent[2], 9);
+    await settle();
+    loop.applyWaits.shift()!.resolve({ kind: 'executed', result: { type: 'queued', waiterId: 5 } });
+    await settle();
+    expect(late).toEqual([{ type: 'queued', waiterId: 5 }]);
+  });
+
+  it('a shared session registration survives the first caller giving up', async () => {
+    const { loop, sent, forwarder } = setUp();
+    loop.leaderId = 'n1';
+    const controller = new AbortController();
+    const first = outcomeOf(
+      forwarder.submit(Uint8Array.of(1), { timeoutMs: 3000, signal: controller.signal }),
+    );
+    const second = outcomeOf(forwarder.submit(Uint8Array.of(2), { timeoutMs: 3000 }));
+    await settle();
+    controller.abort();
+    await settle();
+    expect(first.value).toBe('BATON_ABORTED');
+    await openSession(loop, sent, forwarder, 4);
+    expect(second.value).toBe('pending');
+    expect(sent.slice(1).map(carried)).toEqual(['session 4 seq 1']);
+  });
+
   it('an aborted call withdraws its wait for the entry at once', async () => {
     const { loop, sent, forwarder } = setUp();
     loop.leaderId = 'n1';

@@ -82,3 +82,34 @@ describe('ClientSessions (Raft dissertation §6.3)', () => {
     expect(copy.check(2, 1, 1, 7)).toEqual({ kind: 'expired' });
   });
 });
+
+describe('ClientSessions.abandon: a command its client gave up on in doubt', () => {
+  it('not applied yet: never executes afterwards, whatever copy arrives', () => {
+    const t = opened();
+    expect(t.abandon(1, 3, 2)).toEqual({ kind: 'abandoned' });
+    expect(t.check(1, 3, 1, 3)).toEqual({ kind: 'abandoned' });
+    expect(t.abandon(1, 3, 4)).toEqual({ kind: 'abandoned' });
+  });
+
+  it('applied already: answers its result, for the client to undo', () => {
+    const t = opened();
+    t.check(1, 3, 1, 2);
+    t.record(1, 3, { type: 'queued', waiterId: 2 });
+    expect(t.abandon(1, 3, 3)).toEqual({ kind: 'executed', result: { type: 'queued', waiterId: 2 } });
+  });
+
+  it('an unknown session is expired; a seq below the floor is stale', () => {
+    const t = opened();
+    expect(t.abandon(9, 1, 2)).toEqual({ kind: 'expired' });
+    t.check(1, 5, 5, 3);
+    expect(t.abandon(1, 4, 4)).toEqual({ kind: 'stale' });
+  });
+
+  it('an abandoned seq survives a snapshot', () => {
+    const t = opened();
+    t.abandon(1, 3, 2);
+    const copy = new ClientSessions(limits);
+    copy.restore(JSON.parse(JSON.stringify(t.toSnapshot())));
+    expect(copy.check(1, 3, 1, 3)).toEqual({ kind: 'abandoned' });
+  });
+});

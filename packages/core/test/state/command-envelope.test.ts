@@ -31,3 +31,16 @@ describe('command envelopes', () => {
     });
   }
 });
+
+describe('abandon envelopes', () => {
+  it('round-trip, and refuse seq 0 and trailing bytes', () => {
+    const e = { kind: 'abandon', session: 12, seq: 7 } as const;
+    expect(decodeEnvelope(encodeEnvelope(e))).toEqual(e);
+    expect(() => decodeEnvelope(Uint8Array.of(1, 4, 12, 0))).toThrow(
+      expect.objectContaining({ code: 'BATON_PROTOCOL' }),
+    );
+    expect(() => decodeEnvelope(Uint8Array.of(1, 4, 12, 7, 0))).toThrow(
+      expect.objectContaining({ code: 'BATON_PROTOCOL' }),
+    );
+  });
+});
