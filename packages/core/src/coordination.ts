@@ -25,6 +25,12 @@ export interface CoordinationCallOptions {
   readonly signal?: AbortSignal | undefined;
   /** Give up with BATON_UNAVAILABLE after this long (default: the cluster's request timeout). */
   readonly timeoutMs?: number | undefined;
+  /**
+   * The command was given up on (timeout, signal) but had been applied after
+   * all: its result, delivered later, so the caller can undo it (cancel a
+   * wait, release a grant). Otherwise it is certain never to be applied.
+   */
+  readonly onLateResult?: ((result: CoordinationResult) => void) | undefined;
 }
 
 /**
@@ -54,9 +60,11 @@ export class Coordination {
     command: CoordinationCommand,
     options: CoordinationCallOptions = {},
   ): Promise<CoordinationResult> {
+    const { onLateResult } = options;
     const { result } = await this.forwarder.submit(encodeCommand(command), {
       signal: options.signal,
       timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs,
+      onLateResult: onLateResult && ((late) => onLateResult(late as CoordinationResult)),
     });
     return result as CoordinationResult;
   }
@@ -78,5 +86,14 @@ export class Coordination {
   /** Subscribes to the effects of every entry applied from now on; returns the unsubscribe function. */
   onEffect(listener: EffectListener): () => void {
     return this.machine.onEffect(listener);
+  }
+
+  /**
+   * Called when a snapshot from the leader replaced this member's state: the
+   * effects of the entries it covers are never delivered, so a waiter looks
+   * at `view` again. Returns the unsubscribe function.
+   */
+  onRestore(listener: () => void): () => void {
+    return this.machine.onRestore(listener);
   }
 }

@@ -19,6 +19,7 @@ export type EffectListener = (effect: CoordinationEffect) => void;
 export class CoordinationMachine implements StateMachine {
   readonly state = new CoordinationState();
   private readonly listeners = new Set<EffectListener>();
+  private readonly restoreListeners = new Set<() => void>();
 
   constructor(private readonly logger: Logger = silentLogger) {}
 
@@ -42,8 +43,22 @@ export class CoordinationMachine implements StateMachine {
     return this.state.snapshot();
   }
 
+  /** Replaces the state with a snapshot's; the effects of the entries it covers are never delivered, so restore listeners look at the state again. */
   restore(data: Uint8Array): void {
     this.state.restore(data);
+    for (const listener of this.restoreListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.logger.error({ err: error }, 'a restore listener threw');
+      }
+    }
+  }
+
+  /** Called after a snapshot replaced the state (effects of the entries it covers are not delivered). */
+  onRestore(listener: () => void): () => void {
+    this.restoreListeners.add(listener);
+    return () => this.restoreListeners.delete(listener);
   }
 
   /** Subscribes to effects; returns the unsubscribe function. */

@@ -1,0 +1,90 @@
+import { BatonError, isBatonError, type Lease } from '@baton/core';
+
+/** Why a held lock stopped being valid; the `cause` of its signal's BATON_LOCK_LOST reason. */
+export type LockLostCause =
+  /** Its lease's keep-alives were not acknowledged in time: another member may be granted it after the TTL. */
+  | 'keepalive-timeout'
+  /** The leader expired its lease. */
+  | 'expired'
+  /** Its lease was revoked (Locks.close(), or by another holder of the lease id). */
+  | 'revoked'
+  /** The member stopped. */
+  | 'stopped'
+  /** This handle released it. */
+  | 'released';
+
+/**
+ * A lock this member holds (DESIGN.md §1, §2.2). `fencingToken` is the index
+ * of the entry that granted it: strictly larger than every earlier grant of
+ * this lock, so a resource that refuses lower tokens never accepts a write
+ * from a holder that lost it. `signal` aborts (BATON_LOCK_LOST, with a cause)
+ * before any other member can be granted the lock — the lease's own
+ * deadline passes before the leader can expire it; `valid` checks that
+ * deadline against the clock now, so code about to use the lock after a
+ * long pause sees the truth even before the abort has run.
+ */
+export class HeldLock {
+  readonly name: string;
+  readonly fencingToken: number;
+  readonly signal: AbortSignal;
+  readonly #controller = new AbortController();
+  readonly #lease: Lease;
+  readonly #release: () => Promise<void>;
+  #releasing: Promise<void> | undefined;
+
+  /** @internal Created by Locks. */
+  constructor(name: string, fencingToken: number, lease: Lease, release: () => Promise<void>) {
+    this.name = name;
+    this.fencingToken = fencingToken;
+    this.#lease = lease;
+    this.#release = release;
+    this.signal = this.#controller.signal;
+    const onLeaseLost = () => {
+      const cause = (lease.signal.reason as { cause?: unknown } | undefined)?.cause;
+      this.lost(typeof cause === 'string' ? (cause as LockLostCause) : 'expired');
+    };
+    if (lease.signal.aborted) onLeaseLost();
+    else lease.signal.addEventListener('abort', onLeaseLost, { once: true });
+  }
+
+  /** True while the signal has not aborted and the lease's deadline has not passed, checked now. */
+  get valid(): boolean {
+    return !this.signal.aborted && this.#lease.valid;
+  }
+
+  /** @internal The lock is no longer this handle's. */
+  lost(cause: LockLostCause): void {
+    if (this.signal.aborted) return;
+    this.#controller.abort(
+      new BatonError(
+        'BATON_LOCK_LOST',
+        `lock ${JSON.stringify(this.name)} (token ${this.fencingToken}) lost: ${cause}`,
+        {
+          cause,
+        },
+      ),
+    );
+  }
+
+  /**
+   * Releases the lock: the next waiter is granted it in the same entry.
+   * Rejects BATON_NOT_HELD when the grant had ended already (its lease
+   * expired: the signal said so). A release whose answer was lost is retried
+   * with the same request, so it never reports NOT_HELD for a lock it did
+   * release. Idempotent: every call returns the same promise.
+   */
+  release(): Promise<void> {
+    this.#releasing ??= this.#release().finally(() => this.lost('released'));
+    return this.#releasing;
+  }
+
+  /** Releases the lock; a lock already lost (its signal aborted earlier) disposes quietly. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    const lostBefore = this.signal.aborted;
+    try {
+      await this.release();
+    } catch (error) {
+      if (!(lostBefore && isBatonError(error, 'BATON_NOT_HELD'))) throw error;
+    }
+  }
+}
