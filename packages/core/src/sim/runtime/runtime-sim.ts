@@ -1,18 +1,23 @@
 import { CAMPAIGN_MARGIN_TICKS, resolveClusterOptions } from '../../cluster-options.js';
+import type { Env } from '../../env.js';
 import { silentLogger } from '../../env.js';
-import type { MemberId, Message } from '../../raft/types.js';
+import { isRaftMessage, type PeerMessage } from '../../peer-message.js';
+import type { MemberId } from '../../raft/types.js';
+import { Forwarder } from '../../runtime/forwarder.js';
 import type { LeadershipToken } from '../../runtime/leadership-token.js';
 import { NodeLoop } from '../../runtime/node-loop.js';
 import type { PersistBatch, RecoveredState } from '../../storage/log-storage.js';
 import { MemoryStorage } from '../../storage/memory-storage.js';
 import { EventQueue } from '../event-queue.js';
-import { Rng } from '../rng.js';
+import { formatSeed, Rng } from '../rng.js';
 import { LocalClock, SimClock, US_PER_MS } from '../sim-clock.js';
 import { DelayedDisk } from './delayed-disk.js';
 import { DurableApplyCheck } from './durable-apply-check.js';
 import { DurableLogView } from './durable-log-view.js';
+import { type AppliedTerms, KvRegisterMachine } from './kv-register-machine.js';
 import { LeadersByTerm } from './leaders-by-term.js';
 import { memberEnv } from './member-env.js';
+import { SimLinks } from './sim-links.js';
 
 export interface RuntimeSimOptions {
   readonly seed: number;
@@ -34,7 +39,16 @@ export interface RuntimeSimOptions {
    * phase). Default 'random': drawn from the seed for every pause.
    */
   readonly afterPause?: 'timers-first' | 'io-first' | 'random';
+  /** Take a snapshot after this many applied entries (default: the production default). */
+  readonly snapshotEntries?: number;
+  /** Most events one run may take; past it the run fails with RunCapExceeded (default 1,000,000). */
+  readonly eventsMax?: number;
+  /** Most virtual time one run may reach, ms; past it the run fails with RunCapExceeded (default 600,000). */
+  readonly virtualMsMax?: number;
 }
+
+/** A run took more events or virtual time than its caps allow: a livelock, or a workload out of bounds. */
+export class RunCapExceeded extends Error {}
 
 /** A token issued to a member, with the global times it was issued and (once) lost. */
 export interface TokenRecord {
@@ -57,6 +71,10 @@ interface SimMember {
   loop: NodeLoop | undefined;
   /** The running incarnation's state machine. */
   stateMachine: DurableApplyCheck;
+  /** The registers of the write-path workload, inside `stateMachine`. */
+  kv: KvRegisterMachine;
+  /** The running incarnation's forwarder (as Cluster builds it): proposals and reads through the leader. */
+  forwarder: Forwarder | undefined;
   /** Bumped on every crash, so events of a dead incarnation are dropped. */
   incarnation: number;
   /** A stalled event loop: its events wait until this global time. */
@@ -88,16 +106,16 @@ export class RuntimeSim {
   private readonly queue = new EventQueue<Job>();
   private readonly members = new Map<MemberId, SimMember>();
   private readonly rng: Rng;
-  private readonly cut = new Set<string>();
-  private readonly delayMs: readonly [number, number];
-  private readonly dropRate: number;
+  private readonly links: SimLinks;
   private readonly options: ReturnType<typeof resolveClusterOptions>;
+  private readonly appliedTerms: AppliedTerms = new Map();
   private nextId = 0;
+  /** Events run so far (see RuntimeSimOptions.eventsMax). */
+  private events = 0;
 
   constructor(readonly opts: RuntimeSimOptions) {
     this.rng = Rng.fromSeed(opts.seed);
-    this.delayMs = opts.delayMs ?? [0.1, 2];
-    this.dropRate = opts.dropRate ?? 0;
+    this.links = new SimLinks(this.rng, this.rng.fork('links'), opts.delayMs ?? [0.1, 2], opts.dropRate ?? 0);
     const urls = Object.fromEntries(opts.members.map((id, i) => [id, `ws://sim:${7000 + i}`]));
     this.options = resolveClusterOptions({
       id: opts.members[0]!,
@@ -107,6 +125,7 @@ export class RuntimeSim {
       heartbeatMs: opts.heartbeatMs,
       electionTimeoutMs: opts.electionTimeoutMs,
       driftBound: opts.driftBound,
+      snapshotEntries: opts.snapshotEntries,
     });
     const drift = this.options.driftBound;
     const clocks = this.rng.fork('clocks');
@@ -119,6 +138,8 @@ export class RuntimeSim {
         disk: undefined,
         loop: undefined,
         stateMachine: new DurableApplyCheck(new DurableLogView()),
+        kv: new KvRegisterMachine(this.appliedTerms),
+        forwarder: undefined,
         incarnation: 0,
         pausedUntilUs: 0,
         ioFirstAfterPause: false,
@@ -135,6 +156,35 @@ export class RuntimeSim {
     return this.members.get(id)?.loop;
   }
 
+  /** `id`'s forwarder, while it runs: proposals and linearizable reads as Cluster makes them. */
+  forwarder(id: MemberId): Forwarder | undefined {
+    return this.member(id).forwarder;
+  }
+
+  /** `id`'s registers of the write-path workload (its running incarnation's, or the last one's). */
+  kv(id: MemberId): KvRegisterMachine {
+    return this.member(id).kv;
+  }
+
+  /** Events run so far. */
+  get eventCount(): number {
+    return this.events;
+  }
+
+  /**
+   * Runs `job` inside `id`'s process now: later if it is paused, never if it
+   * is down or crashes first (application code shares the member's event loop).
+   */
+  runOn(id: MemberId, job: () => void): void {
+    const m = this.member(id);
+    if (m.loop) this.scheduleFor(m, m.incarnation, this.clock.nowUs, job, 'timer');
+  }
+
+  /** Runs `job` after `ms` of global time, outside every member (a client's own clock). */
+  after(ms: number, job: () => void): void {
+    this.queue.push(this.clock.nowUs + Math.ceil(ms * US_PER_MS), job);
+  }
+
   /** The last index `id`'s state machine applied (it counts no-ops and config entries too). */
   appliedIndex(id: MemberId): number {
     return this.member(id).stateMachine.lastIndex;
@@ -148,9 +198,18 @@ export class RuntimeSim {
     const incarnation = m.incarnation;
     m.storage = await m.storage.reopen();
     m.disk = this.diskFor(m, incarnation);
-    m.stateMachine = new DurableApplyCheck(m.disk.durableLog);
+    m.kv = new KvRegisterMachine(this.appliedTerms);
+    m.stateMachine = new DurableApplyCheck(m.disk.durableLog, m.kv);
     const o = this.options;
-    m.loop = await NodeLoop.start({
+    const env: Env = memberEnv(
+      m.clock,
+      this.clock,
+      this.rng.fork(`random:${m.id}:${incarnation}`),
+      (atUs, job) => this.scheduleFor(m, incarnation, atUs, job, 'timer'),
+      () => `${m.id}-${this.nextId++}`,
+    );
+    let leaderId: MemberId | undefined;
+    const loop = await NodeLoop.start({
       raft: {
         id,
         initialVoters: this.opts.members,
@@ -164,17 +223,29 @@ export class RuntimeSim {
       leaseMs: o.leaseMs,
       snapshotEntries: o.snapshotEntries,
       commandBytesMax: o.commandBytesMax,
-      env: memberEnv(
-        m.clock,
-        this.clock,
-        this.rng.fork(`random:${m.id}:${incarnation}`),
-        (atUs, job) => this.scheduleFor(m, incarnation, atUs, job, 'timer'),
-        () => `${m.id}-${this.nextId++}`,
-      ),
+      env,
       storage: m.disk,
-      send: (msg) => this.send(m, incarnation, msg),
+      send: (msg) => void this.send(m, incarnation, msg),
       stateMachine: m.stateMachine,
       logger: silentLogger,
+      // As Cluster does: forwarded requests to an old leader get no answer, their waiters look again.
+      onSoftState: (soft) => {
+        if (soft.leaderId === leaderId) return;
+        leaderId = soft.leaderId;
+        if (m.incarnation === incarnation) m.forwarder?.onLeaderChange();
+      },
+    });
+    m.loop = loop;
+    // Built as Cluster builds it (cluster.ts), over the simulated links.
+    m.forwarder = new Forwarder({
+      loop,
+      env,
+      send: (msg) => this.send(m, incarnation, msg),
+      logger: silentLogger,
+      answerTimeoutMs: 2 * o.electionTimeoutMs[1],
+      pendingMax: 4096,
+      readRetryMs: o.electionTimeoutMs[0],
+      unsentRetryMs: o.heartbeatMs,
     });
     void this.askForLeadership(m, incarnation);
   }
@@ -188,6 +259,7 @@ export class RuntimeSim {
     m.incarnation++;
     m.loop = undefined;
     m.disk = undefined;
+    m.forwarder = undefined;
   }
 
   /** Stalls a member's event loop for `ms` (a GC pause, SIGSTOP): its timers and inbound messages wait. */
@@ -218,17 +290,17 @@ export class RuntimeSim {
 
   /** Cuts (or restores) the links between two groups of members, both directions. */
   partition(a: readonly MemberId[], b: readonly MemberId[]): void {
-    for (const x of a) for (const y of b) this.cut.add(`${x}>${y}`).add(`${y}>${x}`);
+    this.links.partition(a, b);
   }
 
   /** Cuts only the link from `from` to `to`: messages the other way still arrive. */
   cutOneWay(from: MemberId, to: MemberId): void {
-    this.cut.add(`${from}>${to}`);
+    this.links.cutOneWay(from, to);
   }
 
   /** Restores every link. */
   heal(): void {
-    this.cut.clear();
+    this.links.heal();
   }
 
   /** Runs events until global time reaches `ms` (absolute), checking the token invariant after each. */
@@ -258,10 +330,28 @@ export class RuntimeSim {
   private async runEvent(): Promise<void> {
     const next = this.queue.pop();
     if (!next) return;
+    this.checkCaps(next.atUs);
     this.clock.advanceTo(next.atUs);
     next.item();
     await drainMicrotasks();
     this.checkInvariants();
+  }
+
+  /** Fails the run, naming the seed, when it would go past its event or virtual-time cap. */
+  private checkCaps(atUs: number): void {
+    const eventsMax = this.opts.eventsMax ?? 1_000_000;
+    const virtualMsMax = this.opts.virtualMsMax ?? 600_000;
+    const over =
+      ++this.events > eventsMax
+        ? `over ${eventsMax} events`
+        : atUs > virtualMsMax * US_PER_MS
+          ? `past ${virtualMsMax} ms of virtual time`
+          : undefined;
+    if (over !== undefined) {
+      throw new RunCapExceeded(
+        `seed=${formatSeed(this.opts.seed)}: run cap hit: ${over} (at ${this.nowMs.toFixed(3)} ms, event ${this.events})`,
+      );
+    }
   }
 
   /** Members whose current token is valid right now, by their own clocks. */
@@ -336,14 +426,16 @@ export class RuntimeSim {
     });
   }
 
-  private send(from: SimMember, incarnation: number, msg: Message): void {
-    if (from.incarnation !== incarnation) return;
-    if (this.cut.has(`${msg.from}>${msg.to}`) || this.rng.chance(this.dropRate)) return;
+  /** Hands a message to the simulated network; false when the sender's transport refused it (link known down). */
+  private send(from: SimMember, incarnation: number, msg: PeerMessage): boolean {
+    if (from.incarnation !== incarnation) return false;
+    const route = this.links.route(msg.from, msg.to);
     const to = this.members.get(msg.to);
-    if (!to) return;
-    const delayUs = this.rng.real(this.delayMs[0], this.delayMs[1]) * US_PER_MS;
+    if (route.kind !== 'delivered' || !to) return route.kind !== 'refused';
     const toIncarnation = to.incarnation;
-    this.scheduleFor(to, toIncarnation, this.clock.nowUs + delayUs, () => to.loop?.step(msg), 'io');
+    const deliver = isRaftMessage(msg) ? () => to.loop?.step(msg) : () => to.forwarder?.onMessage(msg);
+    this.scheduleFor(to, toIncarnation, this.clock.nowUs + route.delayUs, deliver, 'io');
+    return true;
   }
 
   /**
