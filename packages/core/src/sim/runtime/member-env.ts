@@ -11,7 +11,7 @@ export function memberEnv(
   clock: LocalClock,
   global: SimClock,
   random: Rng,
-  schedule: (atUs: number, job: () => void) => void,
+  schedule: (atUs: number, job: (() => void) & { dead?: () => boolean }) => void,
   newId: () => string,
 ): Env {
   return {
@@ -20,9 +20,11 @@ export function memberEnv(
       setTimeout: (fn, delayMs): TimerHandle => {
         let cancelled = false;
         const atUs = clock.globalUsCeil(clock.localMs(global.nowUs) + Math.max(0, delayMs));
-        schedule(Math.max(atUs, global.nowUs), () => {
+        const job = () => {
           if (!cancelled) fn();
-        });
+        };
+        // A cancelled timer is skipped by the simulation without running anything.
+        schedule(Math.max(atUs, global.nowUs), Object.assign(job, { dead: () => cancelled }));
         return { cancel: () => (cancelled = true) };
       },
     },

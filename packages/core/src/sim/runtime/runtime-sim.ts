@@ -85,7 +85,8 @@ interface SimMember {
   diskDelayMs: number;
 }
 
-type Job = () => void;
+/** A scheduled event; `dead` says it would do nothing now (a cancelled timer, a crashed member's message). */
+type Job = (() => void) & { dead?: () => boolean };
 
 /**
  * Runs the PRODUCTION runtime (NodeLoop, Leadership, LeaderLease over the
@@ -180,9 +181,15 @@ export class RuntimeSim {
     if (m.loop) this.scheduleFor(m, m.incarnation, this.clock.nowUs, job, 'timer');
   }
 
-  /** Runs `job` after `ms` of global time, outside every member (a client's own clock). */
-  after(ms: number, job: () => void): void {
-    this.queue.push(this.clock.nowUs + Math.ceil(ms * US_PER_MS), job);
+  /** Runs `job` after `ms` of global time, outside every member (a client's own clock); `cancel` drops it. */
+  after(ms: number, job: () => void): { cancel(): void } {
+    let cancelled = false;
+    const event: Job = () => {
+      if (!cancelled) job();
+    };
+    event.dead = () => cancelled;
+    this.queue.push(this.clock.nowUs + Math.ceil(ms * US_PER_MS), event);
+    return { cancel: () => (cancelled = true) };
   }
 
   /** The last index `id`'s state machine applied (it counts no-ops and config entries too). */
@@ -332,6 +339,8 @@ export class RuntimeSim {
     if (!next) return;
     this.checkCaps(next.atUs);
     this.clock.advanceTo(next.atUs);
+    // Nothing would run: no async code to let run, and no state changed that the checkers could see.
+    if (next.item.dead?.()) return;
     next.item();
     await drainMicrotasks();
     this.checkInvariants();
@@ -443,7 +452,7 @@ export class RuntimeSim {
    * (timers and I/O in the order the pause drew), never if it died meanwhile.
    */
   private scheduleFor(m: SimMember, incarnation: number, atUs: number, job: Job, kind: 'io' | 'timer'): void {
-    const run = () => {
+    const run: Job = () => {
       if (m.incarnation !== incarnation || !m.loop) return;
       if (m.pausedUntilUs > this.clock.nowUs) {
         // One microsecond later is enough to put the other kind first; order within a kind is kept.
@@ -453,6 +462,7 @@ export class RuntimeSim {
       }
       job();
     };
+    run.dead = () => m.incarnation !== incarnation || !m.loop || job.dead?.() === true;
     this.queue.push(Math.ceil(atUs), run);
   }
 
