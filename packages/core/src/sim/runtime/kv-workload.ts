@@ -55,6 +55,7 @@ export function writeOutcomeOnError(error: unknown): 'failed' | 'unknown' {
 export class KvWorkload {
   readonly history: History<RegisterInput, RegisterOutput>;
   private running = false;
+  private quiet = false;
   private inFlight = 0;
   private nextValue = 0;
 
@@ -75,6 +76,11 @@ export class KvWorkload {
   /** Clients issue nothing new (operations under way go on). */
   stop(): void {
     this.running = false;
+  }
+
+  /** While quiet, clients start nothing new (a probe that needs the logs to stand still). */
+  setQuiet(quiet: boolean): void {
+    this.quiet = quiet;
   }
 
   /** No operation is waited for (each has settled or its client gave up on it). */
@@ -114,6 +120,10 @@ export class KvWorkload {
         settled = true;
         watchdog.cancel();
         this.inFlight--;
+        if (who === 'probe' && process.env.DBG)
+          console.log(
+            `${(this.sim.clock.nowUs / 1000).toFixed(1)} probe ${input.op} ${key} on ${member}: ${outcome} ${code ?? ''} role=${this.sim.loop(member)?.status().role} term=${this.sim.loop(member)?.status().term}`,
+          );
         resolve(code === undefined ? { outcome } : { outcome, code });
       };
       this.inFlight++;
@@ -149,6 +159,7 @@ export class KvWorkload {
     while (this.running) {
       await new Promise<void>((resolve) => this.sim.after(rng.real(...this.opts.thinkMs), resolve));
       if (!this.running) return;
+      if (this.quiet) continue;
       const up = this.opts.members.filter((id) => this.sim.forwarder(id) !== undefined);
       if (up.length === 0) continue;
       const member = rng.pick(up);

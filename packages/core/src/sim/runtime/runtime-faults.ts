@@ -5,13 +5,21 @@ import type { RuntimeSim } from './runtime-sim.js';
 /** How many random faults one runtime scenario injects. */
 export const FAULT_STEPS = 30;
 
+/** Targeted fault sequences (write-path-probes.ts) the schedule mixes in, with their own random stream. */
+export interface ProbeHook {
+  readonly rng: Rng;
+  /** Share of steps that run a probe instead of a random fault (when a leader is known). */
+  readonly share: number;
+  run(leader: MemberId): Promise<void>;
+}
+
 /**
  * Injects FAULT_STEPS random faults into a running RuntimeSim, each followed
  * by a random stretch of time: pauses of followers and leaders (10–400 ms,
  * around which the leader is cut off one way or both), leadership transfers,
  * cuts, heals, crashes and restarts of a minority, slow disks. Members it
- * crashed are in `down` when it returns. Every choice comes from `rng`;
- * `note` records what was done.
+ * crashed are in `down` when it returns. Every choice comes from `rng`
+ * (and the probe's own stream); `note` records what was done.
  */
 export async function injectFaults(
   sim: RuntimeSim,
@@ -20,6 +28,7 @@ export async function injectFaults(
   electionMs: number,
   down: Set<MemberId>,
   note: (what: string) => void,
+  probe?: ProbeHook,
 ): Promise<void> {
   const members = ids.length;
   for (let step = 0; step < FAULT_STEPS; step++) {
@@ -35,6 +44,10 @@ export async function injectFaults(
         note(`cut ${from} > ${to}`);
       }
     };
+    if (probe && leader !== undefined && probe.rng.chance(probe.share)) {
+      await probe.run(leader);
+      continue;
+    }
     const k = rng.float();
     if (k < 0.3 && leader !== undefined && followers.length > 0) {
       // A follower stalls; around its resume the leader loses some of its links.

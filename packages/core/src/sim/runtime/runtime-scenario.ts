@@ -1,9 +1,10 @@
 import type { MemberId } from '../../raft/types.js';
 import { formatSeed, Rng } from '../rng.js';
 import { KvWorkload } from './kv-workload.js';
-import { injectFaults } from './runtime-faults.js';
+import { injectFaults, type ProbeHook } from './runtime-faults.js';
 import { RunCapExceeded, RuntimeSim } from './runtime-sim.js';
 import { settleAndCheckWritePath, type WritePathStats } from './write-path-check.js';
+import { runProbe } from './write-path-probes.js';
 
 /** Cluster timings a scenario draws from: the defaults, a fast one, and a narrow election range. */
 const TIMINGS: readonly { heartbeatMs: number; electionTimeoutMs: readonly [number, number] }[] = [
@@ -69,6 +70,7 @@ export async function runRuntimeScenario(
     dropRate,
     delayMs,
     snapshotEntries,
+    extremeClocks: withWorkload && draws.chance(0.7),
     ...RUNTIME_SCENARIO_CAPS,
     ...timing,
   });
@@ -103,7 +105,18 @@ export async function runRuntimeScenario(
     for (const id of ids) await sim.start(id);
     workload?.start();
     await sim.runUntil(sim.nowMs + electionMs * rng.real(2, 3));
-    await injectFaults(sim, rng, ids, electionMs, down, note);
+    const probeRng = draws.fork('probes');
+    const probe: ProbeHook | undefined = workload && {
+      rng: probeRng,
+      share: 0.25,
+      run: (leader) =>
+        runProbe(
+          { sim, workload, ids, down, electionTimeoutMs: timing.electionTimeoutMs, note },
+          probeRng,
+          leader,
+        ),
+    };
+    await injectFaults(sim, rng, ids, electionMs, down, note, probe);
     sim.heal();
     for (const id of ids) sim.slowDisk(id, 0);
     // Everyone back: the write-path checks want every member to hold every acknowledged write.

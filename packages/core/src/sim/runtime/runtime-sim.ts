@@ -39,6 +39,12 @@ export interface RuntimeSimOptions {
    * phase). Default 'random': drawn from the seed for every pause.
    */
   readonly afterPause?: 'timers-first' | 'io-first' | 'random';
+  /**
+   * Put clock rates at the drift bound's extremes (a third of members fast, a
+   * third slow, the rest in between), where lease bugs live; default false:
+   * every rate uniform within the bound.
+   */
+  readonly extremeClocks?: boolean;
   /** Take a snapshot after this many applied entries (default: the production default). */
   readonly snapshotEntries?: number;
   /** Most events one run may take; past it the run fails with RunCapExceeded (default 1,000,000). */
@@ -108,7 +114,14 @@ export class RuntimeSim {
   private readonly members = new Map<MemberId, SimMember>();
   private readonly rng: Rng;
   private readonly links: SimLinks;
-  private readonly options: ReturnType<typeof resolveClusterOptions>;
+  /** The members' resolved options (timing, lease), as Cluster.start would resolve them. */
+  readonly options: ReturnType<typeof resolveClusterOptions>;
+  /** Raft messages stepped, by link `from>to`. */
+  private readonly stepped = new Map<string, number>();
+  /** When each link's last Raft message was stepped, global ms. */
+  private readonly lastStep = new Map<string, number>();
+  /** Deliveries waiting on held links, by link `from>to`. */
+  private readonly heldBack = new Map<string, (() => void)[]>();
   private readonly appliedTerms: AppliedTerms = new Map();
   private nextId = 0;
   /** Events run so far (see RuntimeSimOptions.eventsMax). */
@@ -130,8 +143,11 @@ export class RuntimeSim {
     });
     const drift = this.options.driftBound;
     const clocks = this.rng.fork('clocks');
+    const extremes = this.rng.fork('clock-extremes');
     for (const id of opts.members) {
-      const clock = new LocalClock(clocks.real(1 - drift, 1 + drift), clocks.real(0, 10_000));
+      const uniform = clocks.real(1 - drift, 1 + drift);
+      const rate = opts.extremeClocks ? extremes.pick([1 - drift, 1 + drift, uniform]) : uniform;
+      const clock = new LocalClock(rate, clocks.real(0, 10_000));
       this.members.set(id, {
         id,
         clock,
@@ -165,6 +181,21 @@ export class RuntimeSim {
   /** `id`'s registers of the write-path workload (its running incarnation's, or the last one's). */
   kv(id: MemberId): KvRegisterMachine {
     return this.member(id).kv;
+  }
+
+  /** How fast `id`'s clock runs: local ms per global ms. */
+  clockRate(id: MemberId): number {
+    return this.member(id).clock.rate;
+  }
+
+  /** When `to` last stepped a Raft message from `from` (global ms; -Infinity if never). */
+  lastSteppedMs(from: MemberId, to: MemberId): number {
+    return this.lastStep.get(`${from}>${to}`) ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /** How many Raft messages `to` has stepped from `from` so far. */
+  deliveredCount(from: MemberId, to: MemberId): number {
+    return this.stepped.get(`${from}>${to}`) ?? 0;
   }
 
   /** Events run so far. */
@@ -305,9 +336,23 @@ export class RuntimeSim {
     this.links.cutOneWay(from, to);
   }
 
-  /** Restores every link. */
+  /** Restores every cut link (held ones stay held until released). */
   heal(): void {
     this.links.heal();
+  }
+
+  /** Stalls the link from `from` to `to`: what is sent on it waits until `release`. */
+  hold(from: MemberId, to: MemberId): void {
+    this.links.hold(from, to);
+  }
+
+  /** Ends a hold: what waited arrives now, in order. */
+  release(from: MemberId, to: MemberId): void {
+    this.links.release(from, to);
+    const link = `${from}>${to}`;
+    const waiting = this.heldBack.get(link) ?? [];
+    this.heldBack.delete(link);
+    for (const deliver of waiting) deliver();
   }
 
   /** Runs events until global time reaches `ms` (absolute), checking the token invariant after each. */
@@ -389,6 +434,20 @@ export class RuntimeSim {
         `seed=0x${this.opts.seed.toString(16)}: two valid leadership tokens at ${this.nowMs.toFixed(3)} ms: ${holders.join(', ')}`,
       );
     }
+    // Sooner than a second token: the lease promises that no one else is even elected before it ends
+    // (DESIGN.md §2.1); a successor's token comes only after its no-op commits and a round is acknowledged.
+    // (A deposed leader still leading an older term, e.g. while it is paused, is no successor.)
+    const valid = this.tokens.find((t) => t.token.valid);
+    if (valid === undefined) return;
+    for (const m of this.members.values()) {
+      const status = m.id === valid.member ? undefined : m.loop?.status();
+      if (status?.role === 'leader' && status.term > valid.token.term) {
+        throw new Error(
+          `seed=0x${this.opts.seed.toString(16)}: ${m.id} leads term ${status.term} at ${this.nowMs.toFixed(3)} ms ` +
+            `while ${valid.member}'s token of term ${valid.token.term} is still valid`,
+        );
+      }
+    }
   }
 
   /** Election safety: never two leaders in one term, over the whole run. */
@@ -440,9 +499,23 @@ export class RuntimeSim {
     if (from.incarnation !== incarnation) return false;
     const route = this.links.route(msg.from, msg.to);
     const to = this.members.get(msg.to);
-    if (route.kind !== 'delivered' || !to) return route.kind !== 'refused';
+    if (!to || route.kind === 'lost') return true;
+    if (route.kind === 'refused') return false;
     const toIncarnation = to.incarnation;
-    const deliver = isRaftMessage(msg) ? () => to.loop?.step(msg) : () => to.forwarder?.onMessage(msg);
+    const link = `${msg.from}>${msg.to}`;
+    const deliver = isRaftMessage(msg)
+      ? () => {
+          this.stepped.set(link, (this.stepped.get(link) ?? 0) + 1);
+          this.lastStep.set(link, this.nowMs);
+          to.loop?.step(msg);
+        }
+      : () => to.forwarder?.onMessage(msg);
+    if (route.kind === 'held') {
+      const waiting = this.heldBack.get(link) ?? [];
+      this.heldBack.set(link, waiting);
+      waiting.push(() => this.scheduleFor(to, toIncarnation, this.clock.nowUs + 100, deliver, 'io'));
+      return true;
+    }
     this.scheduleFor(to, toIncarnation, this.clock.nowUs + route.delayUs, deliver, 'io');
     return true;
   }

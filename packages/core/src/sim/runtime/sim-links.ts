@@ -9,7 +9,9 @@ export type Route =
   /** Lost on the way; the sender's transport thinks it left. */
   | { readonly kind: 'lost' }
   /** Refused by the sender's transport: the link is down and the transport knows it. */
-  | { readonly kind: 'refused' };
+  | { readonly kind: 'refused' }
+  /** Held back on a stalled link until it is released (see hold). */
+  | { readonly kind: 'held' };
 
 /**
  * The links between RuntimeSim's members: one-way cuts, random loss and
@@ -21,6 +23,8 @@ export type Route =
 export class SimLinks {
   /** Cut links `from>to`, and whether the sender's transport knows. */
   private readonly cut = new Map<string, boolean>();
+  /** Links whose messages wait until released. */
+  private readonly held = new Set<string>();
 
   /**
    * `rng` draws loss and delays; `cutDraws` (a separate stream, so cuts do
@@ -49,7 +53,20 @@ export class SimLinks {
     if (!this.cut.has(link)) this.cut.set(link, this.cutDraws.chance(0.5));
   }
 
-  /** Restores every link. */
+  /**
+   * Stalls the link from `from` to `to`: its messages wait (a TCP
+   * connection retransmitting into a black hole) until `release`.
+   */
+  hold(from: MemberId, to: MemberId): void {
+    this.held.add(`${from}>${to}`);
+  }
+
+  /** Ends a hold; the caller delivers what waited. */
+  release(from: MemberId, to: MemberId): void {
+    this.held.delete(`${from}>${to}`);
+  }
+
+  /** Restores every link (held ones stay held until released). */
   heal(): void {
     this.cut.clear();
   }
@@ -58,6 +75,7 @@ export class SimLinks {
   route(from: MemberId, to: MemberId): Route {
     const known = this.cut.get(`${from}>${to}`);
     if (known !== undefined) return known ? { kind: 'refused' } : { kind: 'lost' };
+    if (this.held.has(`${from}>${to}`)) return { kind: 'held' };
     if (this.rng.chance(this.dropRate)) return { kind: 'lost' };
     return { kind: 'delivered', delayUs: this.rng.real(this.delayMs[0], this.delayMs[1]) * US_PER_MS };
   }
