@@ -2,7 +2,8 @@ import type { MemberId } from '../../raft/types.js';
 import { formatSeed, Rng } from '../rng.js';
 import { KvWorkload } from './kv-workload.js';
 import { injectFaults, type ProbeHook } from './runtime-faults.js';
-import { RunCapExceeded, RuntimeSim } from './runtime-sim.js';
+import { RunCapExceeded } from './runtime-invariants.js';
+import { RuntimeSim } from './runtime-sim.js';
 import { settleAndCheckWritePath, type WritePathStats } from './write-path-check.js';
 import { runProbe } from './write-path-probes.js';
 

@@ -9,7 +9,7 @@ import { NodeLoop } from '../../runtime/node-loop.js';
 import type { PersistBatch, RecoveredState } from '../../storage/log-storage.js';
 import { MemoryStorage } from '../../storage/memory-storage.js';
 import { EventQueue } from '../event-queue.js';
-import { formatSeed, Rng } from '../rng.js';
+import { Rng } from '../rng.js';
 import { LocalClock, SimClock, US_PER_MS } from '../sim-clock.js';
 import { DelayedDisk } from './delayed-disk.js';
 import { DurableApplyCheck } from './durable-apply-check.js';
@@ -17,6 +17,7 @@ import { DurableLogView } from './durable-log-view.js';
 import { type AppliedTerms, KvRegisterMachine } from './kv-register-machine.js';
 import { LeadersByTerm } from './leaders-by-term.js';
 import { memberEnv } from './member-env.js';
+import { checkRuntimeInvariants, RunCaps, validHolders } from './runtime-invariants.js';
 import { SimLinks } from './sim-links.js';
 
 export interface RuntimeSimOptions {
@@ -52,9 +53,6 @@ export interface RuntimeSimOptions {
   /** Most virtual time one run may reach, ms; past it the run fails with RunCapExceeded (default 600,000). */
   readonly virtualMsMax?: number;
 }
-
-/** A run took more events or virtual time than its caps allow: a livelock, or a workload out of bounds. */
-export class RunCapExceeded extends Error {}
 
 /** A token issued to a member, with the global times it was issued and (once) lost. */
 export interface TokenRecord {
@@ -116,19 +114,13 @@ export class RuntimeSim {
   private readonly links: SimLinks;
   /** The members' resolved options (timing, lease), as Cluster.start would resolve them. */
   readonly options: ReturnType<typeof resolveClusterOptions>;
-  /** Raft messages stepped, by link `from>to`. */
-  private readonly stepped = new Map<string, number>();
-  /** When each link's last Raft message was stepped, global ms. */
-  private readonly lastStep = new Map<string, number>();
-  /** Deliveries waiting on held links, by link `from>to`. */
-  private readonly heldBack = new Map<string, (() => void)[]>();
   private readonly appliedTerms: AppliedTerms = new Map();
   private nextId = 0;
-  /** Events run so far (see RuntimeSimOptions.eventsMax). */
-  private events = 0;
+  private readonly caps: RunCaps;
 
   constructor(readonly opts: RuntimeSimOptions) {
     this.rng = Rng.fromSeed(opts.seed);
+    this.caps = new RunCaps(opts.seed, opts.eventsMax ?? 1_000_000, opts.virtualMsMax ?? 600_000);
     this.links = new SimLinks(this.rng, this.rng.fork('links'), opts.delayMs ?? [0.1, 2], opts.dropRate ?? 0);
     const urls = Object.fromEntries(opts.members.map((id, i) => [id, `ws://sim:${7000 + i}`]));
     this.options = resolveClusterOptions({
@@ -190,17 +182,17 @@ export class RuntimeSim {
 
   /** When `to` last stepped a Raft message from `from` (global ms; -Infinity if never). */
   lastSteppedMs(from: MemberId, to: MemberId): number {
-    return this.lastStep.get(`${from}>${to}`) ?? Number.NEGATIVE_INFINITY;
+    return this.links.lastSteppedMs(from, to);
   }
 
   /** How many Raft messages `to` has stepped from `from` so far. */
   deliveredCount(from: MemberId, to: MemberId): number {
-    return this.stepped.get(`${from}>${to}`) ?? 0;
+    return this.links.deliveredCount(from, to);
   }
 
   /** Events run so far. */
   get eventCount(): number {
-    return this.events;
+    return this.caps.events;
   }
 
   /**
@@ -348,11 +340,7 @@ export class RuntimeSim {
 
   /** Ends a hold: what waited arrives now, in order. */
   release(from: MemberId, to: MemberId): void {
-    this.links.release(from, to);
-    const link = `${from}>${to}`;
-    const waiting = this.heldBack.get(link) ?? [];
-    this.heldBack.delete(link);
-    for (const deliver of waiting) deliver();
+    for (const deliver of this.links.release(from, to)) deliver();
   }
 
   /** Runs events until global time reaches `ms` (absolute), checking the token invariant after each. */
@@ -382,7 +370,7 @@ export class RuntimeSim {
   private async runEvent(): Promise<void> {
     const next = this.queue.pop();
     if (!next) return;
-    this.checkCaps(next.atUs);
+    this.caps.onEvent(next.atUs);
     this.clock.advanceTo(next.atUs);
     // Nothing would run: no async code to let run, and no state changed that the checkers could see.
     if (next.item.dead?.()) return;
@@ -391,77 +379,20 @@ export class RuntimeSim {
     this.checkInvariants();
   }
 
-  /** Fails the run, naming the seed, when it would go past its event or virtual-time cap. */
-  private checkCaps(atUs: number): void {
-    const eventsMax = this.opts.eventsMax ?? 1_000_000;
-    const virtualMsMax = this.opts.virtualMsMax ?? 600_000;
-    const over =
-      ++this.events > eventsMax
-        ? `over ${eventsMax} events`
-        : atUs > virtualMsMax * US_PER_MS
-          ? `past ${virtualMsMax} ms of virtual time`
-          : undefined;
-    if (over !== undefined) {
-      throw new RunCapExceeded(
-        `seed=${formatSeed(this.opts.seed)}: run cap hit: ${over} (at ${this.nowMs.toFixed(3)} ms, event ${this.events})`,
-      );
-    }
-  }
-
   /** Members whose current token is valid right now, by their own clocks. */
   validHolders(): MemberId[] {
-    const holders = new Set<MemberId>();
-    for (const t of this.tokens) if (t.token.valid) holders.add(t.member);
-    return [...holders];
+    return validHolders(this.tokens);
   }
 
-  /** Throws, naming the seed, if a checked invariant is broken now. */
+  /** Throws, naming the seed, if a checked invariant is broken now (runtime-invariants.ts). */
   checkInvariants(): void {
-    this.checkTokens();
-    this.checkLeaders();
-    for (const m of this.members.values()) {
-      if (m.loop && m.stateMachine.violation) {
-        throw new Error(`seed=0x${this.opts.seed.toString(16)}: ${m.id} ${m.stateMachine.violation}`);
-      }
-    }
-  }
-
-  /** The invariant of DESIGN.md §2.1: never two members with a valid token at one instant. */
-  checkTokens(): void {
-    const holders = this.validHolders();
-    if (holders.length > 1) {
-      throw new Error(
-        `seed=0x${this.opts.seed.toString(16)}: two valid leadership tokens at ${this.nowMs.toFixed(3)} ms: ${holders.join(', ')}`,
-      );
-    }
-    // Sooner than a second token: the lease promises that no one else is even elected before it ends
-    // (DESIGN.md §2.1); a successor's token comes only after its no-op commits and a round is acknowledged.
-    // (A deposed leader still leading an older term, e.g. while it is paused, is no successor.)
-    const valid = this.tokens.find((t) => t.token.valid);
-    if (valid === undefined) return;
-    for (const m of this.members.values()) {
-      const status = m.id === valid.member ? undefined : m.loop?.status();
-      if (status?.role === 'leader' && status.term > valid.token.term) {
-        throw new Error(
-          `seed=0x${this.opts.seed.toString(16)}: ${m.id} leads term ${status.term} at ${this.nowMs.toFixed(3)} ms ` +
-            `while ${valid.member}'s token of term ${valid.token.term} is still valid`,
-        );
-      }
-    }
-  }
-
-  /** Election safety: never two leaders in one term, over the whole run. */
-  private checkLeaders(): void {
-    for (const m of this.members.values()) {
-      const status = m.loop?.status();
-      if (status?.role !== 'leader') continue;
-      const other = this.leaders.observe(m.id, status.term);
-      if (other !== undefined) {
-        throw new Error(
-          `seed=0x${this.opts.seed.toString(16)}: ${m.id} leads in term ${status.term}, which ${other} led in already (at ${this.nowMs.toFixed(3)} ms)`,
-        );
-      }
-    }
+    checkRuntimeInvariants({
+      seed: this.opts.seed,
+      nowMs: this.nowMs,
+      tokens: this.tokens,
+      leaders: this.leaders,
+      members: this.members.values(),
+    });
   }
 
   private async askForLeadership(m: SimMember, incarnation: number): Promise<void> {
@@ -502,18 +433,16 @@ export class RuntimeSim {
     if (!to || route.kind === 'lost') return true;
     if (route.kind === 'refused') return false;
     const toIncarnation = to.incarnation;
-    const link = `${msg.from}>${msg.to}`;
     const deliver = isRaftMessage(msg)
       ? () => {
-          this.stepped.set(link, (this.stepped.get(link) ?? 0) + 1);
-          this.lastStep.set(link, this.nowMs);
+          this.links.noteStepped(msg.from, msg.to, this.nowMs);
           to.loop?.step(msg);
         }
       : () => to.forwarder?.onMessage(msg);
     if (route.kind === 'held') {
-      const waiting = this.heldBack.get(link) ?? [];
-      this.heldBack.set(link, waiting);
-      waiting.push(() => this.scheduleFor(to, toIncarnation, this.clock.nowUs + 100, deliver, 'io'));
+      // Released all at once, a tenth of a millisecond later (still in order).
+      const release = () => this.scheduleFor(to, toIncarnation, this.clock.nowUs + 100, deliver, 'io');
+      this.links.holdBack(msg.from, msg.to, release);
       return true;
     }
     this.scheduleFor(to, toIncarnation, this.clock.nowUs + route.delayUs, deliver, 'io');

@@ -23,8 +23,10 @@ export type Route =
 export class SimLinks {
   /** Cut links `from>to`, and whether the sender's transport knows. */
   private readonly cut = new Map<string, boolean>();
-  /** Links whose messages wait until released. */
-  private readonly held = new Set<string>();
+  /** Held links, with the deliveries waiting on each until it is released. */
+  private readonly held = new Map<string, (() => void)[]>();
+  /** Raft messages stepped, and when the last one was (global ms), by link. */
+  private readonly stepped = new Map<string, { count: number; lastMs: number }>();
 
   /**
    * `rng` draws loss and delays; `cutDraws` (a separate stream, so cuts do
@@ -58,12 +60,37 @@ export class SimLinks {
    * connection retransmitting into a black hole) until `release`.
    */
   hold(from: MemberId, to: MemberId): void {
-    this.held.add(`${from}>${to}`);
+    const link = `${from}>${to}`;
+    if (!this.held.has(link)) this.held.set(link, []);
   }
 
-  /** Ends a hold; the caller delivers what waited. */
-  release(from: MemberId, to: MemberId): void {
-    this.held.delete(`${from}>${to}`);
+  /** A message routed 'held' waits: `deliver` runs when the link is released. */
+  holdBack(from: MemberId, to: MemberId, deliver: () => void): void {
+    this.held.get(`${from}>${to}`)?.push(deliver);
+  }
+
+  /** Ends a hold; returns the deliveries that waited, oldest first, for the caller to run. */
+  release(from: MemberId, to: MemberId): (() => void)[] {
+    const link = `${from}>${to}`;
+    const waiting = this.held.get(link) ?? [];
+    this.held.delete(link);
+    return waiting;
+  }
+
+  /** `to` stepped a Raft message from `from` at global time `nowMs`. */
+  noteStepped(from: MemberId, to: MemberId, nowMs: number): void {
+    const link = `${from}>${to}`;
+    this.stepped.set(link, { count: (this.stepped.get(link)?.count ?? 0) + 1, lastMs: nowMs });
+  }
+
+  /** How many Raft messages `to` has stepped from `from`. */
+  deliveredCount(from: MemberId, to: MemberId): number {
+    return this.stepped.get(`${from}>${to}`)?.count ?? 0;
+  }
+
+  /** When `to` last stepped a Raft message from `from` (global ms; -Infinity if never). */
+  lastSteppedMs(from: MemberId, to: MemberId): number {
+    return this.stepped.get(`${from}>${to}`)?.lastMs ?? Number.NEGATIVE_INFINITY;
   }
 
   /** Restores every link (held ones stay held until released). */
