@@ -20,9 +20,9 @@ export interface InvariantView {
 
 /** Members whose token is valid right now, by their own clocks. */
 export function validHolders(tokens: readonly TokenRecord[]): MemberId[] {
-  const holders = new Set<MemberId>();
-  for (const t of tokens) if (t.token.valid) holders.add(t.member);
-  return [...holders];
+  const holders: MemberId[] = [];
+  for (const t of tokens) if (t.token.valid && !holders.includes(t.member)) holders.push(t.member);
+  return holders;
 }
 
 /**
@@ -31,30 +31,47 @@ export function validHolders(tokens: readonly TokenRecord[]): MemberId[] {
  * while an older token is valid, never two leaders in one term over the
  * whole run, and no violation noted by a running member's state machine
  * (applied before durable, applied twice, two entries at one index).
+ * Runs after every event: plain loops, no closures.
  */
 export function checkRuntimeInvariants(v: InvariantView): void {
-  const fail = (what: string) => new Error(`seed=${formatSeed(v.seed)}: ${what}`);
-  const at = `at ${v.nowMs.toFixed(3)} ms`;
-  const holders = validHolders(v.tokens);
-  if (holders.length > 1) throw fail(`two valid leadership tokens ${at}: ${holders.join(', ')}`);
-  // Sooner than a second token: the lease promises that no one else is even elected before it ends
-  // (a successor's token comes only after its no-op commits and a round is acknowledged). A deposed
-  // leader still leading an older term, e.g. while it is paused, is no successor.
-  const valid = holders.length === 1 ? v.tokens.find((t) => t.token.valid) : undefined;
+  let valid: TokenRecord | undefined;
+  for (const t of v.tokens) {
+    if (!t.token.valid) continue;
+    if (valid && valid.member !== t.member) {
+      throw violation(
+        v,
+        `two valid leadership tokens at ${v.nowMs.toFixed(3)} ms: ${validHolders(v.tokens).join(', ')}`,
+      );
+    }
+    valid = t;
+  }
   for (const m of v.members) {
     const status = m.loop?.status();
     if (status?.role === 'leader') {
+      // Sooner than a second token: the lease promises that no one else is even elected before it ends
+      // (a successor's token comes only after its no-op commits and a round is acknowledged). A deposed
+      // leader still leading an older term, e.g. while it is paused, is no successor.
       if (valid && m.id !== valid.member && status.term > valid.token.term) {
-        throw fail(
-          `${m.id} leads term ${status.term} ${at} while ${valid.member}'s token of term ${valid.token.term} is still valid`,
+        throw violation(
+          v,
+          `${m.id} leads term ${status.term} at ${v.nowMs.toFixed(3)} ms while ${valid.member}'s token ` +
+            `of term ${valid.token.term} is still valid`,
         );
       }
       const other = v.leaders.observe(m.id, status.term);
-      if (other !== undefined)
-        throw fail(`${m.id} leads in term ${status.term}, which ${other} led in already (${at})`);
+      if (other !== undefined) {
+        throw violation(
+          v,
+          `${m.id} leads in term ${status.term}, which ${other} led in already (at ${v.nowMs.toFixed(3)} ms)`,
+        );
+      }
     }
-    if (m.loop && m.stateMachine.violation) throw fail(`${m.id} ${m.stateMachine.violation}`);
+    if (m.loop && m.stateMachine.violation) throw violation(v, `${m.id} ${m.stateMachine.violation}`);
   }
+}
+
+function violation(v: InvariantView, what: string): Error {
+  return new Error(`seed=${formatSeed(v.seed)}: ${what}`);
 }
 
 /** A run took more events or virtual time than its caps allow: a livelock, or a workload out of bounds. */

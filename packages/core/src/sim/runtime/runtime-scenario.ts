@@ -20,6 +20,8 @@ export const RUNTIME_SCENARIO_CAPS = { eventsMax: 300_000, virtualMsMax: 200_000
 export interface RuntimeScenarioOptions {
   /** Clients writing and reading registers through the members' Forwarders during the faults (default true). */
   readonly workload?: boolean;
+  /** Overrides RUNTIME_SCENARIO_CAPS (tests of the caps themselves). */
+  readonly caps?: { readonly eventsMax: number; readonly virtualMsMax: number };
 }
 
 export interface RuntimeScenarioOutcome {
@@ -34,6 +36,8 @@ export interface RuntimeScenarioOutcome {
   /** The write-path workload's figures, when it ran and passed. */
   readonly writePath: WritePathStats | undefined;
   readonly events: number;
+  /** Virtual time the run took, ms. */
+  readonly virtualMs: number;
 }
 
 /**
@@ -72,7 +76,7 @@ export async function runRuntimeScenario(
     delayMs,
     snapshotEntries,
     extremeClocks: withWorkload && draws.chance(0.7),
-    ...RUNTIME_SCENARIO_CAPS,
+    ...(options.caps ?? RUNTIME_SCENARIO_CAPS),
     ...timing,
   });
   const steps = [
@@ -101,6 +105,7 @@ export async function runRuntimeScenario(
     steps,
     writePath,
     events: sim.eventCount,
+    virtualMs: sim.nowMs,
   });
   try {
     for (const id of ids) await sim.start(id);
@@ -131,7 +136,9 @@ export async function runRuntimeScenario(
     }
     if (!workload) return outcome(undefined);
     note('healed; write path settles');
+    const settleFromMs = sim.nowMs;
     const checked = await settleAndCheckWritePath(sim, workload, ids, 2 * budgetMs + 2 * workload.timeoutMs);
+    note(`write path settled in ${(sim.nowMs - settleFromMs).toFixed(0)} ms`);
     return 'failure' in checked ? outcome(checked.failure) : outcome(undefined, checked.stats);
   } catch (error) {
     capHit = error instanceof RunCapExceeded;

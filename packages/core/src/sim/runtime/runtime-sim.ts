@@ -16,7 +16,7 @@ import { DurableApplyCheck } from './durable-apply-check.js';
 import { DurableLogView } from './durable-log-view.js';
 import { type AppliedTerms, KvRegisterMachine } from './kv-register-machine.js';
 import { LeadersByTerm } from './leaders-by-term.js';
-import { memberEnv } from './member-env.js';
+import { memberEnv, type SimJob, SimTimer } from './member-env.js';
 import { checkRuntimeInvariants, RunCaps, validHolders } from './runtime-invariants.js';
 import { SimLinks } from './sim-links.js';
 
@@ -89,8 +89,36 @@ interface SimMember {
   diskDelayMs: number;
 }
 
-/** A scheduled event; `dead` says it would do nothing now (a cancelled timer, a crashed member's message). */
-type Job = (() => void) & { dead?: () => boolean };
+/**
+ * A job of one member incarnation: never run once it died, deferred while
+ * it is paused (timers and I/O in the order the pause drew).
+ */
+class MemberJob implements SimJob {
+  constructor(
+    private readonly clock: SimClock,
+    private readonly queue: EventQueue<SimJob>,
+    private readonly m: SimMember,
+    private readonly incarnation: number,
+    private readonly job: SimJob,
+    private readonly kind: 'io' | 'timer',
+  ) {}
+
+  run(): void {
+    if (this.dead()) return;
+    const m = this.m;
+    if (m.pausedUntilUs > this.clock.nowUs) {
+      // One microsecond later is enough to put the other kind first; order within a kind is kept.
+      const second = (this.kind === 'timer') === m.ioFirstAfterPause;
+      this.queue.push(m.pausedUntilUs + (second ? 1 : 0), this);
+      return;
+    }
+    this.job.run();
+  }
+
+  dead(): boolean {
+    return this.m.incarnation !== this.incarnation || !this.m.loop || this.job.dead?.() === true;
+  }
+}
 
 /**
  * Runs the PRODUCTION runtime (NodeLoop, Leadership, LeaderLease over the
@@ -108,7 +136,8 @@ export class RuntimeSim {
   readonly tokens: TokenRecord[] = [];
   /** Every member seen leading, by term (checked after every event). */
   readonly leaders = new LeadersByTerm();
-  private readonly queue = new EventQueue<Job>();
+  private readonly queue = new EventQueue<SimJob>();
+
   private readonly members = new Map<MemberId, SimMember>();
   private readonly rng: Rng;
   private readonly links: SimLinks;
@@ -206,13 +235,9 @@ export class RuntimeSim {
 
   /** Runs `job` after `ms` of global time, outside every member (a client's own clock); `cancel` drops it. */
   after(ms: number, job: () => void): { cancel(): void } {
-    let cancelled = false;
-    const event: Job = () => {
-      if (!cancelled) job();
-    };
-    event.dead = () => cancelled;
-    this.queue.push(this.clock.nowUs + Math.ceil(ms * US_PER_MS), event);
-    return { cancel: () => (cancelled = true) };
+    const timer = new SimTimer(job);
+    this.queue.push(this.clock.nowUs + Math.ceil(ms * US_PER_MS), timer);
+    return timer;
   }
 
   /** The last index `id`'s state machine applied (it counts no-ops and config entries too). */
@@ -374,7 +399,7 @@ export class RuntimeSim {
     this.clock.advanceTo(next.atUs);
     // Nothing would run: no async code to let run, and no state changed that the checkers could see.
     if (next.item.dead?.()) return;
-    next.item();
+    next.item.run();
     await drainMicrotasks();
     this.checkInvariants();
   }
@@ -453,19 +478,15 @@ export class RuntimeSim {
    * Runs `job` for member `m` at `atUs`, later if the member is paused then
    * (timers and I/O in the order the pause drew), never if it died meanwhile.
    */
-  private scheduleFor(m: SimMember, incarnation: number, atUs: number, job: Job, kind: 'io' | 'timer'): void {
-    const run: Job = () => {
-      if (m.incarnation !== incarnation || !m.loop) return;
-      if (m.pausedUntilUs > this.clock.nowUs) {
-        // One microsecond later is enough to put the other kind first; order within a kind is kept.
-        const second = (kind === 'timer') === m.ioFirstAfterPause;
-        this.queue.push(m.pausedUntilUs + (second ? 1 : 0), run);
-        return;
-      }
-      job();
-    };
-    run.dead = () => m.incarnation !== incarnation || !m.loop || job.dead?.() === true;
-    this.queue.push(Math.ceil(atUs), run);
+  private scheduleFor(
+    m: SimMember,
+    incarnation: number,
+    atUs: number,
+    job: SimJob | (() => void),
+    kind: 'io' | 'timer',
+  ): void {
+    const simJob = typeof job === 'function' ? { run: job } : job;
+    this.queue.push(Math.ceil(atUs), new MemberJob(this.clock, this.queue, m, incarnation, simJob, kind));
   }
 
   private member(id: MemberId): SimMember {

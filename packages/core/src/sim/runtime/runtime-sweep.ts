@@ -57,7 +57,7 @@ function summary(o: RuntimeScenarioOutcome): string {
   const w = o.writePath;
   const writes = w
     ? `, ${w.operations} operations (${w.ackedWrites} writes acked, ${w.okReads} reads, ${w.unknown} unknown), ` +
-      `linearizable in ${w.searchSteps} search steps`
+      `linearizable in ${w.searchSteps} search steps, history ${w.historyHash}`
     : '';
-  return `${o.steps.length - 1} fault steps, ${o.events} events${writes}`;
+  return `${o.steps.length - 1} steps, ${o.events} events, ${(o.virtualMs / 1000).toFixed(1)} s simulated${writes}`;
 }

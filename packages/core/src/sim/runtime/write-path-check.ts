@@ -1,4 +1,5 @@
 import type { MemberId } from '../../raft/types.js';
+import { Fingerprint } from '../hash.js';
 import { checkLinearizable } from '../linearizability.js';
 import { registerModel } from '../register-model.js';
 import { formatSeed } from '../rng.js';
@@ -13,6 +14,8 @@ export interface WritePathStats {
   /** Operations whose outcome stayed unknown (timeouts, crashes). */
   readonly unknown: number;
   readonly searchSteps: number;
+  /** A fingerprint of the whole history (operations, outcomes, order): equal runs have equal ones. */
+  readonly historyHash: string;
 }
 
 /**
@@ -85,6 +88,7 @@ export async function settleAndCheckWritePath(
       okReads: completed.length - acked.length,
       unknown: history.filter((op) => !op.completed).length,
       searchSteps: verdict.steps,
+      historyHash: history.reduce((f, op) => f.add(JSON.stringify(op)), new Fingerprint()).hex(),
     },
   };
 }
