@@ -183,7 +183,7 @@ async function leaseEdge(ctx: ProbeContext, rng: Rng, first: MemberId): Promise<
     );
     await sim.runUntil(sim.nowMs + 20); // what was already on its way from the leader arrives
     // Each refuses votes for electionTicks of its own ticks after the leader's last message (the first may come at once).
-    const ticks = electionTicks - 1 + rng.real(0, 1.5);
+    const ticks = electionTicks - 1 + rng.real(0, 1.2);
     const releaseMs = Math.max(
       ...sticky.map((id) => sim.lastSteppedMs(leader, id) + (ticks * tickMs) / sim.clockRate(id)),
     );
