@@ -1,7 +1,12 @@
 import { CAMPAIGN_MARGIN_TICKS, resolveClusterOptions } from '../../cluster-options.js';
 import type { Env } from '../../env.js';
 import { silentLogger } from '../../env.js';
-import { isRaftMessage, type PeerMessage } from '../../peer-message.js';
+import {
+  type ForwardRequest,
+  type ForwardResponse,
+  isRaftMessage,
+  type PeerMessage,
+} from '../../peer-message.js';
 import type { MemberId } from '../../raft/types.js';
 import { Forwarder } from '../../runtime/forwarder.js';
 import type { LeadershipToken } from '../../runtime/leadership-token.js';
@@ -463,7 +468,11 @@ export class RuntimeSim {
           this.links.noteStepped(msg.from, msg.to, this.nowMs);
           to.loop?.step(msg);
         }
-      : () => to.forwarder?.onMessage(msg);
+      : isForwarding(msg)
+        ? () => to.forwarder?.onMessage(msg)
+        : undefined;
+    // A message of a runtime service the simulation does not run: it arrives, and nobody listens.
+    if (!deliver) return true;
     if (route.kind === 'held') {
       // Released all at once, a tenth of a millisecond later (still in order).
       const release = () => this.scheduleFor(to, toIncarnation, this.clock.nowUs + 100, deliver, 'io');
@@ -494,6 +503,11 @@ export class RuntimeSim {
     if (!m) throw new Error(`unknown member ${id}`);
     return m;
   }
+}
+
+/** A message of the forwarding protocol (the only non-Raft messages RuntimeSim routes). */
+function isForwarding(m: PeerMessage): m is ForwardRequest | ForwardResponse {
+  return m.type === 'forward' || m.type === 'forwardResp';
 }
 
 /** Lets every pending promise continuation run (the runtime's async code between two events). */
