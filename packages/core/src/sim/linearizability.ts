@@ -40,6 +40,7 @@ export interface Model<S, I, O> {
   describe(input: I, output: O | undefined): string;
 }
 
+/** Bounds of one check (defaults: 2,000 operations and 2,000,000 search steps per key). */
 export interface LinearizabilityOptions {
   /** Most operations of one key; over it the check fails with 'bounds' (raise it, or spread the load over keys). */
   readonly opsPerKeyMax?: number;
@@ -47,6 +48,7 @@ export interface LinearizabilityOptions {
   readonly stepsPerKeyMax?: number;
 }
 
+/** The verdict: linearizable (with the work it took), or the first key that is not or could not be settled. */
 export type LinearizabilityResult =
   | { readonly ok: true; readonly keys: number; readonly ops: number; readonly steps: number }
   | {

@@ -6,6 +6,7 @@ import type { Rng } from '../rng.js';
 import { encodePut } from './kv-register-machine.js';
 import type { RuntimeSim } from './runtime-sim.js';
 
+/** The shape of a KvWorkload: how many clients, registers, and how they pace and time out. */
 export interface KvWorkloadOptions {
   readonly members: readonly MemberId[];
   /** Clients issuing operations concurrently, each one at a time. */

@@ -17,6 +17,7 @@ const TIMINGS: readonly { heartbeatMs: number; electionTimeoutMs: readonly [numb
 /** Caps of one runtime scenario: far above what a passing seed takes (~10k events, ~40 s virtual). */
 export const RUNTIME_SCENARIO_CAPS = { eventsMax: 300_000, virtualMsMax: 200_000 } as const;
 
+/** Variations of a runtime scenario (the fault schedule is always drawn from the seed). */
 export interface RuntimeScenarioOptions {
   /** Clients writing and reading registers through the members' Forwarders during the faults (default true). */
   readonly workload?: boolean;
@@ -24,6 +25,7 @@ export interface RuntimeScenarioOptions {
   readonly caps?: { readonly eventsMax: number; readonly virtualMsMax: number };
 }
 
+/** How one runtime scenario ended, and what it did. */
 export interface RuntimeScenarioOutcome {
   readonly seed: number;
   readonly members: number;

@@ -3,6 +3,7 @@ import type { Rng } from '../rng.js';
 import type { KvWorkload, OpOutcome } from './kv-workload.js';
 import type { RuntimeSim } from './runtime-sim.js';
 
+/** What a probe may drive: the simulation, the workload's clients, and the scenario's bookkeeping. */
 export interface ProbeContext {
   readonly sim: RuntimeSim;
   readonly workload: KvWorkload;
