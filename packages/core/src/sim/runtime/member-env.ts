@@ -2,6 +2,31 @@ import type { Env, TimerHandle } from '../../env.js';
 import type { Rng } from '../rng.js';
 import type { LocalClock, SimClock } from '../sim-clock.js';
 
+/** Something RuntimeSim runs at a scheduled time; `dead` says it would do nothing now, so it is skipped. */
+export interface SimJob {
+  run(): void;
+  dead?(): boolean;
+}
+
+/** A one-shot timer as a job: cancelling it makes it dead, and the simulation skips it unrun. */
+export class SimTimer implements SimJob, TimerHandle {
+  private cancelled = false;
+
+  constructor(private readonly fn: () => void) {}
+
+  run(): void {
+    if (!this.cancelled) this.fn();
+  }
+
+  dead(): boolean {
+    return this.cancelled;
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+  }
+}
+
 /**
  * The Env one member incarnation of RuntimeSim runs on: its own drifting
  * clock over the simulation's global time, timers that are simulation events
@@ -11,19 +36,17 @@ export function memberEnv(
   clock: LocalClock,
   global: SimClock,
   random: Rng,
-  schedule: (atUs: number, job: () => void) => void,
+  schedule: (atUs: number, job: SimJob) => void,
   newId: () => string,
 ): Env {
   return {
     clock: { now: () => clock.localMs(global.nowUs) },
     timers: {
-      setTimeout: (fn, delayMs): TimerHandle => {
-        let cancelled = false;
+      setTimeout(fn, delayMs): TimerHandle {
         const atUs = clock.globalUsCeil(clock.localMs(global.nowUs) + Math.max(0, delayMs));
-        schedule(Math.max(atUs, global.nowUs), () => {
-          if (!cancelled) fn();
-        });
-        return { cancel: () => (cancelled = true) };
+        const timer = new SimTimer(fn);
+        schedule(Math.max(atUs, global.nowUs), timer);
+        return timer;
       },
     },
     random: () => random.float(),

@@ -1,6 +1,11 @@
 import type { MemberId } from '../../raft/types.js';
 import { formatSeed, Rng } from '../rng.js';
+import { KvWorkload } from './kv-workload.js';
+import { injectFaults, type ProbeHook } from './runtime-faults.js';
+import { RunCapExceeded } from './runtime-invariants.js';
 import { RuntimeSim } from './runtime-sim.js';
+import { settleAndCheckWritePath, type WritePathStats } from './write-path-check.js';
+import { runProbe } from './write-path-probes.js';
 
 /** Cluster timings a scenario draws from: the defaults, a fast one, and a narrow election range. */
 const TIMINGS: readonly { heartbeatMs: number; electionTimeoutMs: readonly [number, number] }[] = [
@@ -9,111 +14,136 @@ const TIMINGS: readonly { heartbeatMs: number; electionTimeoutMs: readonly [numb
   { heartbeatMs: 50, electionTimeoutMs: [300, 310] },
 ];
 
+/** Caps of one runtime scenario: far above what a passing seed takes (~10k events, ~40 s virtual). */
+export const RUNTIME_SCENARIO_CAPS = { eventsMax: 300_000, virtualMsMax: 200_000 } as const;
+
+/** Variations of a runtime scenario (the fault schedule is always drawn from the seed). */
+export interface RuntimeScenarioOptions {
+  /** Clients writing and reading registers through the members' Forwarders during the faults (default true). */
+  readonly workload?: boolean;
+  /** Overrides RUNTIME_SCENARIO_CAPS (tests of the caps themselves). */
+  readonly caps?: { readonly eventsMax: number; readonly virtualMsMax: number };
+}
+
+/** How one runtime scenario ended, and what it did. */
 export interface RuntimeScenarioOutcome {
   readonly seed: number;
   readonly members: number;
   /** The checker's error (it names the seed), or undefined when every check held. */
   readonly failure: string | undefined;
+  /** A run cap was hit (see RUNTIME_SCENARIO_CAPS). */
+  readonly capHit: boolean;
   /** What was done, with simulated times: the tail explains a failure. */
   readonly steps: readonly string[];
+  /** The write-path workload's figures, when it ran and passed. */
+  readonly writePath: WritePathStats | undefined;
+  readonly events: number;
+  /** Virtual time the run took, ms. */
+  readonly virtualMs: number;
 }
 
 /**
  * One random fault schedule against the production runtime (RuntimeSim),
- * derived only from `seed`: pauses of followers and leaders (10–400 ms, around
- * which the leader is cut off one way or both), leadership transfers,
- * partitions, heals, crashes and restarts of a minority, slow disks, message
- * loss and delays, one of three timings. The RuntimeSim checks after every
- * event that at most one token is valid, that no term has two leaders, and
- * that nothing is applied before it is durable; the first violation ends the
- * run. After the faults are healed, a member must hold a valid token again
- * within ten election timeouts. The same seed replays the same run exactly.
+ * derived only from `seed` (runtime-faults.ts: pauses, cuts, transfers,
+ * partitions, crashes and restarts of a minority, slow disks; plus message
+ * loss and delays, one of three timings, sometimes frequent snapshots), with
+ * clients writing and reading registers on random members meanwhile
+ * (kv-workload.ts). The RuntimeSim checks after every event that at most one
+ * token is valid, that no term has two leaders, that nothing is applied
+ * before it is durable, that no value is applied twice and that members
+ * agree on what they applied. After the faults are healed and every member
+ * restarted, a member must hold a valid token within ten election timeouts,
+ * and the write path must pass settleAndCheckWritePath (no acknowledged write
+ * lost, the history linearizable). The same seed replays the same run exactly.
  */
-export async function runRuntimeScenario(seed: number, members: 3 | 5): Promise<RuntimeScenarioOutcome> {
+export async function runRuntimeScenario(
+  seed: number,
+  members: 3 | 5,
+  options: RuntimeScenarioOptions = {},
+): Promise<RuntimeScenarioOutcome> {
   const ids: MemberId[] = Array.from({ length: members }, (_, i) => `n${i + 1}`);
   const rng = Rng.fromSeed(seed).fork('runtime-scenario');
   const timing = rng.pick(TIMINGS);
   const dropRate = rng.chance(0.3) ? 0.02 : 0;
   const delayMs = rng.chance(0.5) ? ([0.1, 2] as const) : ([0.1, 15] as const);
-  const sim = new RuntimeSim({ seed, members: ids, afterPause: 'random', dropRate, delayMs, ...timing });
-  const steps = [`timing ${JSON.stringify(timing)}, drop ${dropRate}, delay ${delayMs.join('–')} ms`];
+  const draws = rng.fork('write-path');
+  const withWorkload = options.workload !== false;
+  // Frequent snapshots put snapshot installs and restores under the workload (not in the fault-only replay).
+  const snapshotEntries = withWorkload && draws.chance(0.3) ? draws.int(5, 40) : undefined;
+  const sim = new RuntimeSim({
+    seed,
+    members: ids,
+    afterPause: 'random',
+    dropRate,
+    delayMs,
+    snapshotEntries,
+    extremeClocks: withWorkload && draws.chance(0.7),
+    ...(options.caps ?? RUNTIME_SCENARIO_CAPS),
+    ...timing,
+  });
+  const steps = [
+    `timing ${JSON.stringify(timing)}, drop ${dropRate}, delay ${delayMs.join('–')} ms` +
+      (snapshotEntries !== undefined ? `, snapshot every ${snapshotEntries} entries` : ''),
+  ];
   const note = (what: string) => steps.push(`${sim.nowMs.toFixed(3)} ms: ${what}`);
   const electionMs = timing.electionTimeoutMs[0];
   const down = new Set<MemberId>();
+  const workload = !withWorkload
+    ? undefined
+    : new KvWorkload(sim, draws.fork('clients'), {
+        members: ids,
+        clients: draws.int(2, 4),
+        keys: draws.int(1, 3),
+        timeoutMs: draws.pick([0.5, 1, 3]) * timing.electionTimeoutMs[1],
+        thinkMs: [1, draws.pick([20, 60, 150])],
+        readShare: draws.real(0.3, 0.7),
+      });
+  let capHit = false;
+  const outcome = (failure: string | undefined, writePath?: WritePathStats): RuntimeScenarioOutcome => ({
+    seed,
+    members,
+    failure,
+    capHit: failure !== undefined && capHit,
+    steps,
+    writePath,
+    events: sim.eventCount,
+    virtualMs: sim.nowMs,
+  });
   try {
     for (const id of ids) await sim.start(id);
+    workload?.start();
     await sim.runUntil(sim.nowMs + electionMs * rng.real(2, 3));
-    for (let step = 0; step < 30; step++) {
-      const up = ids.filter((id) => !down.has(id));
-      const leader = up.find((id) => sim.loop(id)?.status().role === 'leader');
-      const followers = up.filter((id) => id !== leader);
-      const cut = (from: MemberId, to: MemberId) => {
-        if (rng.chance(0.5)) {
-          sim.partition([from], [to]);
-          note(`cut ${from} <> ${to}`);
-        } else {
-          sim.cutOneWay(from, to);
-          note(`cut ${from} > ${to}`);
-        }
-      };
-      const k = rng.float();
-      if (k < 0.3 && leader !== undefined && followers.length > 0) {
-        // A follower stalls; around its resume the leader loses some of its links.
-        const follower = rng.pick(followers);
-        const ms = rng.real(10, 400);
-        sim.pause(follower, ms);
-        note(`pause follower ${follower} ${ms.toFixed(1)} ms`);
-        await sim.runUntil(sim.nowMs + ms * rng.real(0, 1.3));
-        for (const other of followers) if (rng.chance(0.6)) cut(leader, other);
-      } else if (k < 0.5 && leader !== undefined) {
-        const ms = rng.real(10, 400);
-        sim.pause(leader, ms);
-        note(`pause leader ${leader} ${ms.toFixed(1)} ms`);
-        if (rng.chance(0.5)) cut(rng.pick(followers.length > 0 ? followers : ids), leader);
-      } else if (k < 0.58 && leader !== undefined) {
-        note(`transfer from ${leader} to ${sim.loop(leader)?.transferLeadership() ?? 'nobody'}`);
-      } else if (k < 0.66) {
-        const a = rng.pick(ids);
-        cut(a, rng.pick(ids.filter((id) => id !== a)));
-      } else if (k < 0.76) {
-        sim.heal();
-        note('heal');
-      } else if (k < 0.84) {
-        const id = rng.pick(up);
-        if (down.size < Math.floor((members - 1) / 2)) {
-          sim.crash(id);
-          down.add(id);
-          note(`crash ${id}${id === leader ? ' (leader)' : ''}`);
-        }
-      } else if (k < 0.92) {
-        if (down.size > 0) {
-          const id = rng.pick([...down]);
-          await sim.start(id);
-          down.delete(id);
-          note(`restart ${id}`);
-        }
-      } else {
-        const id = rng.pick(up);
-        const ms = rng.chance(0.5) ? 0 : rng.real(0, 300);
-        sim.slowDisk(id, ms);
-        note(`slow disk ${id} ${ms.toFixed(0)} ms`);
-      }
-      await sim.runUntil(sim.nowMs + rng.real(2, 2 + electionMs));
-    }
+    const probeRng = draws.fork('probes');
+    const probe: ProbeHook | undefined = workload && {
+      rng: probeRng,
+      share: 0.25,
+      run: (leader) =>
+        runProbe(
+          { sim, workload, ids, down, electionTimeoutMs: timing.electionTimeoutMs, note },
+          probeRng,
+          leader,
+        ),
+    };
+    await injectFaults(sim, rng, ids, electionMs, down, note, probe);
     sim.heal();
     for (const id of ids) sim.slowDisk(id, 0);
+    // Everyone back: the write-path checks want every member to hold every acknowledged write.
+    if (withWorkload) for (const id of down) await sim.start(id);
     // Liveness (§2.5): healed, with a majority up, some member holds a valid token again.
     const budgetMs = 10 * electionMs;
     if (!(await sim.runUntilTrue(() => sim.validHolders().length === 1, budgetMs))) {
-      return {
-        seed,
-        members,
-        failure: `seed=${formatSeed(seed)}: no valid leadership token within ${budgetMs} ms after healing`,
-        steps,
-      };
+      return outcome(
+        `seed=${formatSeed(seed)}: no valid leadership token within ${budgetMs} ms after healing`,
+      );
     }
+    if (!workload) return outcome(undefined);
+    note('healed; write path settles');
+    const settleFromMs = sim.nowMs;
+    const checked = await settleAndCheckWritePath(sim, workload, ids, 2 * budgetMs + 2 * workload.timeoutMs);
+    note(`write path settled in ${(sim.nowMs - settleFromMs).toFixed(0)} ms`);
+    return 'failure' in checked ? outcome(checked.failure) : outcome(undefined, checked.stats);
   } catch (error) {
-    return { seed, members, failure: error instanceof Error ? error.message : String(error), steps };
+    capHit = error instanceof RunCapExceeded;
+    return outcome(error instanceof Error ? error.message : String(error));
   }
-  return { seed, members, failure: undefined, steps };
 }

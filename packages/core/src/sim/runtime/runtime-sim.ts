@@ -1,6 +1,14 @@
 import { CAMPAIGN_MARGIN_TICKS, resolveClusterOptions } from '../../cluster-options.js';
+import type { Env } from '../../env.js';
 import { silentLogger } from '../../env.js';
-import type { MemberId, Message } from '../../raft/types.js';
+import {
+  type ForwardRequest,
+  type ForwardResponse,
+  isRaftMessage,
+  type PeerMessage,
+} from '../../peer-message.js';
+import type { MemberId } from '../../raft/types.js';
+import { Forwarder } from '../../runtime/forwarder.js';
 import type { LeadershipToken } from '../../runtime/leadership-token.js';
 import { NodeLoop } from '../../runtime/node-loop.js';
 import type { PersistBatch, RecoveredState } from '../../storage/log-storage.js';
@@ -11,41 +19,14 @@ import { LocalClock, SimClock, US_PER_MS } from '../sim-clock.js';
 import { DelayedDisk } from './delayed-disk.js';
 import { DurableApplyCheck } from './durable-apply-check.js';
 import { DurableLogView } from './durable-log-view.js';
+import { type AppliedTerms, KvRegisterMachine } from './kv-register-machine.js';
 import { LeadersByTerm } from './leaders-by-term.js';
-import { memberEnv } from './member-env.js';
+import { memberEnv, type SimJob, SimTimer } from './member-env.js';
+import { checkRuntimeInvariants, RunCaps, validHolders } from './runtime-invariants.js';
+import type { RuntimeSimOptions, TokenRecord } from './runtime-sim-options.js';
+import { SimLinks } from './sim-links.js';
 
-export interface RuntimeSimOptions {
-  readonly seed: number;
-  readonly members: readonly MemberId[];
-  /** Bound on each member's clock-rate error (default 0.05, as the runtime assumes). */
-  readonly driftBound?: number;
-  /** One-way network delay range, ms. */
-  readonly delayMs?: readonly [number, number];
-  /** Probability that a message is lost. */
-  readonly dropRate?: number;
-  /** Cluster timing, as Cluster.start takes it (defaults are the production defaults). */
-  readonly heartbeatMs?: number;
-  readonly electionTimeoutMs?: readonly [number, number];
-  /**
-   * What a member runs first when a pause ends: the timers that fell due
-   * during it, or the I/O (messages, disk completions) that arrived. Node
-   * does either, depending on the libuv phase the stall happened in (a stall
-   * inside an I/O callback finishes the poll phase before the next timers
-   * phase). Default 'random': drawn from the seed for every pause.
-   */
-  readonly afterPause?: 'timers-first' | 'io-first' | 'random';
-}
-
-/** A token issued to a member, with the global times it was issued and (once) lost. */
-export interface TokenRecord {
-  readonly member: MemberId;
-  readonly token: LeadershipToken;
-  readonly issuedUs: number;
-  /** The last index the member's state machine had applied when the token reached it. */
-  readonly appliedIndexAtIssue: number;
-  /** What the member's `status().appliedIndex` said then (must agree with the state machine). */
-  readonly statusAppliedIndexAtIssue: number;
-}
+export type { RuntimeSimOptions, TokenRecord } from './runtime-sim-options.js';
 
 interface SimMember {
   readonly id: MemberId;
@@ -57,6 +38,10 @@ interface SimMember {
   loop: NodeLoop | undefined;
   /** The running incarnation's state machine. */
   stateMachine: DurableApplyCheck;
+  /** The registers of the write-path workload, inside `stateMachine`. */
+  kv: KvRegisterMachine;
+  /** The running incarnation's forwarder (as Cluster builds it): proposals and reads through the leader. */
+  forwarder: Forwarder | undefined;
   /** Bumped on every crash, so events of a dead incarnation are dropped. */
   incarnation: number;
   /** A stalled event loop: its events wait until this global time. */
@@ -67,7 +52,36 @@ interface SimMember {
   diskDelayMs: number;
 }
 
-type Job = () => void;
+/**
+ * A job of one member incarnation: never run once it died, deferred while
+ * it is paused (timers and I/O in the order the pause drew).
+ */
+class MemberJob implements SimJob {
+  constructor(
+    private readonly clock: SimClock,
+    private readonly queue: EventQueue<SimJob>,
+    private readonly m: SimMember,
+    private readonly incarnation: number,
+    private readonly job: SimJob,
+    private readonly kind: 'io' | 'timer',
+  ) {}
+
+  run(): void {
+    if (this.dead()) return;
+    const m = this.m;
+    if (m.pausedUntilUs > this.clock.nowUs) {
+      // One microsecond later is enough to put the other kind first; order within a kind is kept.
+      const second = (this.kind === 'timer') === m.ioFirstAfterPause;
+      this.queue.push(m.pausedUntilUs + (second ? 1 : 0), this);
+      return;
+    }
+    this.job.run();
+  }
+
+  dead(): boolean {
+    return this.m.incarnation !== this.incarnation || !this.m.loop || this.job.dead?.() === true;
+  }
+}
 
 /**
  * Runs the PRODUCTION runtime (NodeLoop, Leadership, LeaderLease over the
@@ -85,19 +99,21 @@ export class RuntimeSim {
   readonly tokens: TokenRecord[] = [];
   /** Every member seen leading, by term (checked after every event). */
   readonly leaders = new LeadersByTerm();
-  private readonly queue = new EventQueue<Job>();
+  private readonly queue = new EventQueue<SimJob>();
+
   private readonly members = new Map<MemberId, SimMember>();
   private readonly rng: Rng;
-  private readonly cut = new Set<string>();
-  private readonly delayMs: readonly [number, number];
-  private readonly dropRate: number;
-  private readonly options: ReturnType<typeof resolveClusterOptions>;
+  private readonly links: SimLinks;
+  /** The members' resolved options (timing, lease), as Cluster.start would resolve them. */
+  readonly options: ReturnType<typeof resolveClusterOptions>;
+  private readonly appliedTerms: AppliedTerms = new Map();
   private nextId = 0;
+  private readonly caps: RunCaps;
 
   constructor(readonly opts: RuntimeSimOptions) {
     this.rng = Rng.fromSeed(opts.seed);
-    this.delayMs = opts.delayMs ?? [0.1, 2];
-    this.dropRate = opts.dropRate ?? 0;
+    this.caps = new RunCaps(opts.seed, opts.eventsMax ?? 1_000_000, opts.virtualMsMax ?? 600_000);
+    this.links = new SimLinks(this.rng, this.rng.fork('links'), opts.delayMs ?? [0.1, 2], opts.dropRate ?? 0);
     const urls = Object.fromEntries(opts.members.map((id, i) => [id, `ws://sim:${7000 + i}`]));
     this.options = resolveClusterOptions({
       id: opts.members[0]!,
@@ -107,11 +123,15 @@ export class RuntimeSim {
       heartbeatMs: opts.heartbeatMs,
       electionTimeoutMs: opts.electionTimeoutMs,
       driftBound: opts.driftBound,
+      snapshotEntries: opts.snapshotEntries,
     });
     const drift = this.options.driftBound;
     const clocks = this.rng.fork('clocks');
+    const extremes = this.rng.fork('clock-extremes');
     for (const id of opts.members) {
-      const clock = new LocalClock(clocks.real(1 - drift, 1 + drift), clocks.real(0, 10_000));
+      const uniform = clocks.real(1 - drift, 1 + drift);
+      const rate = opts.extremeClocks ? extremes.pick([1 - drift, 1 + drift, uniform]) : uniform;
+      const clock = new LocalClock(rate, clocks.real(0, 10_000));
       this.members.set(id, {
         id,
         clock,
@@ -119,6 +139,8 @@ export class RuntimeSim {
         disk: undefined,
         loop: undefined,
         stateMachine: new DurableApplyCheck(new DurableLogView()),
+        kv: new KvRegisterMachine(this.appliedTerms),
+        forwarder: undefined,
         incarnation: 0,
         pausedUntilUs: 0,
         ioFirstAfterPause: false,
@@ -135,6 +157,52 @@ export class RuntimeSim {
     return this.members.get(id)?.loop;
   }
 
+  /** `id`'s forwarder, while it runs: proposals and linearizable reads as Cluster makes them. */
+  forwarder(id: MemberId): Forwarder | undefined {
+    return this.member(id).forwarder;
+  }
+
+  /** `id`'s registers of the write-path workload (its running incarnation's, or the last one's). */
+  kv(id: MemberId): KvRegisterMachine {
+    return this.member(id).kv;
+  }
+
+  /** How fast `id`'s clock runs: local ms per global ms. */
+  clockRate(id: MemberId): number {
+    return this.member(id).clock.rate;
+  }
+
+  /** When `to` last stepped a Raft message from `from` (global ms; -Infinity if never). */
+  lastSteppedMs(from: MemberId, to: MemberId): number {
+    return this.links.lastSteppedMs(from, to);
+  }
+
+  /** How many Raft messages `to` has stepped from `from` so far. */
+  deliveredCount(from: MemberId, to: MemberId): number {
+    return this.links.deliveredCount(from, to);
+  }
+
+  /** Events run so far. */
+  get eventCount(): number {
+    return this.caps.events;
+  }
+
+  /**
+   * Runs `job` inside `id`'s process now: later if it is paused, never if it
+   * is down or crashes first (application code shares the member's event loop).
+   */
+  runOn(id: MemberId, job: () => void): void {
+    const m = this.member(id);
+    if (m.loop) this.scheduleFor(m, m.incarnation, this.clock.nowUs, job, 'timer');
+  }
+
+  /** Runs `job` after `ms` of global time, outside every member (a client's own clock); `cancel` drops it. */
+  after(ms: number, job: () => void): { cancel(): void } {
+    const timer = new SimTimer(job);
+    this.queue.push(this.clock.nowUs + Math.ceil(ms * US_PER_MS), timer);
+    return timer;
+  }
+
   /** The last index `id`'s state machine applied (it counts no-ops and config entries too). */
   appliedIndex(id: MemberId): number {
     return this.member(id).stateMachine.lastIndex;
@@ -148,9 +216,18 @@ export class RuntimeSim {
     const incarnation = m.incarnation;
     m.storage = await m.storage.reopen();
     m.disk = this.diskFor(m, incarnation);
-    m.stateMachine = new DurableApplyCheck(m.disk.durableLog);
+    m.kv = new KvRegisterMachine(this.appliedTerms);
+    m.stateMachine = new DurableApplyCheck(m.disk.durableLog, m.kv);
     const o = this.options;
-    m.loop = await NodeLoop.start({
+    const env: Env = memberEnv(
+      m.clock,
+      this.clock,
+      this.rng.fork(`random:${m.id}:${incarnation}`),
+      (atUs, job) => this.scheduleFor(m, incarnation, atUs, job, 'timer'),
+      () => `${m.id}-${this.nextId++}`,
+    );
+    let leaderId: MemberId | undefined;
+    const loop = await NodeLoop.start({
       raft: {
         id,
         initialVoters: this.opts.members,
@@ -164,17 +241,29 @@ export class RuntimeSim {
       leaseMs: o.leaseMs,
       snapshotEntries: o.snapshotEntries,
       commandBytesMax: o.commandBytesMax,
-      env: memberEnv(
-        m.clock,
-        this.clock,
-        this.rng.fork(`random:${m.id}:${incarnation}`),
-        (atUs, job) => this.scheduleFor(m, incarnation, atUs, job, 'timer'),
-        () => `${m.id}-${this.nextId++}`,
-      ),
+      env,
       storage: m.disk,
-      send: (msg) => this.send(m, incarnation, msg),
+      send: (msg) => void this.send(m, incarnation, msg),
       stateMachine: m.stateMachine,
       logger: silentLogger,
+      // As Cluster does: forwarded requests to an old leader get no answer, their waiters look again.
+      onSoftState: (soft) => {
+        if (soft.leaderId === leaderId) return;
+        leaderId = soft.leaderId;
+        if (m.incarnation === incarnation) m.forwarder?.onLeaderChange();
+      },
+    });
+    m.loop = loop;
+    // Built as Cluster builds it (cluster.ts), over the simulated links.
+    m.forwarder = new Forwarder({
+      loop,
+      env,
+      send: (msg) => this.send(m, incarnation, msg),
+      logger: silentLogger,
+      answerTimeoutMs: 2 * o.electionTimeoutMs[1],
+      pendingMax: 4096,
+      readRetryMs: o.electionTimeoutMs[0],
+      unsentRetryMs: o.heartbeatMs,
     });
     void this.askForLeadership(m, incarnation);
   }
@@ -188,6 +277,7 @@ export class RuntimeSim {
     m.incarnation++;
     m.loop = undefined;
     m.disk = undefined;
+    m.forwarder = undefined;
   }
 
   /** Stalls a member's event loop for `ms` (a GC pause, SIGSTOP): its timers and inbound messages wait. */
@@ -218,17 +308,27 @@ export class RuntimeSim {
 
   /** Cuts (or restores) the links between two groups of members, both directions. */
   partition(a: readonly MemberId[], b: readonly MemberId[]): void {
-    for (const x of a) for (const y of b) this.cut.add(`${x}>${y}`).add(`${y}>${x}`);
+    this.links.partition(a, b);
   }
 
   /** Cuts only the link from `from` to `to`: messages the other way still arrive. */
   cutOneWay(from: MemberId, to: MemberId): void {
-    this.cut.add(`${from}>${to}`);
+    this.links.cutOneWay(from, to);
   }
 
-  /** Restores every link. */
+  /** Restores every cut link (held ones stay held until released). */
   heal(): void {
-    this.cut.clear();
+    this.links.heal();
+  }
+
+  /** Stalls the link from `from` to `to`: what is sent on it waits until `release`. */
+  hold(from: MemberId, to: MemberId): void {
+    this.links.hold(from, to);
+  }
+
+  /** Ends a hold: what waited arrives now, in order. */
+  release(from: MemberId, to: MemberId): void {
+    for (const deliver of this.links.release(from, to)) deliver();
   }
 
   /** Runs events until global time reaches `ms` (absolute), checking the token invariant after each. */
@@ -258,52 +358,29 @@ export class RuntimeSim {
   private async runEvent(): Promise<void> {
     const next = this.queue.pop();
     if (!next) return;
+    this.caps.onEvent(next.atUs);
     this.clock.advanceTo(next.atUs);
-    next.item();
+    // Nothing would run: no async code to let run, and no state changed that the checkers could see.
+    if (next.item.dead?.()) return;
+    next.item.run();
     await drainMicrotasks();
     this.checkInvariants();
   }
 
   /** Members whose current token is valid right now, by their own clocks. */
   validHolders(): MemberId[] {
-    const holders = new Set<MemberId>();
-    for (const t of this.tokens) if (t.token.valid) holders.add(t.member);
-    return [...holders];
+    return validHolders(this.tokens);
   }
 
-  /** Throws, naming the seed, if a checked invariant is broken now. */
+  /** Throws, naming the seed, if a checked invariant is broken now (runtime-invariants.ts). */
   checkInvariants(): void {
-    this.checkTokens();
-    this.checkLeaders();
-    for (const m of this.members.values()) {
-      if (m.loop && m.stateMachine.violation) {
-        throw new Error(`seed=0x${this.opts.seed.toString(16)}: ${m.id} ${m.stateMachine.violation}`);
-      }
-    }
-  }
-
-  /** The invariant of DESIGN.md §2.1: never two members with a valid token at one instant. */
-  checkTokens(): void {
-    const holders = this.validHolders();
-    if (holders.length > 1) {
-      throw new Error(
-        `seed=0x${this.opts.seed.toString(16)}: two valid leadership tokens at ${this.nowMs.toFixed(3)} ms: ${holders.join(', ')}`,
-      );
-    }
-  }
-
-  /** Election safety: never two leaders in one term, over the whole run. */
-  private checkLeaders(): void {
-    for (const m of this.members.values()) {
-      const status = m.loop?.status();
-      if (status?.role !== 'leader') continue;
-      const other = this.leaders.observe(m.id, status.term);
-      if (other !== undefined) {
-        throw new Error(
-          `seed=0x${this.opts.seed.toString(16)}: ${m.id} leads in term ${status.term}, which ${other} led in already (at ${this.nowMs.toFixed(3)} ms)`,
-        );
-      }
-    }
+    checkRuntimeInvariants({
+      seed: this.opts.seed,
+      nowMs: this.nowMs,
+      tokens: this.tokens,
+      leaders: this.leaders,
+      members: this.members.values(),
+    });
   }
 
   private async askForLeadership(m: SimMember, incarnation: number): Promise<void> {
@@ -336,32 +413,47 @@ export class RuntimeSim {
     });
   }
 
-  private send(from: SimMember, incarnation: number, msg: Message): void {
-    if (from.incarnation !== incarnation) return;
-    if (this.cut.has(`${msg.from}>${msg.to}`) || this.rng.chance(this.dropRate)) return;
+  /** Hands a message to the simulated network; false when the sender's transport refused it (link known down). */
+  private send(from: SimMember, incarnation: number, msg: PeerMessage): boolean {
+    if (from.incarnation !== incarnation) return false;
+    const route = this.links.route(msg.from, msg.to);
     const to = this.members.get(msg.to);
-    if (!to) return;
-    const delayUs = this.rng.real(this.delayMs[0], this.delayMs[1]) * US_PER_MS;
+    if (!to || route.kind === 'lost') return true;
+    if (route.kind === 'refused') return false;
     const toIncarnation = to.incarnation;
-    this.scheduleFor(to, toIncarnation, this.clock.nowUs + delayUs, () => to.loop?.step(msg), 'io');
+    const deliver = isRaftMessage(msg)
+      ? () => {
+          this.links.noteStepped(msg.from, msg.to, this.nowMs);
+          to.loop?.step(msg);
+        }
+      : isForwarding(msg)
+        ? () => to.forwarder?.onMessage(msg)
+        : undefined;
+    // A message of a runtime service the simulation does not run: it arrives, and nobody listens.
+    if (!deliver) return true;
+    if (route.kind === 'held') {
+      // Released all at once, a tenth of a millisecond later (still in order).
+      const release = () => this.scheduleFor(to, toIncarnation, this.clock.nowUs + 100, deliver, 'io');
+      this.links.holdBack(msg.from, msg.to, release);
+      return true;
+    }
+    this.scheduleFor(to, toIncarnation, this.clock.nowUs + route.delayUs, deliver, 'io');
+    return true;
   }
 
   /**
    * Runs `job` for member `m` at `atUs`, later if the member is paused then
    * (timers and I/O in the order the pause drew), never if it died meanwhile.
    */
-  private scheduleFor(m: SimMember, incarnation: number, atUs: number, job: Job, kind: 'io' | 'timer'): void {
-    const run = () => {
-      if (m.incarnation !== incarnation || !m.loop) return;
-      if (m.pausedUntilUs > this.clock.nowUs) {
-        // One microsecond later is enough to put the other kind first; order within a kind is kept.
-        const second = (kind === 'timer') === m.ioFirstAfterPause;
-        this.queue.push(m.pausedUntilUs + (second ? 1 : 0), run);
-        return;
-      }
-      job();
-    };
-    this.queue.push(Math.ceil(atUs), run);
+  private scheduleFor(
+    m: SimMember,
+    incarnation: number,
+    atUs: number,
+    job: SimJob | (() => void),
+    kind: 'io' | 'timer',
+  ): void {
+    const simJob = typeof job === 'function' ? { run: job } : job;
+    this.queue.push(Math.ceil(atUs), new MemberJob(this.clock, this.queue, m, incarnation, simJob, kind));
   }
 
   private member(id: MemberId): SimMember {
@@ -369,6 +461,11 @@ export class RuntimeSim {
     if (!m) throw new Error(`unknown member ${id}`);
     return m;
   }
+}
+
+/** A message of the forwarding protocol (the only non-Raft messages RuntimeSim routes). */
+function isForwarding(m: PeerMessage): m is ForwardRequest | ForwardResponse {
+  return m.type === 'forward' || m.type === 'forwardResp';
 }
 
 /** Lets every pending promise continuation run (the runtime's async code between two events). */

@@ -1,5 +1,8 @@
 import { formatSeed } from '../rng.js';
-import { runRuntimeScenario } from './runtime-scenario.js';
+import { type RuntimeScenarioOutcome, runRuntimeScenario } from './runtime-scenario.js';
+
+/** A long sweep prints a progress line this often (wall clock), so a slow seed is never silent. */
+const PROGRESS_EVERY_MS = 10_000;
 
 /** The command that replays one runtime scenario exactly. */
 export function runtimeReplayCommand(seed: number, members: number): string {
@@ -8,21 +11,33 @@ export function runtimeReplayCommand(seed: number, members: number): string {
 
 /**
  * `pnpm sim --runtime`: runs `seeds` through runRuntimeScenario one after
- * another, prints every failing seed with its replay command and the last
- * steps of the first failure, and returns the process exit code.
+ * another, prints every failing seed with its replay command, a progress
+ * line every 10 s, and the last steps of the first failure; returns the
+ * process exit code. Every seed ends: a run past its caps fails.
  */
 export async function runtimeSweep(seeds: readonly number[], members: 3 | 5): Promise<number> {
   const started = performance.now();
+  let lastProgress = started;
   let failed = 0;
   let firstReport: string | undefined;
-  for (const seed of seeds) {
+  for (const [i, seed] of seeds.entries()) {
     const outcome = await runRuntimeScenario(seed, members);
+    const now = performance.now();
+    if (now - lastProgress > PROGRESS_EVERY_MS) {
+      lastProgress = now;
+      console.log(
+        `… ${i + 1}/${seeds.length} seeds (last ${formatSeed(seed)}), ${failed} failed, ` +
+          `${((i + 1) / ((now - started) / 1000)).toFixed(1)} seeds/s`,
+      );
+    }
     if (outcome.failure === undefined) {
-      if (seeds.length === 1) console.log(`seed=${formatSeed(seed)} ok (${outcome.steps.length - 1} steps)`);
+      if (seeds.length === 1) console.log(`seed=${formatSeed(seed)} ok: ${summary(outcome)}`);
       continue;
     }
     failed++;
-    console.log(`seed=${formatSeed(seed)} FAILED: ${runtimeReplayCommand(seed, members)}`);
+    console.log(
+      `seed=${formatSeed(seed)} FAILED${outcome.capHit ? ' (run cap)' : ''}: ${runtimeReplayCommand(seed, members)}`,
+    );
     firstReport ??= [
       outcome.failure,
       ...outcome.steps.slice(0, 1),
@@ -36,4 +51,13 @@ export async function runtimeSweep(seeds: readonly number[], members: 3 | 5): Pr
   );
   if (firstReport !== undefined) console.log(firstReport);
   return failed > 0 ? 1 : 0;
+}
+
+function summary(o: RuntimeScenarioOutcome): string {
+  const w = o.writePath;
+  const writes = w
+    ? `, ${w.operations} operations (${w.ackedWrites} writes acked, ${w.okReads} reads, ${w.unknown} unknown), ` +
+      `linearizable in ${w.searchSteps} search steps, history ${w.historyHash}`
+    : '';
+  return `${o.steps.length - 1} steps, ${o.events} events, ${(o.virtualMs / 1000).toFixed(1)} s simulated${writes}`;
 }

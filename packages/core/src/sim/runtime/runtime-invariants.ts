@@ -1,0 +1,109 @@
+import type { MemberId } from '../../raft/types.js';
+import type { NodeLoop } from '../../runtime/node-loop.js';
+import { formatSeed } from '../rng.js';
+import { US_PER_MS } from '../sim-clock.js';
+import type { LeadersByTerm } from './leaders-by-term.js';
+import type { TokenRecord } from './runtime-sim.js';
+
+/** What the invariants look at: RuntimeSim's members, tokens and the leaders seen so far. */
+export interface InvariantView {
+  readonly seed: number;
+  readonly nowMs: number;
+  readonly tokens: readonly TokenRecord[];
+  readonly leaders: LeadersByTerm;
+  readonly members: Iterable<{
+    readonly id: MemberId;
+    readonly loop: NodeLoop | undefined;
+    readonly stateMachine: { readonly violation: string | undefined };
+  }>;
+}
+
+/** Members whose token is valid right now, by their own clocks. */
+export function validHolders(tokens: readonly TokenRecord[]): MemberId[] {
+  const holders: MemberId[] = [];
+  for (const t of tokens) if (t.token.valid && !holders.includes(t.member)) holders.push(t.member);
+  return holders;
+}
+
+/**
+ * Throws, naming the seed, if an invariant of RuntimeSim is broken now:
+ * never two valid tokens (DESIGN.md §2.1), no member leading a newer term
+ * while an older token is valid, never two leaders in one term over the
+ * whole run, and no violation noted by a running member's state machine
+ * (applied before durable, applied twice, two entries at one index).
+ * Runs after every event: plain loops, no closures.
+ */
+export function checkRuntimeInvariants(v: InvariantView): void {
+  let valid: TokenRecord | undefined;
+  for (const t of v.tokens) {
+    if (!t.token.valid) continue;
+    if (valid && valid.member !== t.member) {
+      throw violation(
+        v,
+        `two valid leadership tokens at ${v.nowMs.toFixed(3)} ms: ${validHolders(v.tokens).join(', ')}`,
+      );
+    }
+    valid = t;
+  }
+  for (const m of v.members) {
+    const status = m.loop?.status();
+    if (status?.role === 'leader') {
+      // Sooner than a second token: the lease promises that no one else is even elected before it ends
+      // (a successor's token comes only after its no-op commits and a round is acknowledged). A deposed
+      // leader still leading an older term, e.g. while it is paused, is no successor.
+      if (valid && m.id !== valid.member && status.term > valid.token.term) {
+        throw violation(
+          v,
+          `${m.id} leads term ${status.term} at ${v.nowMs.toFixed(3)} ms while ${valid.member}'s token ` +
+            `of term ${valid.token.term} is still valid`,
+        );
+      }
+      const other = v.leaders.observe(m.id, status.term);
+      if (other !== undefined) {
+        throw violation(
+          v,
+          `${m.id} leads in term ${status.term}, which ${other} led in already (at ${v.nowMs.toFixed(3)} ms)`,
+        );
+      }
+    }
+    if (m.loop && m.stateMachine.violation) throw violation(v, `${m.id} ${m.stateMachine.violation}`);
+  }
+}
+
+function violation(v: InvariantView, what: string): Error {
+  return new Error(`seed=${formatSeed(v.seed)}: ${what}`);
+}
+
+/** A run took more events or virtual time than its caps allow: a livelock, or a workload out of bounds. */
+export class RunCapExceeded extends Error {}
+
+/** Counts a run's events and fails it, naming the seed, past its caps. */
+export class RunCaps {
+  private count = 0;
+
+  constructor(
+    private readonly seed: number,
+    private readonly eventsMax: number,
+    private readonly virtualMsMax: number,
+  ) {}
+
+  /** Events counted so far. */
+  get events(): number {
+    return this.count;
+  }
+
+  /** Counts the event due at `atUs`; throws RunCapExceeded past a cap. */
+  onEvent(atUs: number): void {
+    const over =
+      ++this.count > this.eventsMax
+        ? `over ${this.eventsMax} events`
+        : atUs > this.virtualMsMax * US_PER_MS
+          ? `past ${this.virtualMsMax} ms of virtual time`
+          : undefined;
+    if (over !== undefined) {
+      throw new RunCapExceeded(
+        `seed=${formatSeed(this.seed)}: run cap hit: ${over} (at ${(atUs / US_PER_MS).toFixed(3)} ms, event ${this.count})`,
+      );
+    }
+  }
+}
