@@ -111,7 +111,12 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     this.env = parts.env;
     this.machine = parts.machine;
     if (parts.machine) {
-      this.coordinationSurface = new Coordination(parts.machine, this.forwarder, DEFAULT_REQUEST_TIMEOUT_MS);
+      this.coordinationSurface = new Coordination(
+        parts.machine,
+        this.forwarder,
+        DEFAULT_REQUEST_TIMEOUT_MS,
+        parts.env,
+      );
       this.leases = new LeaseService({
         memberId: this.id,
         env: parts.env,

@@ -1,5 +1,12 @@
+import type { Env } from './env.js';
 import type { CoordinationMachine, EffectListener } from './runtime/coordination-machine.js';
 import type { Forwarder } from './runtime/forwarder.js';
+import {
+  type AcquireOptions,
+  type AcquireOutcome,
+  type AcquireRequest,
+  LockRecipe,
+} from './runtime/lock-recipe.js';
 import { encodeCommand } from './state/command-codec.js';
 import type { CoordinationCommand, CoordinationResult, LockSpace } from './state/coordination-commands.js';
 import type {
@@ -48,12 +55,34 @@ export interface CoordinationCallOptions {
  * must not call into the cluster synchronously.
  */
 export class Coordination {
+  private readonly locks: LockRecipe;
+
   /** @internal Built by Cluster. */
   constructor(
     private readonly machine: CoordinationMachine,
     private readonly forwarder: Forwarder,
     private readonly defaultTimeoutMs: number,
-  ) {}
+    env: Env,
+  ) {
+    this.locks = new LockRecipe(machine, (command, options) => this.execute(command, options), env);
+  }
+
+  /**
+   * Asks for a lock or an election on a lease: granted at once, or queued and
+   * granted in FIFO order (learned from the apply stream), or — with `wait:
+   * false` — answered `held` without queueing. A wait that times out
+   * (BATON_LOCK_TIMEOUT) or is aborted (BATON_ABORTED) is cancelled in the
+   * cluster, and a grant that beat the cancel, or that arrives for a request
+   * whose outcome was in doubt, is released: nothing is left behind.
+   */
+  acquire(request: AcquireRequest, options: AcquireOptions = {}): Promise<AcquireOutcome> {
+    return this.locks.acquire(request, options);
+  }
+
+  /** Gives up the grant `fencingToken` (the next waiter is granted it); BATON_NOT_HELD if it had ended. */
+  release(request: Omit<AcquireRequest, 'value'>, fencingToken: number): Promise<void> {
+    return this.locks.release(request, fencingToken);
+  }
 
   /** Proposes `command` through the leader; resolves with its result once applied on this member. */
   async execute(

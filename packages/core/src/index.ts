@@ -11,6 +11,7 @@ export type { LeadershipLostCause } from './runtime/leadership-token.js';
 export { LeadershipToken } from './runtime/leadership-token.js';
 export type { LeaseLostCause } from './runtime/lease.js';
 export { Lease } from './runtime/lease.js';
+export type { AcquireOptions, AcquireOutcome, AcquireRequest } from './runtime/lock-recipe.js';
 export type {
   AcquireCommand,
   CancelCommand,

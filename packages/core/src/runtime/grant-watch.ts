@@ -1,4 +1,5 @@
-import type { Coordination, CoordinationEffect } from '@baton/core';
+import type { CoordinationEffect, LockSpace } from '../state/coordination-commands.js';
+import type { CoordinationMachine } from './coordination-machine.js';
 
 /** How a wait for a queued request ended. */
 export type WaitOutcome =
@@ -8,7 +9,7 @@ export type WaitOutcome =
 
 /**
  * Watches the apply stream for what happens to the requests of one lease on
- * one lock. It subscribes before the acquire is proposed: the `queued`
+ * one lock or election. It subscribes before the acquire is proposed: the `queued`
  * answer and the grant that follows it may be applied in one batch, before
  * the caller resumes, so grants are buffered by waiter id until asked for.
  * After a snapshot install (whose entries' effects are never delivered) it
@@ -20,14 +21,12 @@ export class GrantWatch {
   private readonly unsubscribe: (() => void)[];
 
   constructor(
-    private readonly coordination: Coordination,
-    private readonly leaseId: number,
+    private readonly machine: CoordinationMachine,
+    private readonly space: LockSpace,
     private readonly name: string,
+    private readonly leaseId: number,
   ) {
-    this.unsubscribe = [
-      coordination.onEffect((e) => this.onEffect(e)),
-      coordination.onRestore(() => this.fromState()),
-    ];
+    this.unsubscribe = [machine.onEffect((e) => this.onEffect(e)), machine.onRestore(() => this.fromState())];
   }
 
   /** Resolves when request `waiterId` is granted or withdrawn (never rejects; the caller races its deadline). */
@@ -50,7 +49,7 @@ export class GrantWatch {
       this.settleAll({ kind: 'ended', reason: e.reason });
       return;
     }
-    if ((e.type !== 'granted' && e.type !== 'waitEnded') || e.space !== 'lock') return;
+    if ((e.type !== 'granted' && e.type !== 'waitEnded') || e.space !== this.space) return;
     if (e.name !== this.name || e.leaseId !== this.leaseId) return;
     const outcome: WaitOutcome =
       e.type === 'granted'
@@ -64,11 +63,11 @@ export class GrantWatch {
   private fromState(): void {
     const wanted = this.wanted;
     if (!wanted) return;
-    const view = this.coordination.view;
-    const holder = view.holder('lock', this.name);
+    const view = this.machine.state;
+    const holder = view.holder(this.space, this.name);
     if (holder?.waiterId === wanted.waiterId && holder.leaseId === this.leaseId) {
       this.settle({ kind: 'granted', fencingToken: holder.fencingToken });
-    } else if (!view.waiters('lock', this.name).some((w) => w.waiterId === wanted.waiterId)) {
+    } else if (!view.waiters(this.space, this.name).some((w) => w.waiterId === wanted.waiterId)) {
       this.settle({ kind: 'ended', reason: 'withdrawn' });
     }
   }
