@@ -12,6 +12,8 @@ export { LeadershipToken } from './runtime/leadership-token.js';
 export type { LeaseLostCause } from './runtime/lease.js';
 export { Lease } from './runtime/lease.js';
 export type { AcquireOptions, AcquireOutcome, AcquireRequest } from './runtime/lock-recipe.js';
+export type { LeaseGranter } from './runtime/shared-lease.js';
+export { SharedLease } from './runtime/shared-lease.js';
 export type {
   AcquireCommand,
   CancelCommand,

@@ -1,2 +1,5 @@
+export type { ElectionLeader, ElectionOptions } from './election.js';
+export { Election } from './election.js';
+export { ElectionLeadership } from './election-leadership.js';
 export type { LeaderJob, LeaderJobToken, LeadershipSource, RunOnLeaderOptions } from './run-on-leader.js';
 export { runOnLeader } from './run-on-leader.js';

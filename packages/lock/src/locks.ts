@@ -1,4 +1,4 @@
-import { BatonError, type Cluster, type Coordination, isBatonError, type Lease } from '@baton/core';
+import { BatonError, type Cluster, type Coordination, isBatonError, SharedLease } from '@baton/core';
 import { HeldLock } from './held-lock.js';
 import { type LocksOptions, type ResolvedLocksOptions, resolveLocksOptions } from './locks-options.js';
 
@@ -16,9 +16,6 @@ export interface LockHolder {
   readonly fencingToken: number;
 }
 
-/** How long a lease grant may take; shared by the callers that wait for it. */
-const LEASE_GRANT_TIMEOUT_MS = 10_000;
-
 /**
  * Fencing-token locks (DESIGN.md §1, §2.2) over one member's coordination
  * surface: every lock this instance takes is held on one lease of `ttlMs`,
@@ -30,7 +27,7 @@ const LEASE_GRANT_TIMEOUT_MS = 10_000;
  */
 export class Locks {
   private readonly options: ResolvedLocksOptions;
-  private leasing: Promise<Lease> | undefined;
+  private readonly lease: SharedLease;
   private closed = false;
 
   constructor(
@@ -38,6 +35,7 @@ export class Locks {
     options: LocksOptions = {},
   ) {
     this.options = resolveLocksOptions(options);
+    this.lease = new SharedLease(cluster, this.options.ttlMs);
   }
 
   private get coordination(): Coordination {
@@ -88,10 +86,7 @@ export class Locks {
   /** Revokes this instance's lease: every lock it holds is released at once. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
-    const leasing = this.leasing;
-    this.leasing = undefined;
-    const lease = await leasing?.catch(() => undefined);
-    await lease?.revoke().catch(() => {});
+    await this.lease.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -103,7 +98,7 @@ export class Locks {
     const startedAt = performance.now();
     const { signal } = options;
     for (let attempt = 0; ; attempt++) {
-      const lease = await this.lease(signal);
+      const lease = await this.lease.get(signal);
       const waitMs =
         options.waitMs === undefined
           ? undefined
@@ -124,47 +119,4 @@ export class Locks {
       }
     }
   }
-
-  /** The lease this instance holds its locks on, granted on first use and again once it ended. */
-  private async lease(signal: AbortSignal | undefined): Promise<Lease> {
-    const current = this.leasing;
-    if (current) {
-      const lease = await current.catch(() => undefined);
-      if (lease && !lease.signal.aborted) return lease;
-      if (this.leasing === current) this.leasing = undefined;
-    }
-    this.leasing ??= this.cluster.grantLease({
-      ttlMs: this.options.ttlMs,
-      timeoutMs: LEASE_GRANT_TIMEOUT_MS,
-    });
-    const leasing = this.leasing;
-    try {
-      return await abortable(leasing, signal);
-    } catch (error) {
-      if (this.leasing === leasing && !isBatonError(error, 'BATON_ABORTED')) this.leasing = undefined;
-      throw error;
-    }
-  }
-}
-
-/** `p`, or BATON_ABORTED as soon as `signal` aborts (p goes on, shared). */
-function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted)
-    return Promise.reject(new BatonError('BATON_ABORTED', 'the wait was aborted', { cause: signal.reason }));
-  return new Promise((resolve, reject) => {
-    const onAbort = () =>
-      reject(new BatonError('BATON_ABORTED', 'the wait was aborted', { cause: signal.reason }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

@@ -1,0 +1,75 @@
+import { BatonError, isBatonError } from '../errors.js';
+import type { Lease } from './lease.js';
+
+/** How long a lease grant may take; shared by the callers that wait for it. */
+const LEASE_GRANT_TIMEOUT_MS = 10_000;
+
+/** What SharedLease needs of a member: a Cluster fits. */
+export interface LeaseGranter {
+  grantLease(options: { ttlMs: number; timeoutMs?: number }): Promise<Lease>;
+}
+
+/**
+ * One lease shared by everything a recipe instance holds (a Locks, an
+ * Election): granted on first use, granted again once it ended, and revoked
+ * by close(). Concurrent callers share one grant; each waits with its own
+ * signal.
+ */
+export class SharedLease {
+  private granting: Promise<Lease> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly cluster: LeaseGranter,
+    private readonly ttlMs: number,
+  ) {}
+
+  /** The live lease, granting one if there is none. BATON_STOPPED once closed. */
+  async get(signal?: AbortSignal): Promise<Lease> {
+    const current = this.granting;
+    if (current) {
+      const lease = await current.catch(() => undefined);
+      if (lease && !lease.signal.aborted) return lease;
+      if (this.granting === current) this.granting = undefined;
+    }
+    if (this.closed) throw new BatonError('BATON_STOPPED', 'closed');
+    this.granting ??= this.cluster.grantLease({ ttlMs: this.ttlMs, timeoutMs: LEASE_GRANT_TIMEOUT_MS });
+    const granting = this.granting;
+    try {
+      return await abortable(granting, signal);
+    } catch (error) {
+      if (this.granting === granting && !isBatonError(error, 'BATON_ABORTED')) this.granting = undefined;
+      throw error;
+    }
+  }
+
+  /** Revokes the lease (every grant and wait on it ends at once); later get() calls fail. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const granting = this.granting;
+    this.granting = undefined;
+    const lease = await granting?.catch(() => undefined);
+    await lease?.revoke().catch(() => {});
+  }
+}
+
+/** `p`, or BATON_ABORTED as soon as `signal` aborts (p goes on, shared). */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  const aborted = () => new BatonError('BATON_ABORTED', 'the wait was aborted', { cause: signal.reason });
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
