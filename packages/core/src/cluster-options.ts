@@ -148,8 +148,8 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
   const members = checkMembers(input.members, id, input.tls !== undefined);
   const listen = resolveListen(input.listen, new URL(members[id] as string));
   const dataDir = input.dataDir ?? `./.baton/${id}`;
-  if (typeof dataDir !== 'string' || dataDir.length === 0)
-    throw configError('dataDir', dataDir, 'a directory path or ":memory:"');
+  if (typeof dataDir !== 'string' || dataDir.length === 0 || dataDir.includes('\0'))
+    throw configError('dataDir', dataDir, 'a directory path (without NUL bytes) or ":memory:"');
   const secret = resolveSecret(input);
   const clusterName: unknown = input.clusterName ?? '';
   if (typeof clusterName !== 'string' || Buffer.byteLength(clusterName) > CLUSTER_NAME_BYTES_MAX) {
@@ -217,7 +217,7 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
     secret,
     clusterName,
     tls: input.tls,
-    logger: input.logger,
+    logger: resolveLogger(input.logger),
     logLevel,
     heartbeatMs,
     electionTimeoutMs: Object.freeze([electionMin, electionMax] as const),
@@ -282,6 +282,22 @@ function resolveSecret(input: ClusterOptions): string | undefined {
     );
   }
   return secret;
+}
+
+function resolveLogger(logger: unknown): Logger | undefined {
+  if (logger === undefined) return undefined;
+  const methods = ['debug', 'info', 'warn', 'error'] as const;
+  const ok =
+    typeof logger === 'object' &&
+    logger !== null &&
+    methods.every((m) => typeof (logger as Record<string, unknown>)[m] === 'function');
+  if (!ok)
+    throw configError(
+      'logger',
+      logger,
+      'a pino logger, or an object with debug, info, warn and error methods',
+    );
+  return logger as Logger;
 }
 
 function resolveLogLevel(input: ClusterOptions): LogLevel {

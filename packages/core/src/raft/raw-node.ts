@@ -124,6 +124,8 @@ export class RawNode {
    * followers that are too far behind receive.
    */
   compact(snapshot: Snapshot): void {
+    // A leader's snapshot installed while this one was being saved covers more: keep that one.
+    if (snapshot.meta.index <= this.raft.log.snapshotIndex) return;
     this.raft.log.compact(snapshot.meta.index);
     this.raft.latestSnapshot = snapshot;
   }

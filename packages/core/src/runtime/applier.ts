@@ -131,7 +131,9 @@ export class Applier {
   /** No-ops and configuration entries go to the state machine as they are; commands through their sessions. */
   private applyOne(e: Entry): AppliedOutcome {
     if (e.type !== 'command') return { kind: 'ok', result: this.stateMachine.apply(e) };
-    return applySessioned(this.sessions, e, (payload) => this.stateMachine.apply({ ...e, data: payload }));
+    return applySessioned(this.sessions, e, (payload) =>
+      plainData(this.stateMachine.apply({ ...e, data: payload })),
+    );
   }
 
   /** Keeps the last outcomes, for a forwarded proposal whose answer arrives after its entry was applied. */
@@ -141,5 +143,21 @@ export class Applier {
       const oldest = this.recentResults.keys().next().value;
       if (oldest !== undefined) this.recentResults.delete(oldest);
     }
+  }
+}
+
+/**
+ * A result as every member will hold it: the session table answers retries
+ * with it and carries it in snapshots as JSON, so the first caller gets the
+ * JSON round trip too (undefined becomes null). A result JSON cannot encode
+ * (a bigint, a cycle) is a bug of the state machine; it becomes null rather
+ * than making every member fail its next snapshot.
+ */
+function plainData(result: unknown): unknown {
+  try {
+    const text = JSON.stringify(result);
+    return text === undefined ? null : JSON.parse(text);
+  } catch {
+    return null;
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir, realpath, unlink } from 'node:fs/promises';
+import { mkdir, realpath, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatonError } from '../errors.js';
 import { bootId, LEGACY_LOCK_FILE_NAME, pidSpace, readLegacyLock } from './legacy-lock-file.js';
@@ -26,9 +26,14 @@ export class DataDirLock {
   onLost: (() => void) | undefined;
   private released = false;
 
+  /** The inode of our socket's name when we took it: the name deleted, or another socket bound there, means lost. */
+  private inode: bigint | undefined;
+
   private constructor(
     private readonly ops: SocketLockOps,
     private readonly name: string,
+    private readonly path: string,
+    private readonly logger: StorageLogger,
   ) {}
 
   /**
@@ -65,7 +70,8 @@ export class DataDirLock {
             : `dataDir ${dataDir} is being locked by other processes at this moment: each member needs its own dataDir`,
         );
       }
-      lock = new DataDirLock(ops, outcome.name);
+      lock = new DataDirLock(ops, outcome.name, join(dir, outcome.name), logger);
+      lock.inode = (await stat(lock.path, { bigint: true })).ino;
       await writeLockOwner(dir).catch((error: unknown) => {
         logger.warn({ dataDir, err: error }, 'could not record this process as the dataDir lock holder');
       });
@@ -76,6 +82,27 @@ export class DataDirLock {
       else await ops.close();
       throw error;
     }
+  }
+
+  /**
+   * Throws BATON_STOPPED (and calls onLost) unless the lock's name still
+   * names our socket. The lock is found only through that name: deleted (an
+   * operator's rm, a tmp cleaner), the next process finds no holder and takes
+   * the dataDir. FileStorage checks before every write round, so a holder
+   * whose name was taken writes nothing more; between the check and the
+   * write a newcomer can still slip in — keep dataDirs out of cleaned paths.
+   */
+  async verify(): Promise<void> {
+    if (this.released) return;
+    const now = await stat(this.path, { bigint: true }).catch(() => undefined);
+    if (now?.ino === this.inode) return;
+    this.logger.warn(
+      { path: this.path },
+      'the dataDir lock socket was deleted or replaced while held: this member stops writing',
+    );
+    this.onLost?.();
+    this.onLost = undefined;
+    throw new BatonError('BATON_STOPPED', `the dataDir lock ${this.path} is no longer this process's`);
   }
 
   /** Stops listening and removes the lock socket. Idempotent. */

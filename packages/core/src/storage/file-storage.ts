@@ -86,7 +86,12 @@ export class FileStorage implements LogStorage {
     try {
       if (options.identity !== undefined) await ensureDataDirIdentity(dataDir, options.identity, logger);
       const snapshots = await SnapshotStore.open(join(dataDir, 'snap'), logger);
-      const opened = await Wal.open(join(dataDir, 'wal'), { ...options, logger });
+      // Before each write round: is the dataDir lock still ours (its socket's name could have been deleted)?
+      const opened = await Wal.open(join(dataDir, 'wal'), {
+        ...options,
+        logger,
+        beforeRound: () => lock.verify(),
+      });
       wal = opened.wal;
       if (opened.segments.length === 0 && snapshots.current !== undefined) {
         // The first segment is durable before any snapshot can be saved, and the active one is never deleted.

@@ -20,6 +20,8 @@ export interface WalOptions {
   readonly segmentBytesMax?: number;
   /** Bytes one round writes at most. Default 16 MiB. */
   readonly roundBytesMax?: number;
+  /** Runs before each write round; a throw fails the round (e.g. the dataDir lock was lost). */
+  readonly beforeRound?: () => Promise<void>;
 }
 
 /** Records to append, already framed, with what the WAL needs to know about them. */
@@ -87,6 +89,7 @@ export class Wal {
   private counters = { fsyncs: 0, records: 0, bytes: 0 };
   private readonly segmentBytesMax: number;
   private readonly roundBytesMax: number;
+  private readonly beforeRound: (() => Promise<void>) | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -96,6 +99,7 @@ export class Wal {
   ) {
     this.segmentBytesMax = options.segmentBytesMax ?? SEGMENT_BYTES_MAX_DEFAULT;
     this.roundBytesMax = options.roundBytesMax ?? ROUND_BYTES_MAX_DEFAULT;
+    this.beforeRound = options.beforeRound;
   }
 
   /**
@@ -192,7 +196,10 @@ export class Wal {
       const round = this.takeRound();
       const waiters = this.compactWaiters.splice(0);
       try {
-        if (round.length > 0) await this.writeRound(round);
+        if (round.length > 0) {
+          await this.beforeRound?.();
+          await this.writeRound(round);
+        }
         if (waiters.length > 0) await this.compactNow();
       } catch (error) {
         this.fail(error, round, waiters);

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { Entry } from '../../src/raft/types.js';
+import { Applier } from '../../src/runtime/applier.js';
+import type { StateMachine } from '../../src/runtime/state-machine.js';
+import { encodeEnvelope } from '../../src/state/command-envelope.js';
+
+/** A state machine answering every command with `result()`. */
+class ResultMachine implements StateMachine {
+  constructor(private readonly result: () => unknown) {}
+  apply(): unknown {
+    return this.result();
+  }
+  snapshot(): Uint8Array {
+    return new Uint8Array();
+  }
+  restore(): void {}
+}
+
+const voters = ['n1', 'n2', 'n3'];
+const register = (index: number): Entry => ({
+  type: 'command',
+  term: 1,
+  index,
+  data: encodeEnvelope({ kind: 'register' }),
+});
+const cmd = (index: number, seq: number): Entry => ({
+  type: 'command',
+  term: 1,
+  index,
+  data: encodeEnvelope({ kind: 'session', session: 1, seq, floor: 1, payload: Uint8Array.of(9) }),
+});
+
+describe('Applier: command results are what every member holds', () => {
+  it('a member that installed a snapshot answers a retry exactly like the one that executed it', async () => {
+    for (const value of [undefined, Number.NaN, { a: undefined, b: 1 }, [1, undefined]]) {
+      const executed = new Applier(new ResultMachine(() => value), undefined, voters);
+      executed.applyEntries([register(1), cmd(2, 1)]);
+      const installed = new Applier(new ResultMachine(() => value), executed.snapshot(), voters);
+      executed.applyEntries([cmd(3, 1)]);
+      installed.applyEntries([cmd(3, 1)]);
+      const first = await executed.awaitApplied(2, 1).promise;
+      const a = await executed.awaitApplied(3, 1).promise;
+      const b = await installed.awaitApplied(3, 1).promise;
+      expect(b).toStrictEqual(a);
+      expect(a).toStrictEqual(first);
+    }
+  });
+
+  it('a result JSON cannot encode does not make the next snapshot fail', () => {
+    const applier = new Applier(new ResultMachine(() => 10n), undefined, voters);
+    applier.applyEntries([register(1), cmd(2, 1)]);
+    expect(() => applier.snapshot()).not.toThrow();
+  });
+});
