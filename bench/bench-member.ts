@@ -3,12 +3,14 @@
  * machine's monotonic clock (shared by every process): started, leading
  * (when its leadership() resolves) and first-write (when, as a new leader,
  * its first proposal committed). On stdin it takes {"cmd":"load",...}: run
- * concurrent proposers for a while and report throughput and fsyncs.
+ * concurrent proposers for a while and report throughput and fsyncs; and
+ * {"cmd":"locks",...}: lock round trips, or workers taking locks.
  */
 
 import { createHistogram, monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Cluster } from '@baton/core';
+import { Locks } from '@baton/lock';
 import { pino } from 'pino';
 
 const config = JSON.parse(process.env.BATON_BENCH_MEMBER ?? '{}') as {
@@ -109,9 +111,66 @@ async function load(proposers: number, durationMs: number): Promise<void> {
   });
 }
 
+let lockSet: Locks | undefined;
+
+/**
+ * Lock workloads: 'roundtrip' — `count` sequential acquire+release of one
+ * lock of this member's; 'distinct' — `workers` workers, each on a lock of
+ * its own, acquire+release in a loop; 'one' — `workers` workers on the one
+ * lock 'hot' (FIFO hand-offs, empty critical section).
+ */
+async function lockLoad(mode: string, workers: number, durationMs: number, count: number): Promise<void> {
+  lockSet ??= new Locks(cluster, { ttlMs: 10_000 });
+  const locks = lockSet;
+  await locks.tryAcquire(`warm-${config.id}`).then((h) => h?.release()); // the lease exists before timing
+  const latencyUs = createHistogram();
+  let failed = 0;
+  const once = async (name: string) => {
+    const t = nowMs();
+    try {
+      const held = await locks.acquire(name, { waitMs: 30_000 });
+      await held.release();
+      latencyUs.record(Math.max(1, Math.round((nowMs() - t) * 1000)));
+    } catch {
+      failed++;
+    }
+  };
+  const t0 = nowMs();
+  if (mode === 'roundtrip') {
+    for (let i = 0; i < count; i++) await once(`rt-${config.id}`);
+  } else {
+    const end = t0 + durationMs;
+    await Promise.all(
+      Array.from({ length: workers }, async (_, i) => {
+        const name = mode === 'one' ? 'hot' : `w-${config.id}-${i}`;
+        while (nowMs() < end) await once(name);
+      }),
+    );
+  }
+  const elapsed = nowMs() - t0;
+  report({
+    type: 'locks-result',
+    mode,
+    ops: latencyUs.count,
+    failed,
+    elapsedMs: elapsed,
+    p50: latencyUs.percentile(50) / 1000,
+    p99: latencyUs.percentile(99) / 1000,
+  });
+}
+
 createInterface({ input: process.stdin }).on('line', (line) => {
-  const cmd = JSON.parse(line) as { cmd: string; proposers?: number; durationMs?: number };
+  const cmd = JSON.parse(line) as {
+    cmd: string;
+    proposers?: number;
+    durationMs?: number;
+    mode?: string;
+    workers?: number;
+    count?: number;
+  };
   if (cmd.cmd === 'load') void load(cmd.proposers ?? 1, cmd.durationMs ?? 5000);
+  if (cmd.cmd === 'locks')
+    void lockLoad(cmd.mode ?? 'roundtrip', cmd.workers ?? 1, cmd.durationMs ?? 5000, cmd.count ?? 1000);
   if (cmd.cmd === 'stats') {
     report({
       type: 'stats',

@@ -5,6 +5,9 @@
  *   leader), fsyncs per committed entry on the leader, elections during the load;
  * - failover: SIGKILL the leader → a survivor's leadership() resolves, and →
  *   its first committed write; `--trials` times, p50/p99/max.
+ * - locks: sequential acquire+release round trips on the leader and on a
+ *   follower (--lock-count), 16 workers on distinct locks and on one lock for
+ *   --lock-ms, spread over the members (--lock-ms 0 skips them).
  * Options: --trials 20  --load-ms 5000  --soak-ms 0 (a long 16-proposer run
  * that counts spurious elections)  --members 3  --cpu-prof DIR (each member
  * writes a V8 CPU profile there; members are stopped gracefully at the end).
@@ -32,8 +35,12 @@ const { values: args } = parseArgs({
     'soak-ms': { type: 'string', default: '0' },
     members: { type: 'string', default: '3' },
     'cpu-prof': { type: 'string' },
+    'lock-ms': { type: 'string', default: '10000' },
+    'lock-count': { type: 'string', default: '1000' },
   },
 });
+const lockMs = Number(args['lock-ms']);
+const lockCount = Number(args['lock-count']);
 const cpuProfDir = args['cpu-prof'];
 const trials = Number(args.trials);
 const loadMs = Number(args['load-ms']);
@@ -184,6 +191,59 @@ for (const { proposers, on } of loads) {
   );
   leader = currentLeader() ?? leader;
 }
+if (lockMs > 0) await lockBench();
+
+/** Lock round trips on the leader and on a follower; 16 workers on distinct locks and on one lock, spread over the members. */
+async function lockBench(): Promise<void> {
+  console.log('\n## Locks (Locks.acquire + release, fsync on)\n');
+  console.log('| workload | on | ops/s | p50 ms | p99 ms | failed |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  const follower = ids.find((id) => id !== leader)!;
+  for (const [on, id] of [
+    ['leader', leader],
+    ['follower', follower],
+  ] as const) {
+    const r = await runLocks([id], 'roundtrip', 1, 0);
+    console.log(
+      `| round trip, sequential (${lockCount}) | ${on} | ${fmtRate(r)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.failed} |`,
+    );
+  }
+  for (const mode of ['distinct', 'one'] as const) {
+    const r = await runLocks(ids, mode, 16, lockMs);
+    const label = mode === 'distinct' ? '16 workers, distinct locks' : '16 workers, one lock (hand-offs)';
+    console.log(
+      `| ${label} | all ${ids.length} members | ${fmtRate(r)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.failed} |`,
+    );
+  }
+  leader = currentLeader() ?? leader;
+}
+
+/** Runs a lock workload on `on`, `workers` split between them; sums the members' results. */
+async function runLocks(on: readonly string[], mode: string, workers: number, durationMs: number) {
+  const results = on.map((id) =>
+    waitFor((e) => e.type === 'locks-result' && e.id === id, durationMs + 120_000),
+  );
+  on.forEach((id, i) => {
+    const share = Math.floor(workers / on.length) + (i < workers % on.length ? 1 : 0);
+    send(id, { cmd: 'locks', mode, workers: share, durationMs, count: lockCount });
+  });
+  const rs = await Promise.all(results);
+  const ops = rs.reduce((n, r) => n + (r.ops as number), 0);
+  const elapsedMs = Math.max(...rs.map((r) => r.elapsedMs as number));
+  return {
+    ops,
+    elapsedMs,
+    failed: rs.reduce((n, r) => n + (r.failed as number), 0),
+    // Percentiles of the member with the most operations (the load is spread evenly).
+    p50: Math.max(...rs.map((r) => r.p50 as number)),
+    p99: Math.max(...rs.map((r) => r.p99 as number)),
+  };
+}
+
+function fmtRate(r: { ops: number; elapsedMs: number }): string {
+  return fmt((r.ops / r.elapsedMs) * 1000);
+}
+
 if (soakMs > 0) {
   await stats(); // resets each member's event-loop delay monitor
   const soakStart = nowMs();
