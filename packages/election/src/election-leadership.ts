@@ -38,7 +38,13 @@ export class ElectionLeadership {
       this.lost(typeof cause === 'string' ? cause : 'expired');
     };
     if (lease.signal.aborted) onLeaseLost();
-    else lease.signal.addEventListener('abort', onLeaseLost, { once: true });
+    else {
+      // One lease carries every campaign of an Election: a resigned handle must not keep listening on it.
+      lease.signal.addEventListener('abort', onLeaseLost, { once: true });
+      this.signal.addEventListener('abort', () => lease.signal.removeEventListener('abort', onLeaseLost), {
+        once: true,
+      });
+    }
   }
 
   /** True while the signal has not aborted and the lease's deadline has not passed, checked now. */

@@ -44,7 +44,13 @@ export class HeldLock {
       this.lost(typeof cause === 'string' ? (cause as LockLostCause) : 'expired');
     };
     if (lease.signal.aborted) onLeaseLost();
-    else lease.signal.addEventListener('abort', onLeaseLost, { once: true });
+    else {
+      // One lease carries every lock of a Locks instance: a released handle must not keep listening on it.
+      lease.signal.addEventListener('abort', onLeaseLost, { once: true });
+      this.signal.addEventListener('abort', () => lease.signal.removeEventListener('abort', onLeaseLost), {
+        once: true,
+      });
+    }
   }
 
   /** True while the signal has not aborted and the lease's deadline has not passed, checked now. */
