@@ -13,6 +13,13 @@ export interface ClusterOptions {
   readonly members: Readonly<Record<string, string>>;
   /** Where to listen; defaults to the host and port of members[id]. Port 0 picks a free port. */
   readonly listen?: { readonly host?: string; readonly port?: number };
+  /**
+   * A read-only status page for this member (HTML, `/status.json`,
+   * Prometheus `/metrics`, live updates): off unless given. It listens on
+   * 127.0.0.1 unless `host` names another address. Port 0 picks a free port
+   * (`cluster.statusPort`).
+   */
+  readonly status?: { readonly port: number; readonly host?: string };
   /** Durable storage directory (default './.baton/<id>'), or ':memory:' for tests. */
   readonly dataDir?: string;
   /** The shared cluster secret (HMAC challenge-response between members). */
@@ -65,6 +72,7 @@ const CLUSTER_OPTION_NAMES: readonly (keyof ClusterOptions)[] = [
   'id',
   'members',
   'listen',
+  'status',
   'dataDir',
   'secret',
   'insecure',
@@ -87,6 +95,7 @@ export interface ResolvedClusterOptions {
   readonly id: string;
   readonly members: Readonly<Record<string, string>>;
   readonly listen: { readonly host: string; readonly port: number };
+  readonly status: { readonly host: string; readonly port: number } | undefined;
   readonly dataDir: string;
   readonly secret: string | undefined;
   readonly clusterName: string;
@@ -213,6 +222,7 @@ export function resolveClusterOptions(input: ClusterOptions): ResolvedClusterOpt
     id,
     members: Object.freeze({ ...members }),
     listen: Object.freeze(listen),
+    status: resolveStatus(input.status),
     dataDir,
     secret,
     clusterName,
@@ -251,6 +261,21 @@ function resolveListen(input: ClusterOptions['listen'], self: URL): { host: stri
     throw configError('listen.port', listen.port, 'an integer in [0, 65535]');
   }
   return listen;
+}
+
+/** The status page: off unless asked for; loopback unless another host is named. */
+function resolveStatus(input: ClusterOptions['status']): ResolvedClusterOptions['status'] {
+  if (input === undefined) return undefined;
+  if (typeof input !== 'object' || input === null)
+    throw configError('status', input, 'an object { port, host? }');
+  checkKnownOptions(input, ['host', 'port'], 'status.');
+  const host = input.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host.length === 0)
+    throw configError('status.host', host, 'a host name or address');
+  if (!(Number.isInteger(input.port) && input.port >= 0 && input.port <= 65535)) {
+    throw configError('status.port', input.port, 'an integer in [0, 65535]');
+  }
+  return Object.freeze({ host, port: input.port });
 }
 
 /**

@@ -22,6 +22,9 @@ import { LeaseService } from './runtime/lease-service.js';
 import { NodeLoop } from './runtime/node-loop.js';
 import type { StateMachine } from './runtime/state-machine.js';
 import { TTL_MS_MAX } from './state/coordination-limits.js';
+import { Histogram } from './status/histogram.js';
+import type { StatusSource } from './status/status-report.js';
+import { StatusServer } from './status/status-server.js';
 import { FileStorage } from './storage/file-storage.js';
 import type { LogStorage } from './storage/log-storage.js';
 import { identityOf } from './storage/member-identity.js';
@@ -70,6 +73,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   /** The port this member listens on (useful with listen.port 0). */
   readonly port: number;
 
+  /** How long commands proposed here took, until applied here. */
+  private readonly commandLatency = new Histogram();
+  private readonly counters = { leaderChanges: 0, termsLed: 0 };
+  private statusServer: StatusServer | undefined;
   /** Undefined when a test replaced the state machine (coordination calls then fail BATON_UNAVAILABLE). */
   private readonly machine: CoordinationMachine | undefined;
   private readonly leases: LeaseService | undefined;
@@ -103,6 +110,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       readRetryMs: parts.options.electionTimeoutMs[0],
       // About when a redialled link is up again (reconnects back off from 20 ms).
       unsentRetryMs: parts.options.heartbeatMs,
+      commandLatency: this.commandLatency,
     });
     this.transport = parts.transport;
     this.storage = parts.storage;
@@ -199,13 +207,22 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       if (earlyFatal) throw earlyFatal.error;
       transport.setPeers(options.members);
       cluster = new Cluster({ options, loop, transport, storage, logger, port, env, machine });
+      if (options.status) {
+        cluster.statusServer = await StatusServer.start(
+          cluster.statusSource(),
+          options.status.host,
+          options.status.port,
+          logger,
+        );
+      }
       logger.info(
         { port, dataDir: options.dataDir, members: Object.keys(options.members) },
         'member started',
       );
       return cluster;
     } catch (error) {
-      // Nothing may stay behind: not the listener, not the ticking loop, not the dataDir lock.
+      // Nothing may stay behind: not the listeners, not the ticking loop, not the dataDir lock.
+      await cluster?.statusServer?.close();
       await loop?.stop();
       await transport.close();
       await storage?.close();
@@ -286,6 +303,30 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     return this.coordinationSurface!;
   }
 
+  /** The port of this member's status page, when `status` was given. */
+  get statusPort(): number | undefined {
+    return this.statusServer?.port;
+  }
+
+  /** What the status page reads. */
+  private statusSource(): StatusSource {
+    return {
+      id: this.id,
+      status: () => this.status(),
+      view: () => this.machine?.state,
+      leaseRemainingMs: (leaseId) => {
+        const deadline = this.leases?.keeper.deadlineOf(leaseId);
+        return deadline === undefined ? undefined : Math.max(0, deadline - this.env.clock.now());
+      },
+      counters: () => ({ ...this.counters }),
+      storage: () =>
+        this.storage instanceof FileStorage
+          ? { ...this.storage.stats(), fsyncLatency: this.storage.fsyncLatency }
+          : undefined,
+      commandLatency: this.commandLatency,
+    };
+  }
+
   private requireCoordination(): true {
     if (this.coordinationSurface === undefined) {
       throw new BatonError('BATON_UNAVAILABLE', 'this member runs a replaced state machine: no coordination');
@@ -349,6 +390,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     const leads = this.loop.status().role === 'leader' && !this.loop.isStopped;
     if (leads && this.loop.status().config.voters.length > 1) await this.handOver();
     await this.loop.stop();
+    await this.statusServer?.close();
     await this.transport.close();
     await this.storage.close();
     this.logger.info({ term: this.loop.status().term }, 'member stopped');
@@ -385,6 +427,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   private onSoftState(role: Role, term: number, leaderId: MemberId | undefined): void {
     const prev = this.lastSoft;
+    if (leaderId !== undefined && leaderId !== prev.leaderId) this.counters.leaderChanges++;
+    if (role === 'leader' && prev.role !== 'leader') this.counters.termsLed++;
     this.lastSoft = { role: publicRole(role), term, leaderId };
     this.logger.info({ leaderId }, 'state changed');
     if (prev.leaderId !== leaderId) this.forwarder.onLeaderChange();

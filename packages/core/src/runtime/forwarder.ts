@@ -4,6 +4,7 @@ import type { ForwardRequest, ForwardResponse, PeerMessage } from '../peer-messa
 import type { LogIndex, MemberId, Term } from '../raft/types.js';
 import { ENVELOPE_OVERHEAD_BYTES_MAX, encodeEnvelope } from '../state/command-envelope.js';
 import type { AppliedOutcome } from '../state/sessioned-apply.js';
+import type { Histogram } from '../status/histogram.js';
 import { ClientSession } from './client-session.js';
 import { abortedError, withDeadline } from './deadline.js';
 import type { NodeLoop } from './node-loop.js';
@@ -30,6 +31,8 @@ export interface ForwarderOptions {
    * after this long, or as soon as the leader changes.
    */
   readonly unsentRetryMs: number;
+  /** Records how long each command took, until applied here (the status page's metrics). */
+  readonly commandLatency?: Histogram;
 }
 
 export interface SubmitOptions {
@@ -87,7 +90,8 @@ export class Forwarder {
     if (signal?.aborted) throw abortedError(signal);
     // Checked here too: a follower could not forward it (over the frame limit), and would retry until the deadline.
     this.opts.loop.checkCommandSize(payload, ENVELOPE_OVERHEAD_BYTES_MAX);
-    const deadline = this.opts.env.clock.now() + options.timeoutMs;
+    const startedAt = this.opts.env.clock.now();
+    const deadline = startedAt + options.timeoutMs;
     for (;;) {
       const session = await this.openSession(deadline, signal);
       const seq = session.begin();
@@ -103,7 +107,10 @@ export class Forwarder {
           signal,
           copies,
         );
-        if (outcome.kind === 'ok') return { index, result: outcome.result };
+        if (outcome.kind === 'ok') {
+          this.opts.commandLatency?.observeMs(this.opts.env.clock.now() - startedAt);
+          return { index, result: outcome.result };
+        }
         sessionGone = outcome.kind === 'expired';
         if (outcome.kind !== 'expired' || copies.maybeAppended > 1) {
           // Another copy may have been applied while the session still existed.

@@ -32,6 +32,10 @@ export function decodeStateSnapshot(data: Uint8Array): StateSnapshot {
     r.end('snapshot');
     return { sessions, machine };
   } catch (error) {
-    throw new BatonError('BATON_STORAGE_CORRUPT', 'snapshot data cannot be decoded', { cause: error });
+    throw new BatonError(
+      'BATON_STORAGE_CORRUPT',
+      'snapshot data cannot be decoded (damaged, or written by a Baton version before client sessions: such a dataDir is not readable by this one)',
+      { cause: error },
+    );
   }
 }

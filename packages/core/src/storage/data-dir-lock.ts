@@ -109,7 +109,9 @@ export class DataDirLock {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    await this.ops.withdraw(this.name);
+    // Only our own name: if it was deleted and another process took it meanwhile, removing it would let a third in.
+    const now = await stat(this.path, { bigint: true }).catch(() => undefined);
+    if (now?.ino === this.inode) await this.ops.withdraw(this.name);
     await this.ops.close();
   }
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { BatonError } from '../errors.js';
 import type { HardState, Snapshot } from '../raft/types.js';
+import type { Histogram } from '../status/histogram.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { ensureDataDirIdentity } from './identity-file.js';
 import {
@@ -184,6 +185,11 @@ export class FileStorage implements LogStorage {
   }
 
   /** Counters of the WAL since open: fsyncs, records and bytes written. */
+  /** How long the write-ahead log's fsyncs took. */
+  get fsyncLatency(): Histogram {
+    return this.wal.fsyncLatency;
+  }
+
   stats(): WalStats {
     return this.wal.stats();
   }

@@ -2,6 +2,7 @@ import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatonError } from '../errors.js';
 import type { LogIndex } from '../raft/types.js';
+import { Histogram } from '../status/histogram.js';
 import type { StorageLogger } from './log-storage.js';
 import type { ScannedSegment } from './wal-replay.js';
 import { scanWal, syncDirectory } from './wal-scan.js';
@@ -87,6 +88,8 @@ export class Wal {
   private failure: unknown;
   private closed = false;
   private counters = { fsyncs: 0, records: 0, bytes: 0 };
+  /** How long each fsync of the active segment took (for the status page's metrics). */
+  readonly fsyncLatency: Histogram = new Histogram();
   private readonly segmentBytesMax: number;
   private readonly roundBytesMax: number;
   private readonly beforeRound: (() => Promise<void>) | undefined;
@@ -265,7 +268,9 @@ export class Wal {
 
   private async syncActive(): Promise<void> {
     if (!this.unsynced) return;
+    const started = performance.now();
     await this.active!.datasync();
+    this.fsyncLatency.observeMs(performance.now() - started);
     this.counters.fsyncs++;
     this.unsynced = false;
   }

@@ -44,3 +44,18 @@ describe('the dataDir lock socket deleted while held', () => {
     await first.close().catch(() => {});
   });
 });
+
+describe('a holder whose lock name was taken by another process', () => {
+  it('does not remove that process’s name when it closes, so a third process stays out', async () => {
+    const first = await FileStorage.open(dir);
+    for (const name of (await readdir(dir)).filter((n) => /^LOCK-\d+\.sock$/.test(n)))
+      await unlink(join(dir, name));
+    const second = await FileStorage.open(dir);
+    await first.close().catch(() => {});
+    try {
+      await expect(FileStorage.open(dir)).rejects.toMatchObject({ code: 'BATON_CONFIG', field: 'dataDir' });
+    } finally {
+      await second.close();
+    }
+  });
+});
