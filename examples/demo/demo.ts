@@ -100,9 +100,14 @@ const grants: { id: string; fencingToken: number }[] = [];
 /** The leader-only job's runs: member, term, start and end (Date.now of the member). */
 const jobRuns: { id: string; term: number; start: number; end: number | undefined }[] = [];
 let lastTick = 0;
+/** Each member's status page, by id (the newest start's). */
+const statusPages = new Map<string, string>();
 
 listeners.add((e) => {
-  if (e.type === 'started') say(`${e.id} started (pid ${e.pid})`);
+  if (e.type === 'started') {
+    statusPages.set(e.id, `http://127.0.0.1:${e.statusPort}/`);
+    say(`${e.id} started (pid ${e.pid}, status page ${statusPages.get(e.id)})`);
+  }
   if (e.type === 'leading') say(`${e.id} now holds the leadership token (term ${e.term})`);
   if (e.type === 'lost') say(`${e.id} lost its leadership token (term ${e.term}, cause: ${e.cause})`);
   if (e.type === 'job-start') {
@@ -184,6 +189,8 @@ say(
 );
 if (keep) {
   say('--keep: the cluster keeps running; Ctrl-C stops every member and removes its data');
+  for (const [id, url] of statusPages)
+    if (children.get(id)?.exitCode === null) say(`  ${id}: status page ${url}`);
   await new Promise(() => {});
 }
 say('demo done; stopping every member');

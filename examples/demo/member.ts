@@ -35,8 +35,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 const cluster = await Cluster.start({
   ...config,
   logger: pino({ level: process.env.BATON_DEMO_LOG ?? 'warn' }),
+  status: { port: 0 }, // a status page on a free loopback port
 });
-report({ type: 'started', port: cluster.port, pid: process.pid });
+report({ type: 'started', port: cluster.port, pid: process.pid, statusPort: cluster.statusPort });
 cluster.on('leader', (leaderId, term) => report({ type: 'leader', leaderId, term }));
 const stopping = new AbortController();
 
