@@ -1,4 +1,4 @@
-import { BatonError } from '../errors.js';
+import { BatonError, isBatonError } from '../errors.js';
 import { applyConfigChange, initialConfig } from '../raft/membership.js';
 import type { ReadFailure, ReadState } from '../raft/ready.js';
 import type { ClusterConfig, Entry, LogIndex, MemberId, Snapshot, Term } from '../raft/types.js';
@@ -131,9 +131,19 @@ export class Applier {
   /** No-ops and configuration entries go to the state machine as they are; commands through their sessions. */
   private applyOne(e: Entry): AppliedOutcome {
     if (e.type !== 'command') return { kind: 'ok', result: this.stateMachine.apply(e) };
-    return applySessioned(this.sessions, e, (payload) =>
-      plainData(this.stateMachine.apply({ ...e, data: payload })),
-    );
+    try {
+      return applySessioned(this.sessions, e, (payload) =>
+        plainData(this.stateMachine.apply({ ...e, data: payload })),
+      );
+    } catch (error) {
+      // Leaders check every envelope before appending: one that does not decode came from elsewhere.
+      if (!isBatonError(error, 'BATON_PROTOCOL')) throw error;
+      throw new BatonError(
+        'BATON_STORAGE_CORRUPT',
+        `entry ${e.index} is not a command this version can apply (damaged, or written by a Baton version before client sessions)`,
+        { cause: error },
+      );
+    }
   }
 
   /** Keeps the last outcomes, for a forwarded proposal whose answer arrives after its entry was applied. */
