@@ -12,7 +12,8 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((c) => c.stop()));
 });
 
-const TIMING = { heartbeatMs: 20, electionTimeoutMs: [100, 200] } as const;
+/** The default timing (heartbeat 50 ms, election timeout [300, 600) ms): short ones elect spuriously on a loaded machine. */
+const TIMING = {} as const;
 
 async function startThree(): Promise<Cluster[]> {
   const members = await memberUrls(['n1', 'n2', 'n3']);
@@ -56,13 +57,13 @@ describe('named elections on an in-process cluster over real sockets', () => {
 
   it('a winner whose member stops loses it; the next candidate wins after the TTL, not before', async () => {
     const [a, b] = await startThree();
-    const won = await election(a!, 'cron', 500).campaign();
+    const won = await election(a!, 'cron', 800).campaign();
     const next = election(b!, 'cron').campaign();
     const stoppedAt = performance.now();
     await a!.stop();
     expect(won.valid).toBe(false);
     const nextWon = await next;
-    expect(performance.now() - stoppedAt).toBeGreaterThanOrEqual(500 * 0.9);
+    expect(performance.now() - stoppedAt).toBeGreaterThanOrEqual(800 * 0.9);
     expect(nextWon.fencingToken).toBeGreaterThan(won.fencingToken);
   });
 

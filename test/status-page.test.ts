@@ -21,8 +21,6 @@ async function startThree(): Promise<Cluster[]> {
         dataDir: ':memory:',
         secret: 'status-page-secret-01',
         logger,
-        heartbeatMs: 20,
-        electionTimeoutMs: [100, 200],
         status: { port: 0 },
       }),
     ),
