@@ -57,6 +57,8 @@ describe('Applier: an entry that is not a command envelope', () => {
   it('stops the member with BATON_STORAGE_CORRUPT naming the entry (an old-format or damaged log)', () => {
     const applier = new Applier(new ResultMachine(() => 1), undefined, voters);
     const raw: Entry = { type: 'command', term: 1, index: 4, data: Uint8Array.of(0, 1, 2) };
-    expect(() => applier.applyEntries([raw])).toThrow(expect.objectContaining({ code: 'BATON_STORAGE_CORRUPT' }));
+    expect(() => applier.applyEntries([raw])).toThrow(
+      expect.objectContaining({ code: 'BATON_STORAGE_CORRUPT' }),
+    );
   });
 });
