@@ -59,7 +59,7 @@ describe('the demo (pnpm demo), run non-interactively', () => {
     const dataDir = /data in (\S+)/.exec(out)?.[1];
     expect(dataDir).toBeDefined();
     expect(existsSync(dataDir!)).toBe(false);
-    const pids = [...out.matchAll(/started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    const pids = [...out.matchAll(/started \(pid (\d+)/g)].map((m) => Number(m[1]));
     expect(pids.length).toBeGreaterThanOrEqual(4); // three members and the restarted one
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(pids.filter(alive)).toEqual([]);
