@@ -38,7 +38,7 @@ export class Election {
 
   constructor(
     private readonly cluster: Cluster,
-    /** The election's name: 1 to 256 UTF-8 bytes, no control characters (checked by the first call). */
+    /** The election's name: 1 to 256 UTF-8 bytes, no control characters (`campaign` fails with BATON_CONFIG otherwise). */
     readonly name: string,
     options: ElectionOptions = {},
   ) {
