@@ -5,26 +5,44 @@ import { checkMembers, MEMBER_ID_PATTERN } from './options/member-urls.js';
 import { safeLeaseMs } from './raft/leader-lease.js';
 import { WAL_RECORD_PAYLOAD_BYTES_MAX } from './storage/wal.js';
 
-/** Options of Cluster.start (DESIGN.md §1). */
+/**
+ * Options of `Cluster.start` (DESIGN.md §1). Checked once at start: an
+ * unknown key (also inside `listen`, `status` and `tls`) or a bad value is
+ * BATON_CONFIG with `field` naming the option.
+ */
 export interface ClusterOptions {
   /** This member's id; must be a key of `members`. */
   readonly id: string;
   /** The initial voting members, self included: id → ws:// or wss:// URL. */
   readonly members: Readonly<Record<string, string>>;
   /** Where to listen; defaults to the host and port of members[id]. Port 0 picks a free port. */
-  readonly listen?: { readonly host?: string; readonly port?: number };
+  readonly listen?: {
+    /** The address to bind (default: the host of `members[id]`). */
+    readonly host?: string;
+    /** The port to bind, 0 for a free one (`cluster.port`); default: the port of `members[id]`. */
+    readonly port?: number;
+  };
   /**
    * A read-only status page for this member (HTML, `/status.json`,
    * Prometheus `/metrics`, live updates): off unless given. It listens on
    * 127.0.0.1 unless `host` names another address. Port 0 picks a free port
    * (`cluster.statusPort`).
    */
-  readonly status?: { readonly port: number; readonly host?: string };
+  readonly status?: {
+    /** The page's port; 0 picks a free one (`cluster.statusPort`). */
+    readonly port: number;
+    /** The address to bind (default '127.0.0.1'). */
+    readonly host?: string;
+  };
   /** Durable storage directory (default './.baton/<id>'), or ':memory:' for tests. */
   readonly dataDir?: string;
-  /** The shared cluster secret (HMAC challenge-response between members). */
+  /**
+   * The shared cluster secret, at least 16 bytes: members prove it to each
+   * other with an HMAC challenge-response; it never crosses the wire.
+   * Required unless `insecure: true`.
+   */
   readonly secret?: string;
-  /** Must be true to run without a secret. */
+  /** Must be true to run without a secret (or with one shorter than 16 bytes). Default false. */
   readonly insecure?: boolean;
   /**
    * Names the cluster, like etcd's initial-cluster-token: the same on every
@@ -34,10 +52,16 @@ export interface ClusterOptions {
    * `insecure: true` (there is no proof then).
    */
   readonly clusterName?: string;
-  /** wss:// between members, with certificate verification against `ca`. */
+  /**
+   * wss:// between members, with certificates verified both ways against
+   * `ca`. With `tls` every member URL must be wss://, without it ws://.
+   */
   readonly tls?: {
+    /** This member's private key, PEM. */
     readonly key: string | Uint8Array;
+    /** This member's certificate, PEM; it serves as both server and client certificate. */
     readonly cert: string | Uint8Array;
+    /** The CA certificate(s), PEM, that peers' certificates must chain to. */
     readonly ca: string | Uint8Array;
   };
   /**
@@ -51,20 +75,34 @@ export interface ClusterOptions {
    * without `logger`: a logger of your own has its own level.
    */
   readonly logLevel?: LogLevel;
-  /** Leader heartbeat interval. */
+  /** Leader heartbeat interval in ms (default 50). */
   readonly heartbeatMs?: number;
-  /** [min, max) of the randomized election timeout. */
+  /**
+   * [min, max) of the randomized election timeout in ms (default [300, 600]).
+   * The minimum must be at least 3 × `heartbeatMs`, and long enough that the
+   * leader lease covers two heartbeat rounds.
+   */
   readonly electionTimeoutMs?: readonly [number, number];
-  /** Bound on the relative clock-rate difference between members (default 0.05). */
+  /**
+   * Bound on how far any member's clock rate may differ from real time, as a
+   * fraction (default 0.05, i.e. 5 %; must be in [0, 0.5)). The leader lease
+   * and lease deadlines are shortened by it; the safety guarantees hold only
+   * while clocks stay within it.
+   */
   readonly driftBound?: number;
   /** Take a snapshot after this many applied entries (default 10 000). */
   readonly snapshotEntries?: number;
-  /** Largest peer frame accepted (default 8 MiB). */
+  /**
+   * Largest peer frame accepted, in bytes (default 8 MiB, from 64 KiB to
+   * 64 MiB). One command must fit in a frame (less 4 KiB), and so must a
+   * snapshot sent to a lagging member.
+   */
   readonly maxFrameBytes?: number;
 }
 
 /** Levels of the default logger, as pino names them; 'silent' logs nothing. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** A level of the default logger, as pino names it: `'fatal'` … `'trace'`, or `'silent'`. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Every option Cluster.start takes; any other key is refused (a misspelt option would be ignored). */

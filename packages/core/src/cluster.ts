@@ -37,18 +37,46 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 /** The public role names: the core's pre-candidate is reported as a candidate. */
 export type ClusterRole = 'follower' | 'candidate' | 'leader';
 
+/**
+ * A snapshot of this member's own view, as `cluster.status()` returns it.
+ * Local and not linearizable: a follower cut off from the leader reports the
+ * last leader it heard of until an election tells it otherwise.
+ */
 export interface ClusterStatus {
+  /** This member's id. */
   readonly id: MemberId;
+  /** This member's role now. */
   readonly role: ClusterRole;
+  /** The newest Raft term this member knows. */
   readonly term: number;
+  /** The leader this member knows of in `term`, or `undefined` while none is known (an election is under way). */
   readonly leaderId: MemberId | undefined;
+  /** The highest log index this member knows to be committed. */
   readonly commitIndex: LogIndex;
+  /** The highest log index this member's state machine has applied (≤ `commitIndex`). */
   readonly appliedIndex: LogIndex;
-  readonly members: readonly { readonly id: MemberId; readonly voter: boolean }[];
+  /** The members of the configuration this member knows, voters first. */
+  readonly members: readonly {
+    /** The member's id. */
+    readonly id: MemberId;
+    /** True for a voting member; false for a learner (not reachable through the API yet). */
+    readonly voter: boolean;
+  }[];
 }
 
+/**
+ * The events a `Cluster` emits (eventemitter3, typed). `role` and `leader`
+ * report changes from the state the member had when `Cluster.start`
+ * returned; changes during storage recovery are not replayed.
+ */
 export interface ClusterEvents {
+  /** This member's role or term changed. A pre-candidate is reported as `'candidate'`. */
   role: (role: ClusterRole, term: number) => void;
+  /**
+   * The leader this member knows changed, or a new term began. `leaderId` is
+   * `undefined` when a term starts with no leader known yet (an election is
+   * under way); the winner is reported by a later event.
+   */
   leader: (leaderId: MemberId | undefined, term: number) => void;
   /** The member stopped because it could not go on safely (e.g. its disk failed). */
   error: (error: unknown) => void;
@@ -59,6 +87,7 @@ export interface ClusterEvents {
  * storage and listens; it does not wait for a leader.
  */
 export class Cluster extends EventEmitter<ClusterEvents> {
+  /** This member's id (the `id` option). */
   readonly id: MemberId;
   private readonly loop: NodeLoop;
   private readonly forwarder: Forwarder;
@@ -141,7 +170,18 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     }
   }
 
-  /** Validates options (BATON_CONFIG naming the field), recovers storage, listens, and starts the member. */
+  /**
+   * Validates options (BATON_CONFIG naming the field), takes the dataDir's
+   * lock, recovers storage, listens, and starts the member. Resolves once the
+   * member listens; it does not wait for a leader. Rejects BATON_CONFIG for
+   * bad options, a dataDir in use or one that belongs to another member or
+   * cluster, and BATON_STORAGE_CORRUPT for a damaged log; nothing stays open
+   * after a failed start.
+   *
+   * @param input - The options; see {@link ClusterOptions}. The object is not modified.
+   * @param internal - Test hooks (a virtual environment, a replaced state
+   *   machine or storage). Not for applications: not covered by semver.
+   */
   static async start(
     input: ClusterOptions,
     internal: { env?: Env; stateMachine?: StateMachine; storage?: LogStorage } = {},
@@ -230,18 +270,22 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     }
   }
 
+  /** This member's role now (a pre-candidate reads `'candidate'`). */
   get role(): ClusterRole {
     return publicRole(this.loop.status().role);
   }
 
+  /** The newest Raft term this member knows. */
   get term(): number {
     return this.loop.status().term;
   }
 
+  /** The leader this member knows of in its current term, or `undefined` while none is known. Not linearizable. */
   get leaderId(): MemberId | undefined {
     return this.loop.status().leaderId;
   }
 
+  /** This member's view now: role, term, leader, commit and applied index, configuration. Local, not linearizable. */
   status(): ClusterStatus {
     const s = this.loop.status();
     const config = this.loop.config();
@@ -262,8 +306,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   /**
    * Resolves once this member leads and has committed and applied an entry
    * of its own term, with a token whose signal aborts the moment leadership
-   * can no longer be guaranteed (DESIGN.md §2.1). Rejects BATON_ABORTED when
-   * `signal` aborts, BATON_STOPPED when the member stops.
+   * can no longer be guaranteed (DESIGN.md §2.1). The token's `valid` is true
+   * when it resolves. Waits as long as it takes (there is no timeout); rejects
+   * BATON_ABORTED when `signal` aborts, BATON_STOPPED when the member stops.
+   * Every call made in one leadership gets the same token.
    */
   leadership(options: { signal?: AbortSignal } = {}): Promise<LeadershipToken> {
     return this.loop.leadership.wait(options.signal);
@@ -373,6 +419,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     return this.stopping;
   }
 
+  /** `stop()`, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }

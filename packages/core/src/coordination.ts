@@ -22,13 +22,17 @@ export interface CoordinationView {
   holder(space: LockSpace, name: string): LockHolderInfo | undefined;
   /** The requests waiting for a lock, oldest first. */
   waiters(space: LockSpace, name: string): LockWaiterInfo[];
+  /** The live lease `leaseId`, or `undefined` (never granted, revoked or expired). */
   lease(leaseId: number): LeaseInfo | undefined;
+  /** Every live lease, by id. */
   leases(): LeaseInfo[];
+  /** Counts and the first `listMax` locks and elections (default 100), for a status page. */
   summary(listMax?: number): CoordinationSummary;
 }
 
 /** Options of a coordination call. */
 export interface CoordinationCallOptions {
+  /** Give up with BATON_ABORTED (its reason as `cause`) when it aborts. */
   readonly signal?: AbortSignal | undefined;
   /** Give up with BATON_UNAVAILABLE after this long (default: the cluster's request timeout). */
   readonly timeoutMs?: number | undefined;

@@ -1,3 +1,14 @@
+/**
+ * `@baton/core`: one member of a Baton cluster. `Cluster.start` joins the
+ * application's own processes into a Raft cluster over WebSockets; a member
+ * hands out leadership tokens (`cluster.leadership()`) and leases
+ * (`cluster.grantLease()`), and carries the coordination surface that
+ * `@baton/lock` and `@baton/election` are built on. The guarantees are in
+ * `docs/contract.md`.
+ *
+ * @packageDocumentation
+ * @module @baton/core
+ */
 export type { ClusterEvents, ClusterRole, ClusterStatus } from './cluster.js';
 export { Cluster } from './cluster.js';
 export type { ClusterOptions, LogLevel } from './cluster-options.js';

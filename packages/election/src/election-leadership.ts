@@ -10,9 +10,17 @@ import { BatonError, type Lease } from '@baton/core';
  * winner announces (its URL, say).
  */
 export class ElectionLeadership {
+  /** The election's name. */
   readonly name: string;
+  /** The index of the entry that made this candidate the winner: larger than every earlier winner's. */
   readonly fencingToken: number;
+  /** What this winner announces (the `value` given to `campaign`). */
   readonly value: string | undefined;
+  /**
+   * Aborts when the win is lost or given up, with a BATON_LEADERSHIP_LOST
+   * `BatonError` whose `cause` is the lease's cause (`'keepalive-timeout'`,
+   * `'expired'`, `'revoked'`, `'stopped'`) or `'resigned'`.
+   */
   readonly signal: AbortSignal;
   readonly #controller = new AbortController();
   readonly #lease: Lease;
@@ -73,6 +81,7 @@ export class ElectionLeadership {
     return this.#resigning;
   }
 
+  /** `resign()`, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.resign();
   }

@@ -11,11 +11,15 @@ import { ElectionLeadership } from './election-leadership.js';
 
 /** Who leads a named election, as leader() and observe() report it. */
 export interface ElectionLeader {
+  /** The member whose lease holds the win. */
   readonly memberId: string;
+  /** The index of the entry that made it the winner: larger than every earlier winner's. */
   readonly fencingToken: number;
+  /** What the winner announced with `campaign({ value })`, if anything. */
   readonly value: string | undefined;
 }
 
+/** Options of `new Election(cluster, name, options)`. */
 export interface ElectionOptions {
   /** TTL of the lease this candidate campaigns on (default 10,000 ms): a winner cut off loses after it. */
   readonly ttlMs?: number;
@@ -34,6 +38,7 @@ export class Election {
 
   constructor(
     private readonly cluster: Cluster,
+    /** The election's name: 1 to 256 UTF-8 bytes, no control characters (`campaign` fails with BATON_CONFIG otherwise). */
     readonly name: string,
     options: ElectionOptions = {},
   ) {
@@ -149,6 +154,7 @@ export class Election {
     await this.lease.close();
   }
 
+  /** `close()`, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -1,3 +1,11 @@
+/**
+ * `@baton/election`: named elections any member can win (`Election`), and
+ * jobs that run only while this member leads the Raft cluster
+ * (`runOnLeader`).
+ *
+ * @packageDocumentation
+ * @module @baton/election
+ */
 export type { ElectionLeader, ElectionOptions } from './election.js';
 export { Election } from './election.js';
 export { ElectionLeadership } from './election-leadership.js';

@@ -9,6 +9,7 @@ import {
 
 /** What runOnLeader needs of a member: a Cluster fits. */
 export interface LeadershipSource {
+  /** `Cluster.leadership`: resolves with a token once this member leads. */
   leadership(options?: { signal?: AbortSignal }): Promise<LeadershipToken>;
 }
 
@@ -19,11 +20,19 @@ export interface LeadershipSource {
  * only leader); `term` is a fencing token for the work.
  */
 export interface LeaderJobToken {
+  /**
+   * Aborts when the member's leadership token does (BATON_LEADERSHIP_LOST)
+   * or the job is stopped (BATON_STOPPED, or the reason of the `signal`
+   * option).
+   */
   readonly signal: AbortSignal;
+  /** The Raft term of the leadership: a fencing token for the job's work. */
   readonly term: number;
+  /** True while `signal` has not aborted and the leader lease holds, checked each time it is read. */
   readonly valid: boolean;
 }
 
+/** Options of `runOnLeader`. */
 export interface RunOnLeaderOptions {
   /** Delay before a job that threw is started again: the first, doubling up to the last. Default [100, 10_000] ms. */
   readonly restartDelayMs?: readonly [number, number];
@@ -41,6 +50,7 @@ export interface RunOnLeaderOptions {
 export interface LeaderJob {
   /** Aborts the running job's token and resolves once the job has settled. Idempotent. */
   stop(): Promise<void>;
+  /** `stop()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 

@@ -24,8 +24,18 @@ export type LockLostCause =
  * long pause sees the truth even before the abort has run.
  */
 export class HeldLock {
+  /** The lock's name. */
   readonly name: string;
+  /**
+   * The index of the entry that granted this lock: strictly larger than the
+   * token of every earlier grant of this name. Hand it to the resource the
+   * lock protects, which refuses any token lower than the highest it has seen.
+   */
   readonly fencingToken: number;
+  /**
+   * Aborts when the lock is lost or released, with a BATON_LOCK_LOST
+   * `BatonError` whose `cause` is a {@link LockLostCause}.
+   */
   readonly signal: AbortSignal;
   readonly #controller = new AbortController();
   readonly #lease: Lease;

@@ -1,5 +1,6 @@
 import { BatonError } from '@baton/core';
 
+/** Options of `new Locks(cluster, options)`; checked at construction (BATON_CONFIG naming the field). */
 export interface LocksOptions {
   /** TTL of the one lease this Locks instance holds its locks on (default 10,000 ms). */
   readonly ttlMs?: number;

@@ -12,7 +12,9 @@ export interface AcquireOptions {
 
 /** Who holds a lock, as `holder()` reports it. */
 export interface LockHolder {
+  /** The member whose lease holds the lock. */
   readonly memberId: string;
+  /** The grant's fencing token. */
   readonly fencingToken: number;
 }
 
@@ -42,7 +44,14 @@ export class Locks {
     return this.cluster.coordination;
   }
 
-  /** Waits for the lock `name`; resolves with the held lock. */
+  /**
+   * Waits for the lock `name` (FIFO behind earlier requests); resolves with
+   * the held lock. Rejects BATON_LOCK_TIMEOUT after `waitMs`, BATON_ABORTED
+   * when `signal` aborts (in both cases the request is withdrawn from the
+   * cluster), BATON_UNAVAILABLE when the cluster cannot be reached in time,
+   * BATON_STOPPED after `close()` or when the member stops, and BATON_CONFIG
+   * for a bad name.
+   */
   async acquire(name: string, options: AcquireOptions = {}): Promise<HeldLock> {
     return (await this.take(name, true, options))!;
   }
@@ -89,6 +98,7 @@ export class Locks {
     await this.lease.close();
   }
 
+  /** `close()`, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

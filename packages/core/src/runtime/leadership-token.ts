@@ -19,7 +19,18 @@ export type LeadershipLostCause =
  * leader: it grows with every new leader.
  */
 export class LeadershipToken {
+  /**
+   * The Raft term this token was granted in: a fencing token for work done
+   * as leader. Each later leader's term is larger; a resource that refuses a
+   * term lower than the highest it has seen refuses a deposed leader.
+   */
   readonly term: number;
+  /**
+   * Aborts the moment leadership can no longer be guaranteed, at the lease
+   * deadline at the latest (as far as the event loop lets the timer run).
+   * Its reason is a BATON_LEADERSHIP_LOST `BatonError` whose `cause` is a
+   * {@link LeadershipLostCause}.
+   */
   readonly signal: AbortSignal;
   readonly #controller = new AbortController();
   readonly #clock: MonotonicClock;
@@ -57,7 +68,13 @@ export class LeadershipToken {
     );
   }
 
-  /** Lets go of the token: its signal aborts with cause 'released'. Leadership itself is kept. Idempotent. */
+  /**
+   * Lets go of the token: its signal aborts with cause 'released'; leadership
+   * itself is kept, and the next `cluster.leadership()` call gets a new token
+   * once the next heartbeat round renews the lease. Idempotent. Every caller
+   * of `leadership()` in one term shares one token object, so disposing it
+   * aborts it for all of them (including `runOnLeader` jobs).
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     this.abort('released');
   }

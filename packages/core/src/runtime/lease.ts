@@ -21,8 +21,14 @@ export type LeaseLostCause =
  * bound. `valid` checks that deadline against the clock now.
  */
 export class Lease {
+  /** The lease's id: the log index of the entry that granted it (never reused). */
   readonly id: number;
+  /** The time-to-live asked for, in ms: the leader expires the lease this long after the last keep-alive it heard. */
   readonly ttlMs: number;
+  /**
+   * Aborts when the lease may have expired or has ended, with a
+   * BATON_LEASE_EXPIRED `BatonError` whose `cause` is a {@link LeaseLostCause}.
+   */
   readonly signal: AbortSignal;
   readonly #controller = new AbortController();
   readonly #clock: MonotonicClock;
@@ -80,6 +86,7 @@ export class Lease {
     return this.#revoking;
   }
 
+  /** `revoke()`, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.revoke();
   }

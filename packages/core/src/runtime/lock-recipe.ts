@@ -12,12 +12,17 @@ import { OrphanGrants } from './orphan-grants.js';
 
 /** What to ask for: a lock or an election `name`, on lease `leaseId`, announcing `value` (elections). */
 export interface AcquireRequest {
+  /** `'lock'` or `'election'`: separate namespaces in one table. */
   readonly space: LockSpace;
+  /** The lock or election name: 1 to NAME_BYTES_MAX UTF-8 bytes, no control characters. */
   readonly name: string;
+  /** The lease the grant is held on; it ends with that lease. */
   readonly leaseId: number;
+  /** What the holder announces (at most VALUE_BYTES_MAX bytes); elections use it, locks do not. */
   readonly value?: string | undefined;
 }
 
+/** Options of `Coordination.acquire`. */
 export interface AcquireOptions {
   /** Queue when taken (default true); false answers `held` at once (tryAcquire). */
   readonly wait?: boolean | undefined;
@@ -29,8 +34,18 @@ export interface AcquireOptions {
 
 /** The answer of an acquire: granted with a fencing token, or (without waiting) taken by another grant. */
 export type AcquireOutcome =
-  | { readonly type: 'granted'; readonly fencingToken: number }
-  | { readonly type: 'held'; readonly holder: HeldBy };
+  | {
+      /** Granted to this request. */
+      readonly type: 'granted';
+      /** The granting entry's log index: larger than every earlier grant of this name. */
+      readonly fencingToken: number;
+    }
+  | {
+      /** Taken by another grant (only with `wait: false`); nothing was queued. */
+      readonly type: 'held';
+      /** The grant that holds it now. */
+      readonly holder: HeldBy;
+    };
 
 type Execute = (
   command: CoordinationCommand,

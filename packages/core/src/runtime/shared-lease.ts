@@ -6,6 +6,7 @@ const LEASE_GRANT_TIMEOUT_MS = 10_000;
 
 /** What SharedLease needs of a member: a Cluster fits. */
 export interface LeaseGranter {
+  /** Grants a lease of `ttlMs` kept alive by this member; `Cluster.grantLease`. */
   grantLease(options: { ttlMs: number; timeoutMs?: number }): Promise<Lease>;
 }
 

@@ -21,7 +21,9 @@ export const LOCK_SPACES: readonly LockSpace[] = ['election', 'lock'];
  * proposes {@link ExpireLeaseCommand} when it runs out.
  */
 export interface GrantLeaseCommand {
+  /** Discriminant. */
   readonly type: 'grantLease';
+  /** Time-to-live in ms: 1 to TTL_MS_MAX. */
   readonly ttlMs: number;
   /** The member id the lease belongs to, reported as the holder's `memberId`. */
   readonly owner: string;
@@ -29,7 +31,9 @@ export interface GrantLeaseCommand {
 
 /** Ends a lease at its owner's request: releases all it holds and withdraws all it waits for. */
 export interface RevokeLeaseCommand {
+  /** Discriminant. */
   readonly type: 'revokeLease';
+  /** The lease to end. */
   readonly leaseId: number;
 }
 
@@ -42,7 +46,9 @@ export interface RevokeLeaseCommand {
  * expiry it has proposed.
  */
 export interface ExpireLeaseCommand {
+  /** Discriminant. */
   readonly type: 'expireLease';
+  /** The lease that ran out. */
   readonly leaseId: number;
 }
 
@@ -55,11 +61,17 @@ export interface ExpireLeaseCommand {
  * behind the first (or answered `held`).
  */
 export interface AcquireCommand {
+  /** Discriminant. */
   readonly type: 'acquire';
+  /** Lock or election. */
   readonly space: LockSpace;
+  /** The lock or election name (1 to NAME_BYTES_MAX bytes, no control characters). */
   readonly name: string;
+  /** The lease the grant will be held on. */
   readonly leaseId: number;
+  /** What the holder announces (at most VALUE_BYTES_MAX bytes). */
   readonly value?: string;
+  /** Queue when taken (true), or answer `held` without queueing (false). */
   readonly wait: boolean;
 }
 
@@ -70,10 +82,15 @@ export interface AcquireCommand {
  * the same entry.
  */
 export interface ReleaseCommand {
+  /** Discriminant. */
   readonly type: 'release';
+  /** Lock or election. */
   readonly space: LockSpace;
+  /** The lock or election name. */
   readonly name: string;
+  /** The lease the grant is held on. */
   readonly leaseId: number;
+  /** The grant to release: its fencing token. */
   readonly fencingToken: number;
 }
 
@@ -83,10 +100,15 @@ export interface ReleaseCommand {
  * token, and the caller must release it.
  */
 export interface CancelCommand {
+  /** Discriminant. */
   readonly type: 'cancel';
+  /** Lock or election. */
   readonly space: LockSpace;
+  /** The lock or election name. */
   readonly name: string;
+  /** The lease the request was made on. */
   readonly leaseId: number;
+  /** The request to withdraw: the `waiterId` its `queued` result gave. */
   readonly waiterId: number;
 }
 
@@ -126,42 +148,87 @@ export type CoordinationErrorCode =
 
 /** A refused command: nothing changed. */
 export interface CommandRejected {
+  /** Discriminant. */
   readonly type: 'error';
+  /** Why, as a stable string. */
   readonly code: CoordinationErrorCode;
+  /** A sentence for people; do not parse it. */
   readonly message: string;
 }
 
 /** The grant a lock has now, as a tryAcquire that found it taken reports it. */
 export interface HeldBy {
+  /** The lease the grant is held on. */
   readonly leaseId: number;
+  /** The grant's fencing token. */
   readonly fencingToken: number;
 }
 
 /** What applying a command answered. Each command's own answers, plus {@link CommandRejected}. */
 export type CoordinationResult =
   /** grantLease: the lease exists; its id is the granting entry's index. */
-  | { readonly type: 'leaseGranted'; readonly leaseId: number; readonly ttlMs: number }
+  | {
+      /** Discriminant. */
+      readonly type: 'leaseGranted';
+      /** The new lease's id (the granting entry's index). */
+      readonly leaseId: number;
+      /** Its TTL in ms. */
+      readonly ttlMs: number;
+    }
   /** revokeLease / expireLease: the lease is gone, with how many grants it released and waits it withdrew. */
   | {
+      /** Discriminant. */
       readonly type: 'leaseEnded';
+      /** The lease that ended. */
       readonly leaseId: number;
+      /** How many grants it held were released. */
       readonly released: number;
+      /** How many of its waiting requests were withdrawn. */
       readonly withdrawn: number;
     }
   /** acquire: granted now; the fencing token is this entry's index. */
-  | { readonly type: 'granted'; readonly fencingToken: number }
+  | {
+      /** Discriminant. */
+      readonly type: 'granted';
+      /** This entry's index. */
+      readonly fencingToken: number;
+    }
   /** acquire with wait: queued; the grant arrives later as a `granted` effect with this waiterId. */
-  | { readonly type: 'queued'; readonly waiterId: number }
+  | {
+      /** Discriminant. */
+      readonly type: 'queued';
+      /** This entry's index; the later `granted` effect carries it. */
+      readonly waiterId: number;
+    }
   /** acquire without wait: taken by this grant; nothing was queued. */
-  | { readonly type: 'held'; readonly holder: HeldBy }
+  | {
+      /** Discriminant. */
+      readonly type: 'held';
+      /** The grant that holds it. */
+      readonly holder: HeldBy;
+    }
   /** release: done (the next waiter, if any, was granted in this entry). */
-  | { readonly type: 'released' }
+  | {
+      /** Discriminant. */
+      readonly type: 'released';
+    }
   /** cancel: the waiting request is withdrawn. */
-  | { readonly type: 'cancelled' }
+  | {
+      /** Discriminant. */
+      readonly type: 'cancelled';
+    }
   /** cancel: the request had been granted meanwhile, with this token; the caller must release it. */
-  | { readonly type: 'alreadyGranted'; readonly fencingToken: number }
+  | {
+      /** Discriminant. */
+      readonly type: 'alreadyGranted';
+      /** The grant's fencing token. */
+      readonly fencingToken: number;
+    }
   /** cancel: no such request waits or holds (already released, withdrawn by its lease's end, or never queued). */
-  | { readonly type: 'notWaiting' }
+  | {
+      /** Discriminant. */
+      readonly type: 'notWaiting';
+    }
   | CommandRejected;
 
 /** Why a lease ended: its owner revoked it, or the leader's clock said it ran out. */
@@ -178,49 +245,82 @@ export type WaitEndReason = 'cancelled' | LeaseEndReason;
  * they happened; the state after the entry is what the reads return.
  */
 export type CoordinationEffect =
+  /** A lease was granted. */
   | {
+      /** Discriminant. */
       readonly type: 'leaseGranted';
+      /** The entry's index (= the lease id). */
       readonly index: number;
+      /** The new lease. */
       readonly leaseId: number;
+      /** Its TTL in ms. */
       readonly ttlMs: number;
+      /** The member it belongs to. */
       readonly owner: string;
     }
+  /** A lease ended; its grants and waits end in the same entry (their own effects follow). */
   | {
+      /** Discriminant. */
       readonly type: 'leaseEnded';
+      /** The entry's index. */
       readonly index: number;
+      /** The lease that ended. */
       readonly leaseId: number;
+      /** Revoked by its owner, or expired by the leader. */
       readonly reason: LeaseEndReason;
     }
   /** A lock or election granted: at once (waiterId = fencingToken = index) or to the oldest waiter. */
   | {
+      /** Discriminant. */
       readonly type: 'granted';
+      /** The entry's index. */
       readonly index: number;
+      /** Lock or election. */
       readonly space: LockSpace;
+      /** The lock or election name. */
       readonly name: string;
+      /** The lease the grant is held on. */
       readonly leaseId: number;
+      /** The member that lease belongs to. */
       readonly owner: string;
       /** The acquire entry's index: the `waiterId` its `queued` result gave. */
       readonly waiterId: number;
+      /** The grant's fencing token: this entry's index. */
       readonly fencingToken: number;
+      /** What the holder announces, if anything. */
       readonly value?: string;
     }
   /** A grant ended (released by its holder, or its lease revoked or expired). */
   | {
+      /** Discriminant. */
       readonly type: 'released';
+      /** The entry's index. */
       readonly index: number;
+      /** Lock or election. */
       readonly space: LockSpace;
+      /** The lock or election name. */
       readonly name: string;
+      /** The lease the grant was held on. */
       readonly leaseId: number;
+      /** The grant that ended. */
       readonly fencingToken: number;
+      /** Released by its holder, or its lease was revoked or expired. */
       readonly reason: GrantEndReason;
     }
   /** A waiting request withdrawn without being granted. */
   | {
+      /** Discriminant. */
       readonly type: 'waitEnded';
+      /** The entry's index. */
       readonly index: number;
+      /** Lock or election. */
       readonly space: LockSpace;
+      /** The lock or election name. */
       readonly name: string;
+      /** The lease the request was made on. */
       readonly leaseId: number;
+      /** The withdrawn request (its acquire entry's index). */
       readonly waiterId: number;
+      /** Cancelled by its asker, or its lease ended. */
       readonly reason: WaitEndReason;
     };

@@ -9,27 +9,37 @@ import {
 
 /** Who holds a lock or election now. For an election, the winner; `value` is what it announced. */
 export interface LockHolderInfo {
+  /** The lease the grant is held on. */
   readonly leaseId: number;
   /** The member id the holder's lease was granted to. */
   readonly owner: string;
+  /** The grant's fencing token: the index of the entry that granted it. */
   readonly fencingToken: number;
   /** The acquire entry's index (its `queued` result's waiterId, if it waited). */
   readonly waiterId: number;
+  /** What the holder announced, if anything. */
   readonly value?: string;
 }
 
 /** A request waiting for a lock. */
 export interface LockWaiterInfo {
+  /** The request's id: its acquire entry's index. */
   readonly waiterId: number;
+  /** The lease it waits on. */
   readonly leaseId: number;
+  /** The member that lease belongs to. */
   readonly owner: string;
+  /** What it will announce when granted, if anything. */
   readonly value?: string;
 }
 
 /** A live lease: what the leader needs to time it, and whose it is. */
 export interface LeaseInfo {
+  /** The lease's id (its granting entry's index). */
   readonly leaseId: number;
+  /** Its TTL in ms. */
   readonly ttlMs: number;
+  /** The member it belongs to. */
   readonly owner: string;
   /** Grants it holds and requests it has waiting, together. */
   readonly requests: number;
@@ -37,14 +47,19 @@ export interface LeaseInfo {
 
 /** One lock or election in a {@link CoordinationSummary}. */
 export interface LockSummary {
+  /** Lock or election. */
   readonly space: LockSpace;
+  /** Its name. */
   readonly name: string;
+  /** Who holds it (a listed lock is always held). */
   readonly holder: LockHolderInfo;
+  /** How many requests wait for it. */
   readonly waiters: number;
 }
 
 /** Counts and the first locks (in key order), for a status page. */
 export interface CoordinationSummary {
+  /** Live leases. */
   readonly leases: number;
   /** Held locks (space 'lock'). */
   readonly locks: number;
