@@ -3,6 +3,7 @@ import { type HeldLock, Locks } from '@baton/lock';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memberUrls } from './support/free-port.js';
+import { waitUntil } from './support/in-process.js';
 
 const running: Cluster[] = [];
 const lockSets: Locks[] = [];
@@ -79,13 +80,21 @@ describe('@baton/lock on an in-process cluster over real sockets', () => {
     const [a, b, c] = await startThree();
     const first = await locksOn(a!).acquire('fifo');
     const order: string[] = [];
-    const waits = [locksOn(b!), locksOn(c!), locksOn(a!)].map(async (locks, i) => {
-      await new Promise((resolve) => setTimeout(resolve, 30 * i)); // ask one after another
-      const held = await locks.acquire('fifo');
-      order.push(`w${i}:${held.fencingToken}`);
-      await held.release();
-    });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Ask one after another: each waiter is queued before the next asks.
+    const waits: Promise<void>[] = [];
+    for (const [i, locks] of [locksOn(b!), locksOn(c!), locksOn(a!)].entries()) {
+      waits.push(
+        (async () => {
+          const held = await locks.acquire('fifo');
+          order.push(`w${i}:${held.fencingToken}`);
+          await held.release();
+        })(),
+      );
+      await waitUntil(
+        () => a!.coordination.view.waiters('lock', 'fifo').length === i + 1,
+        `waiter ${i} queued`,
+      );
+    }
     await first.release();
     await Promise.all(waits);
     expect(order.map((o) => o.split(':')[0])).toEqual(['w0', 'w1', 'w2']);

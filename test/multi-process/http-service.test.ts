@@ -25,7 +25,7 @@ describe('examples/http-service, run briefly', () => {
       });
     });
     expect(code, out).toBe(0);
-    expect(out).toMatch(/balance 60 = acknowledged deposits 60: yes/);
+    expect(out).toMatch(/none lost, none counted twice: yes/);
     expect(out).toMatch(/its late write was refused: token \d+ < \d+/);
     expect(out).toMatch(/scheduler ran \d+ times, on n\d/);
   });
