@@ -122,6 +122,19 @@ describe('@baton/lock on an in-process cluster over real sockets', () => {
     expect(await other.holder('busy')).toBeUndefined();
   });
 
+  it('waitMs bounds the whole call, the grant of the instance’s lease included (no quorum: BATON_LOCK_TIMEOUT in time)', async () => {
+    const [a, b, c] = await startThree();
+    await Promise.all([b!.stop(), c!.stop()]);
+    const locks = locksOn(a!);
+    const startedAt = performance.now();
+    expect(await codeOf(locks.acquire('alone', { waitMs: 200 }))).toBe('BATON_LOCK_TIMEOUT');
+    expect(performance.now() - startedAt).toBeLessThan(2000);
+    const controller = new AbortController();
+    const aborted = locks.acquire('alone', { waitMs: 60_000, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('user gave up')), 50);
+    expect(await codeOf(aborted)).toBe('BATON_ABORTED');
+  });
+
   it('release is idempotent; a lock whose lease ended reports BATON_LOCK_LOST on its signal and BATON_NOT_HELD on release', async () => {
     const [a, b] = await startThree();
     const locks = locksOn(a!);
