@@ -46,7 +46,11 @@ describe('named elections on an in-process cluster over real sockets', () => {
     });
     expect(await election(b!, 'a').leader()).toMatchObject({ memberId: a!.id, value: 'http://a' });
     const resignedAt = performance.now();
-    await aWinsA.resign();
+    const resigning = aWinsA.resign();
+    // Invalid from the call on: the next candidate may win before the answer is back.
+    expect(aWinsA.valid).toBe(false);
+    expect((aWinsA.signal.reason as BatonError).cause).toBe('resigned');
+    await resigning;
     const next = await cForA;
     expect(performance.now() - resignedAt).toBeLessThan(1000);
     expect(next.fencingToken).toBeGreaterThan(aWinsA.fencingToken);

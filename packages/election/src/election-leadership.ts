@@ -56,14 +56,20 @@ export class ElectionLeadership {
     );
   }
 
-  /** Steps down at once: the next candidate wins in the same entry. Idempotent. */
+  /**
+   * Steps down at once: the next candidate wins in the same entry. This
+   * leadership is invalid (signal aborted, cause 'resigned') from the call
+   * on: the next candidate may win as soon as the resignation commits,
+   * before its answer is back here. Idempotent.
+   */
   resign(): Promise<void> {
-    this.#resigning ??= this.#resign()
-      .catch((error: unknown) => {
+    if (this.#resigning === undefined) {
+      this.lost('resigned');
+      this.#resigning = this.#resign().catch((error: unknown) => {
         // Already lost (its lease ended): there is nothing left to give up.
         if ((error as { code?: string }).code !== 'BATON_NOT_HELD') throw error;
-      })
-      .finally(() => this.lost('resigned'));
+      });
+    }
     return this.#resigning;
   }
 

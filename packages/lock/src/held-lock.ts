@@ -67,14 +67,19 @@ export class HeldLock {
   }
 
   /**
-   * Releases the lock: the next waiter is granted it in the same entry.
-   * Rejects BATON_NOT_HELD when the grant had ended already (its lease
-   * expired: the signal said so). A release whose answer was lost is retried
-   * with the same request, so it never reports NOT_HELD for a lock it did
-   * release. Idempotent: every call returns the same promise.
+   * Releases the lock: the next waiter is granted it in the same entry. The
+   * handle is invalid (signal aborted, cause 'released') from the call on:
+   * the next waiter may be granted as soon as the release commits, before
+   * its answer is back here. Rejects BATON_NOT_HELD when the grant had ended
+   * already (its lease expired: the signal said so). A release whose answer
+   * was lost is retried with the same request, so it never reports NOT_HELD
+   * for a lock it did release. Idempotent: every call returns the same promise.
    */
   release(): Promise<void> {
-    this.#releasing ??= this.#release().finally(() => this.lost('released'));
+    if (this.#releasing === undefined) {
+      this.lost('released');
+      this.#releasing = this.#release();
+    }
     return this.#releasing;
   }
 
