@@ -1,8 +1,11 @@
+import { getEventListeners } from 'node:events';
 import { type BatonError, Cluster, isBatonError } from '@baton/core';
 import { type HeldLock, Locks } from '@baton/lock';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memberUrls } from './support/free-port.js';
+import { waitUntil } from './support/in-process.js';
+import { captureLeases } from './support/lease-capture.js';
 
 const running: Cluster[] = [];
 const lockSets: Locks[] = [];
@@ -78,13 +81,21 @@ describe('@baton/lock on an in-process cluster over real sockets', () => {
     const [a, b, c] = await startThree();
     const first = await locksOn(a!).acquire('fifo');
     const order: string[] = [];
-    const waits = [locksOn(b!), locksOn(c!), locksOn(a!)].map(async (locks, i) => {
-      await new Promise((resolve) => setTimeout(resolve, 30 * i)); // ask one after another
-      const held = await locks.acquire('fifo');
-      order.push(`w${i}:${held.fencingToken}`);
-      await held.release();
-    });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    const waits: Promise<void>[] = [];
+    for (const [i, locks] of [locksOn(b!), locksOn(c!), locksOn(a!)].entries()) {
+      waits.push(
+        (async () => {
+          const held = await locks.acquire('fifo');
+          order.push(`w${i}:${held.fencingToken}`);
+          await held.release();
+        })(),
+      );
+      // The next one asks once this one is queued (a lease grant first can take a while under load).
+      await waitUntil(
+        () => a!.coordination.view.waiters('lock', 'fifo').length === i + 1,
+        `waiter ${i} queued`,
+      );
+    }
     await first.release();
     await Promise.all(waits);
     expect(order.map((o) => o.split(':')[0])).toEqual(['w0', 'w1', 'w2']);
@@ -133,6 +144,15 @@ describe('@baton/lock on an in-process cluster over real sockets', () => {
     const aborted = locks.acquire('alone', { waitMs: 60_000, signal: controller.signal });
     setTimeout(() => controller.abort(new Error('user gave up')), 50);
     expect(await codeOf(aborted)).toBe('BATON_ABORTED');
+  });
+
+  it('the lease outlives its locks without collecting a listener per lock (30 withLock calls on one Locks)', async () => {
+    const [a] = await startThree();
+    const leases = captureLeases(a!);
+    const locks = locksOn(a!);
+    for (let i = 0; i < 30; i++) await locks.withLock('cycle', () => undefined);
+    expect(leases).toHaveLength(1);
+    expect(getEventListeners(leases[0]!.signal, 'abort')).toHaveLength(0);
   });
 
   it('release is idempotent; a lock whose lease ended reports BATON_LOCK_LOST on its signal and BATON_NOT_HELD on release', async () => {

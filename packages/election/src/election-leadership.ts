@@ -16,6 +16,8 @@ export class ElectionLeadership {
   readonly signal: AbortSignal;
   readonly #controller = new AbortController();
   readonly #lease: Lease;
+  /** Listens on the lease's signal until this handle is lost: the lease outlives many handles. */
+  readonly #onLeaseLost: () => void;
   readonly #resign: () => Promise<void>;
   #resigning: Promise<void> | undefined;
 
@@ -33,12 +35,12 @@ export class ElectionLeadership {
     this.#lease = lease;
     this.#resign = resign;
     this.signal = this.#controller.signal;
-    const onLeaseLost = () => {
+    this.#onLeaseLost = () => {
       const cause = (lease.signal.reason as { cause?: unknown } | undefined)?.cause;
       this.lost(typeof cause === 'string' ? cause : 'expired');
     };
-    if (lease.signal.aborted) onLeaseLost();
-    else lease.signal.addEventListener('abort', onLeaseLost, { once: true });
+    if (lease.signal.aborted) this.#onLeaseLost();
+    else lease.signal.addEventListener('abort', this.#onLeaseLost, { once: true });
   }
 
   /** True while the signal has not aborted and the lease's deadline has not passed, checked now. */
@@ -49,6 +51,7 @@ export class ElectionLeadership {
   /** @internal */
   lost(cause: string): void {
     if (this.signal.aborted) return;
+    this.#lease.signal.removeEventListener('abort', this.#onLeaseLost);
     this.#controller.abort(
       new BatonError('BATON_LEADERSHIP_LOST', `leadership of ${JSON.stringify(this.name)} lost: ${cause}`, {
         cause,

@@ -29,6 +29,8 @@ export class HeldLock {
   readonly signal: AbortSignal;
   readonly #controller = new AbortController();
   readonly #lease: Lease;
+  /** Listens on the lease's signal until this handle is lost: the lease outlives many handles. */
+  readonly #onLeaseLost: () => void;
   readonly #release: () => Promise<void>;
   #releasing: Promise<void> | undefined;
 
@@ -39,12 +41,12 @@ export class HeldLock {
     this.#lease = lease;
     this.#release = release;
     this.signal = this.#controller.signal;
-    const onLeaseLost = () => {
+    this.#onLeaseLost = () => {
       const cause = (lease.signal.reason as { cause?: unknown } | undefined)?.cause;
       this.lost(typeof cause === 'string' ? (cause as LockLostCause) : 'expired');
     };
-    if (lease.signal.aborted) onLeaseLost();
-    else lease.signal.addEventListener('abort', onLeaseLost, { once: true });
+    if (lease.signal.aborted) this.#onLeaseLost();
+    else lease.signal.addEventListener('abort', this.#onLeaseLost, { once: true });
   }
 
   /** True while the signal has not aborted and the lease's deadline has not passed, checked now. */
@@ -55,6 +57,7 @@ export class HeldLock {
   /** @internal The lock is no longer this handle's. */
   lost(cause: LockLostCause): void {
     if (this.signal.aborted) return;
+    this.#lease.signal.removeEventListener('abort', this.#onLeaseLost);
     this.#controller.abort(
       new BatonError(
         'BATON_LOCK_LOST',
