@@ -26,7 +26,7 @@ const IDS = ['n1', 'n2', 'n3'];
 const EVERY_MS = 200;
 const ELECTION_TTL_MS = 3000;
 /** How long each phase lets the jobs tick. */
-const PHASE_MS = 1200;
+const PHASE_MS = 800;
 const WAIT_MS = 60_000;
 
 const t0 = Date.now();

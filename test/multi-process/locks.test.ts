@@ -14,13 +14,13 @@ import {
 import type { EventOf } from '../support/process-cluster.js';
 import { ProcessCluster } from '../support/process-cluster.js';
 
-/** The cluster of the test running now, if it kills or freezes members. */
+/** The cluster of the test running now, if it kills members. */
 let pc: ProcessCluster | undefined;
 afterEach(async () => {
   await pc?.close();
   pc = undefined;
 });
-/** One cluster for the tests that harm no member (they use different lock names). */
+/** One cluster for the tests that leave every member running (they use different lock names). */
 let shared: Promise<Started> | undefined;
 afterAll(async () => {
   const started = await shared?.catch(() => undefined);
@@ -40,17 +40,25 @@ interface Started {
   readonly followers: string[];
 }
 
-/** A cluster of its own for a test that kills or freezes members; closed after the test. */
+/** A cluster of its own for a test that kills members; closed after the test. */
 async function startCluster(): Promise<Started> {
   const cluster = await ProcessCluster.start({ tuning: { coordination: true } });
   pc = cluster;
   return await withLeader(cluster);
 }
 
-/** The cluster shared by the tests that harm no member; closed after the file. */
-function sharedCluster(): Promise<Started> {
+/**
+ * The cluster shared by the tests that leave every member running (one
+ * freezes a member and resumes it); closed after the file. With `current`,
+ * the leader and followers are looked up again (leadership may have moved).
+ */
+async function sharedCluster(current = false): Promise<Started> {
   shared ??= ProcessCluster.start({ tuning: { coordination: true } }).then(withLeader);
-  return shared;
+  const started = await shared;
+  if (!current) return started;
+  const { cluster } = started;
+  const leader = (await cluster.status(cluster.ids[0]!, ANSWER_MS)).leaderId ?? started.leader;
+  return { cluster, leader, followers: cluster.ids.filter((id) => id !== leader) };
 }
 
 async function withLeader(cluster: ProcessCluster): Promise<Started> {
@@ -164,7 +172,7 @@ describe('@baton/lock on three member processes', () => {
   });
 
   it('the holder’s member frozen (SIGSTOP): its lock is invalid before another member is granted it, and its signal aborts on resume', async () => {
-    const { cluster, leader, followers } = await startCluster();
+    const { cluster, leader, followers } = await sharedCluster(true);
     const [holder, waiter] = followers as [string, string];
     const key = 'lock:frozen';
     const held = await ask(
