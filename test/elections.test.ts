@@ -1,9 +1,11 @@
+import { getEventListeners } from 'node:events';
 import { type BatonError, Cluster } from '@baton/core';
 import { Election, type ElectionLeader } from '@baton/election';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memberUrls } from './support/free-port.js';
 import { waitUntil } from './support/in-process.js';
+import { captureLeases } from './support/lease-capture.js';
 
 const running: Cluster[] = [];
 const elections: Election[] = [];
@@ -47,12 +49,28 @@ describe('named elections on an in-process cluster over real sockets', () => {
     });
     expect(await election(b!, 'a').leader()).toMatchObject({ memberId: a!.id, value: 'http://a' });
     const resignedAt = performance.now();
-    await aWinsA.resign();
+    const resigning = aWinsA.resign();
+    // Invalid from the call on: the next candidate may win before the answer is back.
+    expect(aWinsA.valid).toBe(false);
+    expect((aWinsA.signal.reason as BatonError).cause).toBe('resigned');
+    await resigning;
     const next = await cForA;
     expect(performance.now() - resignedAt).toBeLessThan(1000);
     expect(next.fencingToken).toBeGreaterThan(aWinsA.fencingToken);
     expect((aWinsA.signal.reason as BatonError).code).toBe('BATON_LEADERSHIP_LOST');
     expect(await election(b!, 'a').leader()).toMatchObject({ memberId: c!.id, value: 'http://c' });
+  });
+
+  it('the lease outlives its wins without collecting a listener per win (15 campaign / resign rounds)', async () => {
+    const [a] = await startThree();
+    const leases = captureLeases(a!);
+    const e = election(a!, 'rounds');
+    for (let i = 0; i < 15; i++) {
+      await e.campaign();
+      await e.resign();
+    }
+    expect(leases).toHaveLength(1);
+    expect(getEventListeners(leases[0]!.signal, 'abort')).toHaveLength(0);
   });
 
   it('a winner whose member stops loses it; the next candidate wins after the TTL, not before', async () => {

@@ -32,6 +32,33 @@ function causeOf(signal: AbortSignal): { code: string; cause: unknown } | undefi
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('leases on an in-process cluster over real sockets', () => {
+  it('a call made before the cluster has a leader waits for one within its own timeout', async () => {
+    const members = await memberUrls(['n1', 'n2', 'n3']);
+    const logger = pino({ level: 'silent' });
+    const start = (id: string) =>
+      Cluster.start({
+        id,
+        members,
+        dataDir: ':memory:',
+        secret: 'leases-test-secret-01',
+        logger,
+        ...TIMING,
+      }).then((c) => {
+        running.push(c);
+        return c;
+      });
+    const first = await start('n1');
+    const startedAt = performance.now();
+    // Asked while the other members are not up yet; they come well after the member's own
+    // answer timeout (2 × the maximum election timeout), within the call's 5 s.
+    const granting = first.grantLease({ ttlMs: 3000, timeoutMs: 5000 }).catch((e: BatonError) => e);
+    await sleep(1000);
+    await Promise.all([start('n2'), start('n3')]);
+    const lease = await granting;
+    expect(isBatonError(lease) ? lease.code : lease.valid).toBe(true);
+    expect(performance.now() - startedAt).toBeLessThan(5000);
+  });
+
   it('a lease granted on a follower stays valid through many TTLs of keep-alives, and revoke() ends it everywhere', async () => {
     const members = await startThree();
     const follower = members.find((c) => c.role !== 'leader')!;

@@ -1,9 +1,11 @@
+import { getEventListeners } from 'node:events';
 import { type BatonError, Cluster, isBatonError } from '@baton/core';
 import { type HeldLock, Locks } from '@baton/lock';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memberUrls } from './support/free-port.js';
 import { waitUntil } from './support/in-process.js';
+import { captureLeases } from './support/lease-capture.js';
 
 const running: Cluster[] = [];
 const lockSets: Locks[] = [];
@@ -12,8 +14,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((c) => c.stop()));
 });
 
-/** The default timing (heartbeat 50 ms, election timeout [300, 600) ms): short ones elect spuriously on a loaded machine. */
-const TIMING = {} as const;
+const TIMING = { heartbeatMs: 20, electionTimeoutMs: [100, 200] } as const;
 
 async function startThree(): Promise<Cluster[]> {
   const members = await memberUrls(['n1', 'n2', 'n3']);
@@ -80,7 +81,6 @@ describe('@baton/lock on an in-process cluster over real sockets', () => {
     const [a, b, c] = await startThree();
     const first = await locksOn(a!).acquire('fifo');
     const order: string[] = [];
-    // Ask one after another: each waiter is queued before the next asks.
     const waits: Promise<void>[] = [];
     for (const [i, locks] of [locksOn(b!), locksOn(c!), locksOn(a!)].entries()) {
       waits.push(
@@ -90,6 +90,7 @@ describe('@baton/lock on an in-process cluster over real sockets', () => {
           await held.release();
         })(),
       );
+      // The next one asks once this one is queued (a lease grant first can take a while under load).
       await waitUntil(
         () => a!.coordination.view.waiters('lock', 'fifo').length === i + 1,
         `waiter ${i} queued`,
@@ -132,14 +133,38 @@ describe('@baton/lock on an in-process cluster over real sockets', () => {
     expect(await other.holder('busy')).toBeUndefined();
   });
 
+  it('waitMs bounds the whole call, the grant of the instance’s lease included (no quorum: BATON_LOCK_TIMEOUT in time)', async () => {
+    const [a, b, c] = await startThree();
+    await Promise.all([b!.stop(), c!.stop()]);
+    const locks = locksOn(a!);
+    const startedAt = performance.now();
+    expect(await codeOf(locks.acquire('alone', { waitMs: 200 }))).toBe('BATON_LOCK_TIMEOUT');
+    expect(performance.now() - startedAt).toBeLessThan(2000);
+    const controller = new AbortController();
+    const aborted = locks.acquire('alone', { waitMs: 60_000, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('user gave up')), 50);
+    expect(await codeOf(aborted)).toBe('BATON_ABORTED');
+  });
+
+  it('the lease outlives its locks without collecting a listener per lock (30 withLock calls on one Locks)', async () => {
+    const [a] = await startThree();
+    const leases = captureLeases(a!);
+    const locks = locksOn(a!);
+    for (let i = 0; i < 30; i++) await locks.withLock('cycle', () => undefined);
+    expect(leases).toHaveLength(1);
+    expect(getEventListeners(leases[0]!.signal, 'abort')).toHaveLength(0);
+  });
+
   it('release is idempotent; a lock whose lease ended reports BATON_LOCK_LOST on its signal and BATON_NOT_HELD on release', async () => {
     const [a, b] = await startThree();
     const locks = locksOn(a!);
     const held = await locks.acquire('x');
     const r1 = held.release();
+    // Invalid from the call on: the next waiter may be granted before the answer is back.
+    expect(held.valid).toBe(false);
+    expect((held.signal.reason as BatonError).cause).toBe('released');
     expect(held.release()).toBe(r1);
     await r1;
-    expect((held.signal.reason as BatonError).cause).toBe('released');
     const again: HeldLock = await locks.acquire('x');
     await locks.close(); // revokes the lease: every lock it holds is released at once
     expect((again.signal.reason as BatonError).code).toBe('BATON_LOCK_LOST');
@@ -150,13 +175,13 @@ describe('@baton/lock on an in-process cluster over real sockets', () => {
 
   it('the holder’s member stopping loses the lock; another member is granted it after the lease TTL', async () => {
     const [a, b] = await startThree();
-    const held = await locksOn(a!, 800).acquire('owned');
+    const held = await locksOn(a!, 400).acquire('owned');
     const next = locksOn(b!).acquire('owned');
     const stoppedAt = performance.now();
     await a!.stop();
     expect((held.signal.reason as BatonError).code).toBe('BATON_LOCK_LOST');
     const granted = await next;
-    expect(performance.now() - stoppedAt).toBeGreaterThanOrEqual(800 * 0.9);
+    expect(performance.now() - stoppedAt).toBeGreaterThanOrEqual(400 * 0.9);
     expect(granted.fencingToken).toBeGreaterThan(held.fencingToken);
   });
 

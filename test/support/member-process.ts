@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { type BatonError, Cluster, type LeadershipToken } from '@baton/core';
 import { runOnLeader } from '@baton/election';
 import { destination, pino } from 'pino';
+import { MemberCoordination } from './member-coordination.js';
 import {
   MEMBER_CONFIG_ENV,
   type MemberCommand,
@@ -52,7 +53,8 @@ function errorFields(error: unknown): { code: string; message: string; field?: s
 const config = JSON.parse(process.env[MEMBER_CONFIG_ENV] ?? 'null') as MemberConfig;
 const validPollMs = config.validPollMs ?? 2;
 const validReportMs = config.validReportMs ?? 10;
-const stateMachine = new RecordingStateMachine();
+/** The recording state machine, unless the member runs the default coordination one. */
+const stateMachine = config.coordination ? undefined : new RecordingStateMachine();
 let stopping = false;
 
 /** The event names one kind of validity run is reported with. */
@@ -170,14 +172,15 @@ function replyStatus(cluster: Cluster, req: number): void {
     term: s.term,
     leaderId: s.leaderId ?? null,
     commitIndex: s.commitIndex,
-    appliedIndex: stateMachine.lastIndex,
-    applied: stateMachine.applied,
+    appliedIndex: stateMachine?.lastIndex ?? s.appliedIndex,
+    applied: stateMachine?.applied ?? [],
   });
 }
 
+/** With the coordination state machine, answers at once (appliedAtLeast is not waited for). */
 function status(cluster: Cluster, command: Extract<MemberCommand, { cmd: 'status' }>): void {
   const target = command.appliedAtLeast ?? 0;
-  if (stateMachine.lastIndex >= target) {
+  if (stateMachine === undefined || stateMachine.lastIndex >= target) {
     replyStatus(cluster, command.req);
     return;
   }
@@ -196,15 +199,25 @@ async function stop(cluster: Cluster, job: { stop(): Promise<void> } | undefined
   process.exit(0);
 }
 
-function onCommand(cluster: Cluster, job: { stop(): Promise<void> } | undefined, line: string): void {
+function onCommand(
+  cluster: Cluster,
+  job: { stop(): Promise<void> } | undefined,
+  coordination: MemberCoordination | undefined,
+  line: string,
+): void {
   if (line.length > COMMAND_LINE_CHARS_MAX) {
     emit({ ev: 'error', code: 'TEST_BAD_COMMAND', message: `command line over ${COMMAND_LINE_CHARS_MAX}` });
     return;
   }
   const command = JSON.parse(line) as MemberCommand;
-  if (command.cmd === 'propose') void proposeAll(cluster, command);
-  else if (command.cmd === 'status') status(cluster, command);
+  if (command.cmd === 'propose') {
+    if (coordination === undefined) void proposeAll(cluster, command);
+    else
+      emit({ ev: 'error', code: 'TEST_BAD_COMMAND', message: 'propose needs the recording state machine' });
+  } else if (command.cmd === 'status') status(cluster, command);
   else if (command.cmd === 'stop') void stop(cluster, job);
+  else if (coordination !== undefined) coordination.onCommand(command);
+  else emit({ ev: 'error', code: 'TEST_BAD_COMMAND', message: `${command.cmd} needs coordination: true` });
 }
 
 async function main(): Promise<void> {
@@ -222,7 +235,7 @@ async function main(): Promise<void> {
         ...(config.electionTimeoutMs === undefined ? {} : { electionTimeoutMs: config.electionTimeoutMs }),
         ...(config.maxFrameBytes === undefined ? {} : { maxFrameBytes: config.maxFrameBytes }),
       },
-      { stateMachine },
+      stateMachine === undefined ? {} : { stateMachine },
     );
   } catch (error) {
     emit({ ev: 'error', ...errorFields(error) });
@@ -234,8 +247,11 @@ async function main(): Promise<void> {
   emit({ ev: 'started', port: cluster.port, pid: process.pid, term: cluster.term });
   void leadershipLoop(cluster);
   const job = config.leaderJob ? startLeaderJob(cluster) : undefined;
+  const coordination = config.coordination
+    ? new MemberCoordination(cluster, emit, validPollMs, validReportMs)
+    : undefined;
   const lines = createInterface({ input: process.stdin });
-  lines.on('line', (line) => onCommand(cluster, job, line));
+  lines.on('line', (line) => onCommand(cluster, job, coordination, line));
   // The harness went away without stopping us: leave at once rather than linger as an orphan.
   lines.on('close', () => {
     if (!stopping) process.exit(2);

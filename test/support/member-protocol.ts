@@ -8,6 +8,8 @@
  * the harness can order and compare instants observed by different members.
  */
 
+import type { CoordinationCommand, CoordinationEventBody } from './coordination-protocol.js';
+
 /** The environment variable holding a member's {@link MemberConfig} as JSON. */
 export const MEMBER_CONFIG_ENV = 'BATON_TEST_MEMBER_CONFIG';
 
@@ -28,6 +30,13 @@ export interface MemberConfig {
   readonly validReportMs?: number;
   /** Run a runOnLeader job that reports its own validity runs ('job-valid', 'job-seen', 'job-end'). */
   readonly leaderJob?: boolean;
+  /**
+   * Run the default coordination state machine (leases, locks, elections)
+   * instead of the recording one, and take the commands of
+   * coordination-protocol.ts. 'propose' is then refused, and 'status'
+   * reports the applied index without the applied commands.
+   */
+  readonly coordination?: boolean;
 }
 
 /** One applied command: its log index and its tag. */
@@ -68,6 +77,7 @@ export type MemberEvent = { readonly at: number; readonly id: string; readonly l
   | { readonly ev: 'error'; readonly code: string; readonly message: string; readonly field?: string }
   /** Added by the harness when the child process exits. */
   | { readonly ev: 'exit'; readonly code: number | null; readonly signal: string | null }
+  | CoordinationEventBody
 );
 
 export type MemberEventName = MemberEvent['ev'];
@@ -87,7 +97,8 @@ export type MemberCommand =
   /** Answers 'status' once this member has applied index `appliedAtLeast` (default: at once). */
   | { readonly cmd: 'status'; readonly req: number; readonly appliedAtLeast?: number }
   /** Stops gracefully, prints 'stopped', exits 0. */
-  | { readonly cmd: 'stop'; readonly req: number };
+  | { readonly cmd: 'stop'; readonly req: number }
+  | CoordinationCommand;
 
 /** Milliseconds on CLOCK_MONOTONIC, with microsecond resolution. */
 export function monotonicNowMs(): number {

@@ -24,6 +24,8 @@ export class ElectionLeadership {
   readonly signal: AbortSignal;
   readonly #controller = new AbortController();
   readonly #lease: Lease;
+  /** Listens on the lease's signal until this handle is lost: the lease outlives many handles. */
+  readonly #onLeaseLost: () => void;
   readonly #resign: () => Promise<void>;
   #resigning: Promise<void> | undefined;
 
@@ -41,18 +43,12 @@ export class ElectionLeadership {
     this.#lease = lease;
     this.#resign = resign;
     this.signal = this.#controller.signal;
-    const onLeaseLost = () => {
+    this.#onLeaseLost = () => {
       const cause = (lease.signal.reason as { cause?: unknown } | undefined)?.cause;
       this.lost(typeof cause === 'string' ? cause : 'expired');
     };
-    if (lease.signal.aborted) onLeaseLost();
-    else {
-      // One lease carries every campaign of an Election: a resigned handle must not keep listening on it.
-      lease.signal.addEventListener('abort', onLeaseLost, { once: true });
-      this.signal.addEventListener('abort', () => lease.signal.removeEventListener('abort', onLeaseLost), {
-        once: true,
-      });
-    }
+    if (lease.signal.aborted) this.#onLeaseLost();
+    else lease.signal.addEventListener('abort', this.#onLeaseLost, { once: true });
   }
 
   /** True while the signal has not aborted and the lease's deadline has not passed, checked now. */
@@ -63,6 +59,7 @@ export class ElectionLeadership {
   /** @internal */
   lost(cause: string): void {
     if (this.signal.aborted) return;
+    this.#lease.signal.removeEventListener('abort', this.#onLeaseLost);
     this.#controller.abort(
       new BatonError('BATON_LEADERSHIP_LOST', `leadership of ${JSON.stringify(this.name)} lost: ${cause}`, {
         cause,
@@ -70,14 +67,20 @@ export class ElectionLeadership {
     );
   }
 
-  /** Steps down at once: the next candidate wins in the same entry. Idempotent. */
+  /**
+   * Steps down at once: the next candidate wins in the same entry. This
+   * leadership is invalid (signal aborted, cause 'resigned') from the call
+   * on: the next candidate may win as soon as the resignation commits,
+   * before its answer is back here. Idempotent.
+   */
   resign(): Promise<void> {
-    this.#resigning ??= this.#resign()
-      .catch((error: unknown) => {
+    if (this.#resigning === undefined) {
+      this.lost('resigned');
+      this.#resigning = this.#resign().catch((error: unknown) => {
         // Already lost (its lease ended): there is nothing left to give up.
         if ((error as { code?: string }).code !== 'BATON_NOT_HELD') throw error;
-      })
-      .finally(() => this.lost('resigned'));
+      });
+    }
     return this.#resigning;
   }
 

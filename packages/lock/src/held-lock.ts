@@ -39,6 +39,8 @@ export class HeldLock {
   readonly signal: AbortSignal;
   readonly #controller = new AbortController();
   readonly #lease: Lease;
+  /** Listens on the lease's signal until this handle is lost: the lease outlives many handles. */
+  readonly #onLeaseLost: () => void;
   readonly #release: () => Promise<void>;
   #releasing: Promise<void> | undefined;
 
@@ -49,18 +51,12 @@ export class HeldLock {
     this.#lease = lease;
     this.#release = release;
     this.signal = this.#controller.signal;
-    const onLeaseLost = () => {
+    this.#onLeaseLost = () => {
       const cause = (lease.signal.reason as { cause?: unknown } | undefined)?.cause;
       this.lost(typeof cause === 'string' ? (cause as LockLostCause) : 'expired');
     };
-    if (lease.signal.aborted) onLeaseLost();
-    else {
-      // One lease carries every lock of a Locks instance: a released handle must not keep listening on it.
-      lease.signal.addEventListener('abort', onLeaseLost, { once: true });
-      this.signal.addEventListener('abort', () => lease.signal.removeEventListener('abort', onLeaseLost), {
-        once: true,
-      });
-    }
+    if (lease.signal.aborted) this.#onLeaseLost();
+    else lease.signal.addEventListener('abort', this.#onLeaseLost, { once: true });
   }
 
   /** True while the signal has not aborted and the lease's deadline has not passed, checked now. */
@@ -71,6 +67,7 @@ export class HeldLock {
   /** @internal The lock is no longer this handle's. */
   lost(cause: LockLostCause): void {
     if (this.signal.aborted) return;
+    this.#lease.signal.removeEventListener('abort', this.#onLeaseLost);
     this.#controller.abort(
       new BatonError(
         'BATON_LOCK_LOST',
@@ -83,14 +80,19 @@ export class HeldLock {
   }
 
   /**
-   * Releases the lock: the next waiter is granted it in the same entry.
-   * Rejects BATON_NOT_HELD when the grant had ended already (its lease
-   * expired: the signal said so). A release whose answer was lost is retried
-   * with the same request, so it never reports NOT_HELD for a lock it did
-   * release. Idempotent: every call returns the same promise.
+   * Releases the lock: the next waiter is granted it in the same entry. The
+   * handle is invalid (signal aborted, cause 'released') from the call on:
+   * the next waiter may be granted as soon as the release commits, before
+   * its answer is back here. Rejects BATON_NOT_HELD when the grant had ended
+   * already (its lease expired: the signal said so). A release whose answer
+   * was lost is retried with the same request, so it never reports NOT_HELD
+   * for a lock it did release. Idempotent: every call returns the same promise.
    */
   release(): Promise<void> {
-    this.#releasing ??= this.#release().finally(() => this.lost('released'));
+    if (this.#releasing === undefined) {
+      this.lost('released');
+      this.#releasing = this.#release();
+    }
     return this.#releasing;
   }
 

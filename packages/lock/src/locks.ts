@@ -1,4 +1,11 @@
-import { BatonError, type Cluster, type Coordination, isBatonError, SharedLease } from '@baton/core';
+import {
+  BatonError,
+  type Cluster,
+  type Coordination,
+  isBatonError,
+  type Lease,
+  SharedLease,
+} from '@baton/core';
 import { HeldLock } from './held-lock.js';
 import { type LocksOptions, type ResolvedLocksOptions, resolveLocksOptions } from './locks-options.js';
 
@@ -17,6 +24,9 @@ export interface LockHolder {
   /** The grant's fencing token. */
   readonly fencingToken: number;
 }
+
+/** setTimeout's ceiling. */
+const TIMER_MS_MAX = 0x7fff_ffff;
 
 /**
  * Fencing-token locks (DESIGN.md §1, §2.2) over one member's coordination
@@ -103,12 +113,36 @@ export class Locks {
     await this.close();
   }
 
+  /**
+   * This instance's lease, granted within what is left of `waitMs`: with no
+   * leader to grant it (a failover, no quorum) the caller still hears
+   * BATON_LOCK_TIMEOUT in time. The grant itself goes on for the next caller.
+   */
+  private async leaseWithin(name: string, options: AcquireOptions, startedAt: number): Promise<Lease> {
+    const { signal, waitMs } = options;
+    // An invalid waitMs is refused by the recipe, with BATON_CONFIG naming it.
+    if (typeof waitMs !== 'number' || !(waitMs >= 0)) return await this.lease.get(signal);
+    const remainingMs = Math.max(0, waitMs - (performance.now() - startedAt));
+    const timeout = AbortSignal.timeout(Math.min(Math.ceil(remainingMs), TIMER_MS_MAX));
+    try {
+      return await this.lease.get(signal ? AbortSignal.any([signal, timeout]) : timeout);
+    } catch (error) {
+      if (isBatonError(error, 'BATON_ABORTED') && timeout.aborted && !signal?.aborted) {
+        throw new BatonError(
+          'BATON_LOCK_TIMEOUT',
+          `lock ${JSON.stringify(name)} was not granted within waitMs`,
+        );
+      }
+      throw error;
+    }
+  }
+
   private async take(name: string, wait: boolean, options: AcquireOptions): Promise<HeldLock | undefined> {
     if (this.closed) throw new BatonError('BATON_STOPPED', 'this Locks instance was closed');
     const startedAt = performance.now();
     const { signal } = options;
     for (let attempt = 0; ; attempt++) {
-      const lease = await this.lease.get(signal);
+      const lease = await this.leaseWithin(name, options, startedAt);
       const waitMs =
         options.waitMs === undefined
           ? undefined

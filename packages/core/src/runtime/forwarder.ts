@@ -73,7 +73,7 @@ export class Forwarder {
   private readonly leaderWaiters = new Set<() => void>();
   private stopped = false;
   private session: ClientSession | undefined;
-  private registering: Promise<ClientSession> | undefined;
+  private registering: { readonly session: Promise<ClientSession>; readonly by: number } | undefined;
 
   constructor(private readonly opts: ForwarderOptions) {}
 
@@ -220,29 +220,43 @@ export class Forwarder {
   /**
    * This member's client session, opened (one register entry) on first use
    * or after the cluster forgot it. The registration has its own deadline and
-   * no signal: it is shared, and one caller giving up must not fail the others.
+   * no signal: it is shared, and one caller giving up must not fail the others
+   * — nor may the registration's deadline fail a caller whose own is later:
+   * one that ran out (no leader in time) is started again for that caller.
    */
   private async openSession(deadline: number, signal: AbortSignal | undefined): Promise<ClientSession> {
-    if (this.session) return this.session;
-    if (this.registering === undefined) {
-      const registerBy = this.opts.env.clock.now() + this.opts.answerTimeoutMs;
-      const registering = this.route(() => REGISTER, registerBy, undefined, { maybeAppended: 0 }).then(
-        ({ outcome }) => {
-          if (outcome.kind !== 'registered') {
-            throw new BatonError('BATON_UNAVAILABLE', `opening a client session came to ${outcome.kind}`);
-          }
-          this.session = new ClientSession(outcome.session);
-          return this.session;
-        },
-      );
-      this.registering = registering;
-      // Whatever its outcome, the next caller after it settles looks again (a failed one tries anew).
-      const clear = () => {
-        if (this.registering === registering) this.registering = undefined;
-      };
-      registering.then(clear, clear);
+    for (;;) {
+      if (this.session) return this.session;
+      const registration = this.registering ?? this.register();
+      try {
+        return await this.until(registration.session, deadline, signal, NO_LEADER);
+      } catch (error) {
+        const now = this.opts.env.clock.now();
+        // Given up at its deadline (a quick failure is not retried: that could spin).
+        const registrationRanOut = now >= registration.by - TIMER_EARLY_MS;
+        if (!registrationRanOut || this.stopped || signal?.aborted || now >= deadline) throw error;
+      }
     }
-    return await this.until(this.registering, deadline, signal, NO_LEADER);
+  }
+
+  /** Starts the shared registration, to be given up at `by`. */
+  private register(): { session: Promise<ClientSession>; by: number } {
+    const by = this.opts.env.clock.now() + this.opts.answerTimeoutMs;
+    const session = this.route(() => REGISTER, by, undefined, { maybeAppended: 0 }).then(({ outcome }) => {
+      if (outcome.kind !== 'registered') {
+        throw new BatonError('BATON_UNAVAILABLE', `opening a client session came to ${outcome.kind}`);
+      }
+      this.session = new ClientSession(outcome.session);
+      return this.session;
+    });
+    const registering = { session, by };
+    this.registering = registering;
+    // Whatever its outcome, the next caller after it settles looks again (a failed one tries anew).
+    const clear = () => {
+      if (this.registering === registering) this.registering = undefined;
+    };
+    session.then(clear, clear);
+    return registering;
   }
 
   /**
@@ -458,6 +472,8 @@ function stoppedError(): BatonError {
 }
 
 const NO_LEADER = 'no leader took the command in time';
+/** Node counts timers in whole milliseconds: one may fire this much before its time on the runtime's clock. */
+const TIMER_EARLY_MS = 2;
 const NO_ANSWER = 'the leader did not answer a forwarded command in time';
 const NOT_APPLIED = 'the command was not applied here in time';
 const NOT_READ = 'the read was not confirmed in time';

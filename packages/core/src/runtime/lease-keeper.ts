@@ -17,6 +17,12 @@ export interface LeaseKeeperOptions {
    */
   readonly isSoleLeader: () => boolean;
   /**
+   * The index of the last entry this member applied. A lease's id is the
+   * index of the entry that granted it, so a keep-alive naming a larger id
+   * comes from a member that applied the grant before this leader did.
+   */
+  readonly appliedIndex: () => number;
+  /**
    * Proposes the expiry of `leaseId` (a logged command, so every member
    * releases its locks at the same index). `done(false)` when the proposal
    * was not carried out; the keeper tries again while it leads.
@@ -99,6 +105,11 @@ export class LeaseKeeper {
    */
   keepAlive(leaseIds: readonly number[]): KeepAliveAnswer {
     if (!this.leading || !this.opts.isSoleLeader()) return { ok: false };
+    // A follower may apply an entry before its leader does, and a new lease sends its first
+    // keep-alive at once: a grant this leader has not applied yet is not a lease that ended.
+    // Answer nothing (the client asks again soon; its deadline does not move) rather than 0.
+    const appliedIndex = this.opts.appliedIndex();
+    if (leaseIds.some((id) => id > appliedIndex)) return { ok: false };
     const now = this.opts.clock.now();
     const ttlsMs = leaseIds.map((id) => {
       const t = this.tracked.get(id);

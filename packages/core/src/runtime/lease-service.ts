@@ -52,6 +52,7 @@ export class LeaseService {
       clock: env.clock,
       timers: env.timers,
       isSoleLeader: () => loop.leadership.current() !== undefined,
+      appliedIndex: () => loop.status().appliedIndex,
       expire: (leaseId, done) => this.proposeExpiry(leaseId, done),
     });
     this.client = new LeaseClient({

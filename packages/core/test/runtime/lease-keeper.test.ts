@@ -6,13 +6,15 @@ function setUp() {
   const time = manualTime(1000);
   const expiries: { leaseId: number; at: number; done: (ok: boolean) => void }[] = [];
   const sole = { value: true };
+  const applied = { index: 1000 };
   const keeper = new LeaseKeeper({
     clock: time.clock,
     timers: time.timers,
     isSoleLeader: () => sole.value,
+    appliedIndex: () => applied.index,
     expire: (leaseId, done) => expiries.push({ leaseId, at: time.now, done }),
   });
-  return { time, expiries, sole, keeper };
+  return { time, expiries, sole, applied, keeper };
 }
 
 describe('LeaseKeeper: the leader side of leases (DESIGN.md §2.3)', () => {
@@ -47,6 +49,18 @@ describe('LeaseKeeper: the leader side of leases (DESIGN.md §2.3)', () => {
     time.advance(100);
     expect(expiries.map((e) => e.leaseId)).toEqual([3]);
     expect(keeper.keepAlive([3])).toEqual({ ok: true, ttlsMs: [0] });
+  });
+
+  it('does not answer a keep-alive naming a lease whose grant it has not applied yet (never 0 for it)', () => {
+    const { time, applied, keeper } = setUp();
+    keeper.startLeading([{ leaseId: 3, ttlMs: 1000 }]);
+    applied.index = 5; // a follower applied index 6, granting lease 6, before this leader did
+    time.advance(100);
+    expect(keeper.keepAlive([3, 6])).toEqual({ ok: false });
+    expect(keeper.deadlineOf(3)).toBe(2000);
+    applied.index = 6;
+    keeper.granted({ leaseId: 6, ttlMs: 1000 });
+    expect(keeper.keepAlive([3, 6])).toEqual({ ok: true, ttlsMs: [1000, 1000] });
   });
 
   it('refuses keep-alives, restarting nothing, unless it may act as the only leader', () => {
