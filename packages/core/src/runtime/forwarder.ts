@@ -386,11 +386,17 @@ export class Forwarder {
   }
 
   /**
-   * Waits until the known leader differs from `from` (or, with `atMostMs`,
-   * until that much time passed), the deadline passes (BATON_UNAVAILABLE),
-   * `signal` aborts or the member stops. Returns at once if it differs
-   * already: when a new leader replaced our entry, this member learned of
-   * that leader before it applied the replacing entry.
+   * Waits until the known leader differs from `from` (or until `atMostMs`,
+   * by default `unsentRetryMs`, passed), the deadline passes
+   * (BATON_UNAVAILABLE), `signal` aborts or the member stops. Returns at once
+   * if it differs already: when a new leader replaced our entry, this member
+   * learned of that leader before it applied the replacing entry. The time
+   * bound is not only for links: onLeaderChange comes from reported soft
+   * states, and a change that left no trace between two of them — a pre-vote
+   * that ended (leader known, unknown, known again), or the refusing leader
+   * elected again in a later term — wakes no waiter, so the caller looks
+   * again anyway (found by the runtime simulator, seed 0x60 with 3 members:
+   * a lease grant waited out its 10 s deadline with the leader known).
    */
   private leaderChange(
     from: MemberId | undefined,
@@ -409,7 +415,7 @@ export class Forwarder {
         else this.leaderWaiters.add(wake!);
       };
       this.leaderWaiters.add(wake);
-      if (atMostMs !== undefined) timer = this.opts.env.timers.setTimeout(resolve, atMostMs);
+      timer = this.opts.env.timers.setTimeout(resolve, atMostMs ?? this.opts.unsentRetryMs);
     });
     const done = () => {
       this.leaderWaiters.delete(wake!);

@@ -381,6 +381,20 @@ describe('Forwarder', () => {
     expect(outcome.value).toBe('pending');
   });
 
+  it('a call that saw no leader goes to one known later even if no leader change was reported', async () => {
+    // A pre-vote that ended between two Readies: leader known, unknown, known again, and no soft state
+    // change in between (the runtime simulator's seed 0x60 with 3 members waited out a 10 s deadline).
+    const time = manualTime();
+    const { loop, sent, forwarder } = setUp({ ...frozenEnv, clock: time.clock, timers: time.timers });
+    const outcome = outcomeOf(forwarder.submit(Uint8Array.of(7), { timeoutMs: 10_000 }));
+    await settle();
+    loop.leaderId = 'n1'; // known again; onLeaderChange is not called
+    time.advance(50);
+    await settle();
+    expect(sent.map(carried)).toEqual(['register']);
+    expect(outcome.value).toBe('pending');
+  });
+
   it('a command that could never be sent fails with BATON_UNAVAILABLE at its deadline', async () => {
     const time = manualTime();
     const { loop, link, forwarder } = setUp({ ...frozenEnv, clock: time.clock, timers: time.timers });
