@@ -138,6 +138,13 @@ export async function runRuntimeScenario(
     events: sim.eventCount,
     virtualMs: sim.nowMs,
   });
+  // A promise of the runtime rejected with nobody listening would end a real process: a failure of the seed.
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  sim.addCheck(() => {
+    if (unhandled.length > 0) throw new Error(`unhandled rejection: ${String(unhandled[0])}`);
+  });
   try {
     for (const id of ids) await sim.start(id);
     workload?.start();
@@ -181,6 +188,8 @@ export async function runRuntimeScenario(
   } catch (error) {
     capHit = error instanceof RunCapExceeded;
     return outcome(error instanceof Error ? error.message : String(error));
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
   }
 }
 
