@@ -216,7 +216,27 @@ export class Forwarder {
    * no signal: it is shared, and one caller giving up must not fail the others.
    */
   private async openSession(deadline: number, signal: AbortSignal | undefined): Promise<ClientSession> {
-    if (this.session) return this.session;
+    for (;;) {
+      try {
+        return await this.until(this.registration(), deadline, signal, NO_LEADER);
+      } catch (error) {
+        // The shared registration failed by its own deadline (one answer timeout), not ours: a caller
+        // that joined it late still has time, and tries again (found by the runtime simulator, seed
+        // 0x64 with 3 members: an acquire failed 100 ms into its 3 s waitMs).
+        const oursLeft = this.opts.env.clock.now() < deadline && !signal?.aborted && !this.stopped;
+        if (!oursLeft || !isBatonError(error, 'BATON_UNAVAILABLE')) throw error;
+        // Never at once: a registration refused on the spot (too many requests waiting) would spin.
+        const pause = new Promise((resolve) =>
+          this.opts.env.timers.setTimeout(resolve, this.opts.unsentRetryMs),
+        );
+        await this.until(pause, deadline, signal, NO_LEADER).catch(() => {});
+      }
+    }
+  }
+
+  /** The session, or the registration under way (started if there is none), shared by every caller. */
+  private registration(): Promise<ClientSession> {
+    if (this.session) return Promise.resolve(this.session);
     if (this.registering === undefined) {
       const registerBy = this.opts.env.clock.now() + this.opts.answerTimeoutMs;
       const registering = this.route(() => REGISTER, registerBy, undefined, { maybeAppended: 0 }).then(
@@ -235,7 +255,7 @@ export class Forwarder {
       };
       registering.then(clear, clear);
     }
-    return await this.until(this.registering, deadline, signal, NO_LEADER);
+    return this.registering;
   }
 
   /**

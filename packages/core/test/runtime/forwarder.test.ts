@@ -259,6 +259,23 @@ describe('Forwarder', () => {
     expect(sent.slice(1).map(carried)).toEqual(['session 4 seq 1']);
   });
 
+  it('a registration that failed by its own deadline is tried again within the caller’s', async () => {
+    // The runtime simulator's seed 0x64 with 3 members: an acquire failed 100 ms into its 3 s waitMs.
+    const time = manualTime();
+    const { loop, sent, forwarder } = setUp({ ...frozenEnv, clock: time.clock, timers: time.timers });
+    loop.leaderId = 'n1';
+    const call = outcomeOf(forwarder.submit(Uint8Array.of(7), { timeoutMs: 5000 }));
+    await settle();
+    time.advance(1000); // answerTimeoutMs: the registration's own deadline
+    await settle();
+    time.advance(50);
+    await settle();
+    expect(call.value).toBe('pending');
+    expect(sent.map(carried)).toEqual(['register', 'register']);
+    await openSession(loop, sent.slice(1), forwarder);
+    expect(sent.slice(2).map(carried)).toEqual(['session 1 seq 1']);
+  });
+
   it('an aborted call withdraws its wait for the entry at once', async () => {
     const { loop, sent, forwarder } = setUp();
     loop.leaderId = 'n1';
