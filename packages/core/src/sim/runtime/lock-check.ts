@@ -141,7 +141,7 @@ async function liveness(
     })();
     await sim.runUntilTrue(() => granted !== undefined, budgetMs);
     if (granted !== true) {
-      return `${space}:${name} not ${space === 'lock' ? 'acquired' : 'won'} on ${member} within ${budgetMs} ms after healing (${granted === undefined ? 'no answer' : 'failed'}, from ${startMs.toFixed(0)} ms)`;
+      return `${space}:${name} not ${space === 'lock' ? 'acquired' : 'won'} on ${member} within ${budgetMs} ms after healing (${granted === undefined ? 'no answer' : workload.lastFailure}, from ${startMs.toFixed(0)} ms)`;
     }
   }
   return undefined;

@@ -104,6 +104,8 @@ export class LockWorkload {
     leasesGranted: 0,
     leasesRevoked: 0,
   };
+  /** How the last acquire ended when it got no grant (reports). */
+  lastFailure = '';
   private running = false;
   private workers = 0;
   /** What each client is doing now (reported when clients do not finish). */
@@ -156,8 +158,11 @@ export class LockWorkload {
     return [...this.doing].map(([who, what]) => `${who}: ${what}`).join('; ');
   }
 
-  /** A recipe instance on `member`'s running incarnation (`slot` names it), made on first use. */
-  client(member: MemberId, slot: string): RecipeClient | undefined {
+  /**
+   * A recipe instance on `member`'s running incarnation (`slot` names it),
+   * made on first use, its lease of `ttlMs` (default: the workload's).
+   */
+  client(member: MemberId, slot: string, ttlMs: number = this.opts.ttlMs): RecipeClient | undefined {
     const services = this.sim.services(member);
     if (!services) return undefined;
     const key = `${member}/${services.incarnation}/${slot}`;
@@ -167,7 +172,7 @@ export class LockWorkload {
       client = new RecipeClient(
         member,
         services,
-        this.opts.ttlMs,
+        ttlMs,
         this.held,
         () => this.sim.clock.nowUs,
         () => this.sim.isRunning(member, incarnation),
@@ -209,6 +214,7 @@ export class LockWorkload {
       return client.acquire(space, name, options);
     });
     this.unlimited.delete(unlimited);
+    this.lastFailure = outcome.kind === 'failed' ? String(outcome.error) : outcome.kind;
     if (outcome.kind === 'crashed') this.counts.crashed++;
     else if (outcome.kind === 'failed') this.countError(outcome.error);
     else if (outcome.value === undefined) this.counts.tryHeld++;

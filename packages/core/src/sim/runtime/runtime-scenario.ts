@@ -2,6 +2,7 @@ import type { MemberId } from '../../raft/types.js';
 import { formatSeed, Rng } from '../rng.js';
 import { KvWorkload } from './kv-workload.js';
 import { type LockStats, settleAndCheckLocks } from './lock-check.js';
+import { runLockProbe } from './lock-probes.js';
 import { LockWorkload, type LockWorkloadOptions } from './lock-workload.js';
 import { injectFaults, type ProbeHook } from './runtime-faults.js';
 import { RunCapExceeded } from './runtime-invariants.js';
@@ -154,12 +155,19 @@ export async function runRuntimeScenario(
     const probe: ProbeHook | undefined = workload && {
       rng: probeRng,
       share: 0.25,
+      // With the lock workload, half the probes are lock probes (lock-probes.ts).
       run: (leader) =>
-        runProbe(
-          { sim, workload, ids, down, electionTimeoutMs: timing.electionTimeoutMs, note },
-          probeRng,
-          leader,
-        ),
+        locks && probeRng.chance(0.5)
+          ? runLockProbe(
+              { sim, locks, ids, down, electionTimeoutMs: timing.electionTimeoutMs, note },
+              probeRng,
+              leader,
+            )
+          : runProbe(
+              { sim, workload, ids, down, electionTimeoutMs: timing.electionTimeoutMs, note },
+              probeRng,
+              leader,
+            ),
     };
     await injectFaults(sim, rng, ids, electionMs, down, note, probe);
     sim.heal();

@@ -165,6 +165,11 @@ export class RuntimeSim {
     this.checks.push(check);
   }
 
+  /** The global time (ms) at which `id`'s own clock reads `localMs`. */
+  globalMsAt(id: MemberId, localMs: number): number {
+    return this.member(id).clock.globalUs(localMs) / US_PER_MS;
+  }
+
   /** How fast `id`'s clock runs: local ms per global ms. */
   clockRate(id: MemberId): number {
     return this.member(id).clock.rate;
@@ -293,12 +298,15 @@ export class RuntimeSim {
     for (const fn of m.onCrash.splice(0)) fn();
   }
 
-  /** Stalls a member's event loop for `ms` (a GC pause, SIGSTOP): its timers and inbound messages wait. */
-  pause(id: MemberId, ms: number): void {
+  /**
+   * Stalls a member's event loop for `ms` (a GC pause, SIGSTOP): its timers
+   * and inbound messages wait. `order` overrides options.afterPause for this
+   * pause (a probe that needs one order).
+   */
+  pause(id: MemberId, ms: number, order: RuntimeSimOptions['afterPause'] = this.opts.afterPause): void {
     const m = this.member(id);
     m.pausedUntilUs = Math.max(m.pausedUntilUs, this.clock.nowUs + ms * US_PER_MS);
-    const order = this.opts.afterPause ?? 'random';
-    m.ioFirstAfterPause = order === 'random' ? this.rng.chance(0.5) : order === 'io-first';
+    m.ioFirstAfterPause = (order ?? 'random') === 'random' ? this.rng.chance(0.5) : order === 'io-first';
   }
 
   /**

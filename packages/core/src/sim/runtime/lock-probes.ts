@@ -1,0 +1,194 @@
+import type { MemberId } from '../../raft/types.js';
+import type { Rng } from '../rng.js';
+import type { SimGrant } from './held-grants.js';
+import type { LockWorkload } from './lock-workload.js';
+import type { RecipeClient } from './recipe-client.js';
+import type { RuntimeSim } from './runtime-sim.js';
+
+/** What a lock probe may drive: the simulation, the lock workload, and the scenario's bookkeeping. */
+export interface LockProbeContext {
+  readonly sim: RuntimeSim;
+  readonly locks: LockWorkload;
+  readonly ids: readonly MemberId[];
+  /** Members crashed and not restarted (lock probes crash nobody). */
+  readonly down: ReadonlySet<MemberId>;
+  readonly electionTimeoutMs: readonly [number, number];
+  readonly note: (what: string) => void;
+}
+
+/** The lock every probe contends for (the workload's clients never use it). */
+const PROBE_LOCK = 'probe';
+
+/**
+ * Targeted fault sequences around a held lock, where a broken lease shows —
+ * the random schedule rarely lines them up:
+ * - the holder cut off (or stalled) right after a keep-alive was
+ *   acknowledged, its member on the slowest clock and the leader, whose
+ *   client waits for the lock, on the fastest: the leader expires the lease
+ *   and grants the waiter as early as it may, against a holder whose
+ *   deadline must already have passed (the client's drift margin);
+ * - the leader itself holding the lock, stalled just before its lease's
+ *   keep-alive round is due, long enough for a successor to be elected and
+ *   to restart the lease's TTL, then cut off as it resumes: its own round,
+ *   run before it notices it was deposed, must not be answered by its own
+ *   lease keeper (keep-alives only while its leadership token is valid),
+ *   or its holder outlives the successor's expiry.
+ * Every choice comes from `rng`.
+ */
+export async function runLockProbe(ctx: LockProbeContext, rng: Rng, leader: MemberId): Promise<void> {
+  const up = ctx.ids.filter((id) => !ctx.down.has(id));
+  if (up.length < 3) return;
+  if (rng.chance(0.5)) await holderCutOffAfterKeepAlive(ctx, rng, leader, up);
+  else await deposedLeaderKeepsItsLease(ctx, rng, leader, up);
+}
+
+async function holderCutOffAfterKeepAlive(
+  ctx: LockProbeContext,
+  rng: Rng,
+  leader: MemberId,
+  up: MemberId[],
+): Promise<void> {
+  const { sim, locks } = ctx;
+  const electionMaxMs = ctx.electionTimeoutMs[1];
+  const byRate = [...up].sort((a, b) => sim.clockRate(a) - sim.clockRate(b));
+  const slow = byRate[0]!;
+  const fast = byRate.at(-1)!;
+  if (leader !== fast) {
+    sim.loop(leader)?.transferLeadership(fast);
+    if (!(await sim.runUntilTrue(() => sim.validHolders()[0] === fast, electionMaxMs))) return;
+  }
+  const ttlMs = locks.opts.ttlMs;
+  const holding = await holdProbeLock(ctx, rng, slow, ttlMs);
+  if (!holding) return;
+  const waiting = await queueBehind(ctx, rng, fast, ttlMs);
+  if (!waiting) return release(ctx, holding);
+  const deadline = holding.grant.lease.deadline;
+  await sim.runUntilTrue(() => holding.grant.lease.deadline > deadline, ttlMs);
+  if (rng.chance(0.5)) {
+    sim.partition(
+      [slow],
+      up.filter((id) => id !== slow),
+    );
+    ctx.note(`probe: ${slow} (slowest clock) holds lock ${PROBE_LOCK}, cut off right after a keep-alive`);
+  } else {
+    sim.pause(slow, 1.5 * ttlMs);
+    ctx.note(`probe: ${slow} (slowest clock) holds lock ${PROBE_LOCK}, paused right after a keep-alive`);
+  }
+  await sim.runUntilTrue(() => waiting.settled, 2 * ttlMs);
+  sim.heal();
+  await finish(ctx, holding, waiting, ttlMs);
+}
+
+async function deposedLeaderKeepsItsLease(
+  ctx: LockProbeContext,
+  rng: Rng,
+  leader: MemberId,
+  up: MemberId[],
+): Promise<void> {
+  const { sim } = ctx;
+  const [, electionMaxMs] = ctx.electionTimeoutMs;
+  // Long enough that the lease outlives a successor's election plus a margin, so the pause fits.
+  const ttlMs = 4 * electionMaxMs;
+  const holding = await holdProbeLock(ctx, rng, leader, ttlMs);
+  if (!holding) return;
+  const other = rng.pick(up.filter((id) => id !== leader));
+  const waiting = await queueBehind(ctx, rng, other, ttlMs);
+  const clock = sim.services(leader)?.env.clock;
+  if (!waiting || !clock) return release(ctx, holding);
+  // A round acknowledged: the next one is due a third of the TTL after it was sent (lease-client.ts).
+  const deadline = holding.grant.lease.deadline;
+  if (!(await sim.runUntilTrue(() => holding.grant.lease.deadline > deadline, ttlMs))) {
+    return finish(ctx, holding, waiting, ttlMs);
+  }
+  const safeTtlMs = sim.services(leader)?.leases.client.safeTtlMs(ttlMs) ?? ttlMs;
+  const roundDueLocal = holding.grant.lease.deadline - safeTtlMs + ttlMs / 3;
+  const heartbeatMs = sim.options.heartbeatMs;
+  await sim.runUntil(sim.globalMsAt(leader, roundDueLocal - rng.real(1, heartbeatMs / 2)));
+  if (sim.loop(leader)?.status().role !== 'leader') return finish(ctx, holding, waiting, ttlMs);
+  // Past a successor's election and a fifth of the TTL more; short of the lease's own deadline.
+  const pauseMs = electionMaxMs + rng.real(0.2, 0.3) * ttlMs;
+  sim.pause(leader, pauseMs, 'timers-first');
+  ctx.note(
+    `probe: leader ${leader} holds lock ${PROBE_LOCK}, paused ${pauseMs.toFixed(1)} ms just before its ` +
+      'keep-alive round, cut off as it resumes',
+  );
+  await sim.runUntil(sim.nowMs + pauseMs - 0.5);
+  sim.partition(
+    [leader],
+    up.filter((id) => id !== leader),
+  );
+  await sim.runUntilTrue(() => waiting.settled, 2 * ttlMs);
+  sim.heal();
+  await finish(ctx, holding, waiting, ttlMs);
+}
+
+/** A probe client's call under way: its grant once settled; once the probe is done with it, a late grant is released. */
+interface ProbeCall {
+  readonly client: RecipeClient;
+  settled: boolean;
+  grant: SimGrant | undefined;
+  done: boolean;
+}
+
+/** `member` takes the probe lock (waiting its turn); undefined if it could not within a few election timeouts. */
+async function holdProbeLock(
+  ctx: LockProbeContext,
+  rng: Rng,
+  member: MemberId,
+  ttlMs: number,
+): Promise<(ProbeCall & { grant: SimGrant }) | undefined> {
+  const call = startAcquire(ctx, rng, member, ttlMs);
+  if (!call) return undefined;
+  await ctx.sim.runUntilTrue(() => call.settled, 3 * ctx.electionTimeoutMs[1] + ttlMs);
+  if (call.grant) return call as ProbeCall & { grant: SimGrant };
+  await release(ctx, call);
+  return undefined;
+}
+
+/** `member` queues for the probe lock; undefined unless its request is seen waiting. */
+async function queueBehind(
+  ctx: LockProbeContext,
+  rng: Rng,
+  member: MemberId,
+  ttlMs: number,
+): Promise<ProbeCall | undefined> {
+  const call = startAcquire(ctx, rng, member, ttlMs);
+  if (!call) return undefined;
+  const queued = () => (ctx.sim.coordinationState(member)?.waiters('lock', PROBE_LOCK).length ?? 0) > 0;
+  await ctx.sim.runUntilTrue(() => queued() || call.settled, 2 * ctx.electionTimeoutMs[1]);
+  return call;
+}
+
+function startAcquire(
+  ctx: LockProbeContext,
+  rng: Rng,
+  member: MemberId,
+  ttlMs: number,
+): ProbeCall | undefined {
+  const client = ctx.locks.client(member, `probe-${ttlMs}`, ttlMs);
+  if (!client) return undefined;
+  const call: ProbeCall = { client, settled: false, grant: undefined, done: false };
+  void ctx.locks.acquire(client, 'lock', PROBE_LOCK, 'wait', rng, 4 * ttlMs).then((grant) => {
+    call.grant = grant;
+    call.settled = true;
+    if (grant && call.done) void ctx.locks.release(client, grant);
+  });
+  return call;
+}
+
+/** Lets the waiter's call settle, then releases what either side still holds. */
+async function finish(ctx: LockProbeContext, holding: ProbeCall, waiting: ProbeCall, ttlMs: number) {
+  await ctx.sim.runUntilTrue(() => waiting.settled, 3 * ttlMs);
+  await release(ctx, waiting);
+  await release(ctx, holding);
+}
+
+/** The probe is done with `call`: its grant is released now, or as soon as one arrives. */
+async function release(ctx: LockProbeContext, call: ProbeCall): Promise<void> {
+  call.done = true;
+  const { grant } = call;
+  if (!grant) return;
+  let released = false;
+  void ctx.locks.release(call.client, grant).then(() => (released = true));
+  await ctx.sim.runUntilTrue(() => released, 3 * ctx.electionTimeoutMs[1]);
+}
