@@ -95,16 +95,22 @@ async function deposedLeaderKeepsItsLease(
   const waiting = await queueBehind(ctx, rng, other, ttlMs);
   const clock = sim.services(leader)?.env.clock;
   if (!waiting || !clock) return release(ctx, holding);
-  // A round acknowledged: the next one is due a third of the TTL after it was sent (lease-client.ts).
-  const deadline = holding.grant.lease.deadline;
-  if (!(await sim.runUntilTrue(() => holding.grant.lease.deadline > deadline, ttlMs))) {
+  // Its keep-alive rounds are regular (a third of its member's shortest TTL), and the leader answers
+  // its own at once: two rounds seen tell when the next one is due, on its own clock.
+  const rounds: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const deadline = holding.grant.lease.deadline;
+    if (!(await sim.runUntilTrue(() => holding.grant.lease.deadline > deadline, ttlMs))) {
+      return finish(ctx, holding, waiting, ttlMs);
+    }
+    rounds.push(clock.now());
+  }
+  const [first, second] = rounds as [number, number];
+  // Just before it: any tick timer due first would find the lost quorum and step down.
+  await sim.runUntil(sim.globalMsAt(leader, 2 * second - first - rng.real(0.05, 1)));
+  if (sim.loop(leader)?.status().role !== 'leader' || !holding.grant.valid) {
     return finish(ctx, holding, waiting, ttlMs);
   }
-  const safeTtlMs = sim.services(leader)?.leases.client.safeTtlMs(ttlMs) ?? ttlMs;
-  const roundDueLocal = holding.grant.lease.deadline - safeTtlMs + ttlMs / 3;
-  const heartbeatMs = sim.options.heartbeatMs;
-  await sim.runUntil(sim.globalMsAt(leader, roundDueLocal - rng.real(1, heartbeatMs / 2)));
-  if (sim.loop(leader)?.status().role !== 'leader') return finish(ctx, holding, waiting, ttlMs);
   // Past a successor's election and a fifth of the TTL more; short of the lease's own deadline.
   const pauseMs = electionMaxMs + rng.real(0.2, 0.3) * ttlMs;
   sim.pause(leader, pauseMs, 'timers-first');
