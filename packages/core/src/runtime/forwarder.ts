@@ -226,8 +226,8 @@ export class Forwarder {
         const oursLeft = this.opts.env.clock.now() < deadline && !signal?.aborted && !this.stopped;
         if (!oursLeft || !isBatonError(error, 'BATON_UNAVAILABLE')) throw error;
         // Never at once: a registration refused on the spot (too many requests waiting) would spin.
-        const pause = new Promise((resolve) =>
-          this.opts.env.timers.setTimeout(resolve, this.opts.unsentRetryMs),
+        const pause = new Promise<void>((resolve) =>
+          this.opts.env.timers.setTimeout(() => resolve(), this.opts.unsentRetryMs),
         );
         await this.until(pause, deadline, signal, NO_LEADER).catch(() => {});
       }
