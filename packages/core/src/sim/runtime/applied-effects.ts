@@ -24,6 +24,8 @@ export interface AppliedEffectsStats {
   readonly expiries: number;
   /** Later applications of an expiry entry (other members, restarts) compared with the first one. */
   readonly expiryComparisons: number;
+  /** States replaced by a snapshot (installed from a leader, or recovered at a restart). */
+  readonly restores: number;
 }
 
 /** Table key of a lock or election. */
@@ -54,6 +56,11 @@ export class AppliedEffects implements EffectRecorder {
   private readonly ends = new Map<string, GrantEnd>();
   private readonly expiryIndexes = new Set<number>();
   private expiryComparisons = 0;
+  private restores = 0;
+
+  restored(): void {
+    this.restores++;
+  }
 
   applied(member: string, index: number, effects: readonly CoordinationEffect[]): void {
     const text = JSON.stringify(effects);
@@ -99,6 +106,7 @@ export class AppliedEffects implements EffectRecorder {
       grants,
       expiries: this.expiryIndexes.size,
       expiryComparisons: this.expiryComparisons,
+      restores: this.restores,
     };
   }
 

@@ -13,6 +13,8 @@ import type { LockSpace } from '../../state/coordination-commands.js';
 export class SimGrant {
   /** Global µs at which its holder started to give it up. */
   gaveUpAtUs: number | undefined;
+  /** Global µs at which it was acknowledged to its client. */
+  ackedAtUs = 0;
 
   constructor(
     readonly space: LockSpace,

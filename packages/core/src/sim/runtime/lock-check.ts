@@ -1,5 +1,6 @@
 import type { MemberId } from '../../raft/types.js';
 import type { LockSpace } from '../../state/coordination-commands.js';
+import { Fingerprint } from '../hash.js';
 import { formatSeed, type Rng } from '../rng.js';
 import type { AppliedEffectsStats } from './applied-effects.js';
 import type { LockWorkload, LockWorkloadCounts } from './lock-workload.js';
@@ -9,6 +10,10 @@ import type { RuntimeSim } from './runtime-sim.js';
 export interface LockStats extends LockWorkloadCounts, AppliedEffectsStats {
   /** Virtual ms from the end of the faults until every lock was free on every member. */
   readonly quietAfterMs: number;
+  /** Grants acknowledged to clients, each checked against the applied history. */
+  readonly grantsChecked: number;
+  /** A fingerprint of every acknowledged grant and release, in order: equal runs have equal ones. */
+  readonly fingerprint: string;
 }
 
 /**
@@ -59,7 +64,18 @@ export async function settleAndCheckLocks(
   if (lost !== undefined) return fail(lost);
   const stuck = await liveness(sim, workload, members, budgetMs, rng);
   if (stuck !== undefined) return fail(stuck);
-  return { stats: { ...workload.counts, ...sim.effects.stats(), quietAfterMs } };
+  const fingerprint = new Fingerprint();
+  for (const g of workload.held.acknowledged) fingerprint.add(`${g.describe()} at ${g.ackedAtUs}`);
+  for (const r of workload.releases) fingerprint.add(`${r.grant.describe()} ${r.outcome}`);
+  return {
+    stats: {
+      ...workload.counts,
+      ...sim.effects.stats(),
+      quietAfterMs,
+      grantsChecked: workload.held.acknowledged.length,
+      fingerprint: fingerprint.hex(),
+    },
+  };
 }
 
 /** Every member applied the same index, and none holds a lock, an election or a waiter. */

@@ -81,6 +81,7 @@ export class RecipeClient {
           lease,
           this.alive,
         );
+        grant.ackedAtUs = this.nowUs();
         // A grant that arrives after close() began is given up at once (close revokes its lease).
         if (this.closed) grant.gaveUpAtUs = this.nowUs();
         else this.grants.add(grant);

@@ -8,6 +8,8 @@ import { type KvRegisterMachine, PUT_PREFIX_BYTE } from './kv-register-machine.j
 export interface EffectRecorder {
   /** `member` applied the entry at `index` (a command, a no-op or a configuration entry), causing `effects`. */
   applied(member: string, index: number, effects: readonly CoordinationEffect[]): void;
+  /** `member` replaced its state with a snapshot's (installed from the leader, or at a restart). */
+  restored(member: string): void;
 }
 
 /** Bytes of the length prefix of the registers' part of a snapshot. */
@@ -67,5 +69,6 @@ export class RoutedMachine implements StateMachine {
     this.kv.restore(data.subarray(LENGTH_BYTES, LENGTH_BYTES + kvBytes));
     this.pending.length = 0;
     this.coordination.restore(data.subarray(LENGTH_BYTES + kvBytes));
+    this.recorder.restored(this.member);
   }
 }

@@ -21,7 +21,7 @@ const TIMINGS: readonly { heartbeatMs: number; electionTimeoutMs: readonly [numb
 export const RUNTIME_SCENARIO_CAPS = { eventsMax: 300_000, virtualMsMax: 200_000 } as const;
 
 /** Share of seeds (with a workload) that also run the lock workload. */
-export const LOCK_WORKLOAD_SHARE = 1;
+export const LOCK_WORKLOAD_SHARE = 0.5;
 
 /** Variations of a runtime scenario (the fault schedule is always drawn from the seed). */
 export interface RuntimeScenarioOptions {
