@@ -12,6 +12,12 @@ import type { MemberCoordination } from './member-coordination.js';
 import type { SimJob } from './member-env.js';
 import type { RoutedMachine } from './routed-machine.js';
 
+/** A running member incarnation's coordination services and Env, for workloads that run inside it. */
+export interface MemberServices extends MemberCoordination {
+  readonly incarnation: number;
+  readonly env: Env;
+}
+
 /** One member of a RuntimeSim: what survives a crash (clock, durable storage) and its running incarnation. */
 export interface SimMember {
   readonly id: MemberId;

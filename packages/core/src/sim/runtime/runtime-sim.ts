@@ -18,21 +18,16 @@ import { DurableApplyCheck } from './durable-apply-check.js';
 import { DurableLogView } from './durable-log-view.js';
 import { type AppliedTerms, KvRegisterMachine } from './kv-register-machine.js';
 import { LeadersByTerm } from './leaders-by-term.js';
-import { buildMemberCoordination, type MemberCoordination } from './member-coordination.js';
+import { buildMemberCoordination } from './member-coordination.js';
 import { memberEnv, type SimJob, SimTimer } from './member-env.js';
 import { RoutedMachine } from './routed-machine.js';
 import { checkRuntimeInvariants, RunCaps, validHolders } from './runtime-invariants.js';
-import { MemberJob, type SimMember } from './runtime-member.js';
+import { MemberJob, type MemberServices, type SimMember } from './runtime-member.js';
 import type { RuntimeSimOptions, TokenRecord } from './runtime-sim-options.js';
 import { SimLinks } from './sim-links.js';
 
+export type { MemberServices } from './runtime-member.js';
 export type { RuntimeSimOptions, TokenRecord } from './runtime-sim-options.js';
-
-/** A running member incarnation's coordination services and Env, for workloads that run inside it. */
-export interface MemberServices extends MemberCoordination {
-  readonly incarnation: number;
-  readonly env: Env;
-}
 
 /**
  * Runs the PRODUCTION runtime (NodeLoop, Leadership, LeaderLease over the
