@@ -61,7 +61,7 @@ async function holderCutOffAfterKeepAlive(
   const holding = await holdProbeLock(ctx, rng, slow, ttlMs);
   if (!holding) return;
   const waiting = await queueBehind(ctx, rng, fast, ttlMs);
-  if (!waiting) return release(ctx, holding);
+  if (!waiting) return letGo(holding);
   const deadline = holding.grant.lease.deadline;
   await sim.runUntilTrue(() => holding.grant.lease.deadline > deadline, ttlMs);
   if (rng.chance(0.5)) {
@@ -74,9 +74,7 @@ async function holderCutOffAfterKeepAlive(
     sim.pause(slow, 1.5 * ttlMs);
     ctx.note(`probe: ${slow} (slowest clock) holds lock ${PROBE_LOCK}, paused right after a keep-alive`);
   }
-  await sim.runUntilTrue(() => waiting.settled, 2 * ttlMs);
-  sim.heal();
-  await finish(ctx, holding, waiting, ttlMs);
+  await watchOverlap(ctx, holding, waiting, ttlMs);
 }
 
 async function deposedLeaderKeepsItsLease(
@@ -94,23 +92,21 @@ async function deposedLeaderKeepsItsLease(
   const other = rng.pick(up.filter((id) => id !== leader));
   const waiting = await queueBehind(ctx, rng, other, ttlMs);
   const clock = sim.services(leader)?.env.clock;
-  if (!waiting || !clock) return release(ctx, holding);
+  if (!waiting || !clock) return letGo(holding, waiting);
   // Its keep-alive rounds are regular (a third of its member's shortest TTL), and the leader answers
   // its own at once: two rounds seen tell when the next one is due, on its own clock.
   const rounds: number[] = [];
   for (let i = 0; i < 2; i++) {
     const deadline = holding.grant.lease.deadline;
     if (!(await sim.runUntilTrue(() => holding.grant.lease.deadline > deadline, ttlMs))) {
-      return finish(ctx, holding, waiting, ttlMs);
+      return letGo(holding, waiting);
     }
     rounds.push(clock.now());
   }
   const [first, second] = rounds as [number, number];
   // Just before it: any tick timer due first would find the lost quorum and step down.
   await sim.runUntil(sim.globalMsAt(leader, 2 * second - first - rng.real(0.05, 1)));
-  if (sim.loop(leader)?.status().role !== 'leader' || !holding.grant.valid) {
-    return finish(ctx, holding, waiting, ttlMs);
-  }
+  if (sim.loop(leader)?.status().role !== 'leader' || !holding.grant.valid) return letGo(holding, waiting);
   // Past a successor's election and a fifth of the TTL more; short of the lease's own deadline.
   const pauseMs = electionMaxMs + rng.real(0.2, 0.3) * ttlMs;
   sim.pause(leader, pauseMs, 'timers-first');
@@ -123,13 +119,12 @@ async function deposedLeaderKeepsItsLease(
     [leader],
     up.filter((id) => id !== leader),
   );
-  await sim.runUntilTrue(() => waiting.settled, 2 * ttlMs);
-  sim.heal();
-  await finish(ctx, holding, waiting, ttlMs);
+  await watchOverlap(ctx, holding, waiting, ttlMs);
 }
 
 /** A probe client's call under way: its grant once settled; once the probe is done with it, a late grant is released. */
 interface ProbeCall {
+  readonly locks: LockWorkload;
   readonly client: RecipeClient;
   settled: boolean;
   grant: SimGrant | undefined;
@@ -147,7 +142,7 @@ async function holdProbeLock(
   if (!call) return undefined;
   await ctx.sim.runUntilTrue(() => call.settled, 3 * ctx.electionTimeoutMs[1] + ttlMs);
   if (call.grant) return call as ProbeCall & { grant: SimGrant };
-  await release(ctx, call);
+  letGo(call);
   return undefined;
 }
 
@@ -173,7 +168,7 @@ function startAcquire(
 ): ProbeCall | undefined {
   const client = ctx.locks.client(member, `probe-${ttlMs}`, ttlMs);
   if (!client) return undefined;
-  const call: ProbeCall = { client, settled: false, grant: undefined, done: false };
+  const call: ProbeCall = { locks: ctx.locks, client, settled: false, grant: undefined, done: false };
   void ctx.locks.acquire(client, 'lock', PROBE_LOCK, 'wait', rng, 4 * ttlMs).then((grant) => {
     call.grant = grant;
     call.settled = true;
@@ -182,19 +177,30 @@ function startAcquire(
   return call;
 }
 
-/** Lets the waiter's call settle, then releases what either side still holds. */
-async function finish(ctx: LockProbeContext, holding: ProbeCall, waiting: ProbeCall, ttlMs: number) {
-  await ctx.sim.runUntilTrue(() => waiting.settled, 3 * ttlMs);
-  await release(ctx, waiting);
-  await release(ctx, holding);
+/**
+ * Runs until the waiter is granted the lock or the holder's grant can no
+ * longer be valid (the overlap the checks look for can only happen in
+ * between), then heals and lets both calls go.
+ */
+async function watchOverlap(
+  ctx: LockProbeContext,
+  holding: ProbeCall & { grant: SimGrant },
+  waiting: ProbeCall,
+  ttlMs: number,
+): Promise<void> {
+  await ctx.sim.runUntilTrue(() => waiting.settled || holding.grant.over || !holding.grant.valid, 2 * ttlMs);
+  ctx.sim.heal();
+  letGo(holding, waiting);
 }
 
-/** The probe is done with `call`: its grant is released now, or as soon as one arrives. */
-async function release(ctx: LockProbeContext, call: ProbeCall): Promise<void> {
-  call.done = true;
-  const { grant } = call;
-  if (!grant) return;
-  let released = false;
-  void ctx.locks.release(call.client, grant).then(() => (released = true));
-  await ctx.sim.runUntilTrue(() => released, 3 * ctx.electionTimeoutMs[1]);
+/**
+ * The probe is done with these calls: each grant is released now, or as
+ * soon as it arrives (in the background: the schedule goes on meanwhile).
+ */
+function letGo(...calls: (ProbeCall | undefined)[]): void {
+  for (const call of calls) {
+    if (!call) continue;
+    call.done = true;
+    if (call.grant) void call.locks.release(call.client, call.grant);
+  }
 }
