@@ -155,9 +155,9 @@ export async function runRuntimeScenario(
     const probe: ProbeHook | undefined = workload && {
       rng: probeRng,
       share: 0.25,
-      // With the lock workload, half the probes are lock probes (lock-probes.ts).
+      // With the lock workload, a third of the probes are lock probes (lock-probes.ts).
       run: (leader) =>
-        locks && probeRng.chance(0.5)
+        locks && probeRng.chance(1 / 3)
           ? runLockProbe(
               { sim, locks, ids, down, electionTimeoutMs: timing.electionTimeoutMs, note },
               probeRng,
@@ -214,11 +214,11 @@ function lockOptions(
     ttlMs,
     lockNames: rng.chance(0.5) ? ['a'] : ['a', 'b'],
     electionNames: rng.chance(0.7) ? ['e'] : ['e', 'f'],
-    lockWorkers: rng.int(2, 5),
-    candidates: rng.int(1, 3),
+    lockWorkers: rng.int(2, 4),
+    candidates: rng.int(1, 2),
     leaseWorkers: rng.int(0, 1),
     instancesPerMember: rng.int(1, 2),
-    thinkMs: [1, rng.pick([20, 60, 150])],
+    thinkMs: [1, rng.pick([40, 100, 250])],
     waitMs: [0.2 * electionMaxMs, 3 * electionMaxMs],
     holdMs: [1, rng.pick([0.1, 0.5]) * ttlMs],
   };
