@@ -73,7 +73,7 @@ export class Forwarder {
   private readonly leaderWaiters = new Set<() => void>();
   private stopped = false;
   private session: ClientSession | undefined;
-  private registering: { readonly session: Promise<ClientSession>; readonly by: number } | undefined;
+  private registering: Promise<ClientSession> | undefined;
 
   constructor(private readonly opts: ForwarderOptions) {}
 
@@ -226,37 +226,45 @@ export class Forwarder {
    */
   private async openSession(deadline: number, signal: AbortSignal | undefined): Promise<ClientSession> {
     for (;;) {
-      if (this.session) return this.session;
-      const registration = this.registering ?? this.register();
       try {
-        return await this.until(registration.session, deadline, signal, NO_LEADER);
+        return await this.until(this.registration(), deadline, signal, NO_LEADER);
       } catch (error) {
-        const now = this.opts.env.clock.now();
-        // Given up at its deadline (a quick failure is not retried: that could spin).
-        const registrationRanOut = now >= registration.by - TIMER_EARLY_MS;
-        if (!registrationRanOut || this.stopped || signal?.aborted || now >= deadline) throw error;
+        // The shared registration failed by its own deadline (one answer timeout), not ours: a caller
+        // that joined it late still has time, and tries again (else an acquire could fail 100 ms into
+        // its 3 s waitMs).
+        const oursLeft = this.opts.env.clock.now() < deadline && !signal?.aborted && !this.stopped;
+        if (!oursLeft || !isBatonError(error, 'BATON_UNAVAILABLE')) throw error;
+        // Never at once: a registration refused on the spot (too many requests waiting) would spin.
+        const pause = new Promise<void>((resolve) =>
+          this.opts.env.timers.setTimeout(() => resolve(), this.opts.unsentRetryMs),
+        );
+        await this.until(pause, deadline, signal, NO_LEADER).catch(() => {});
       }
     }
   }
 
-  /** Starts the shared registration, to be given up at `by`. */
-  private register(): { session: Promise<ClientSession>; by: number } {
-    const by = this.opts.env.clock.now() + this.opts.answerTimeoutMs;
-    const session = this.route(() => REGISTER, by, undefined, { maybeAppended: 0 }).then(({ outcome }) => {
-      if (outcome.kind !== 'registered') {
-        throw new BatonError('BATON_UNAVAILABLE', `opening a client session came to ${outcome.kind}`);
-      }
-      this.session = new ClientSession(outcome.session);
-      return this.session;
-    });
-    const registering = { session, by };
-    this.registering = registering;
-    // Whatever its outcome, the next caller after it settles looks again (a failed one tries anew).
-    const clear = () => {
-      if (this.registering === registering) this.registering = undefined;
-    };
-    session.then(clear, clear);
-    return registering;
+  /** The session, or the registration under way (started if there is none), shared by every caller. */
+  private registration(): Promise<ClientSession> {
+    if (this.session) return Promise.resolve(this.session);
+    if (this.registering === undefined) {
+      const registerBy = this.opts.env.clock.now() + this.opts.answerTimeoutMs;
+      const registering = this.route(() => REGISTER, registerBy, undefined, { maybeAppended: 0 }).then(
+        ({ outcome }) => {
+          if (outcome.kind !== 'registered') {
+            throw new BatonError('BATON_UNAVAILABLE', `opening a client session came to ${outcome.kind}`);
+          }
+          this.session = new ClientSession(outcome.session);
+          return this.session;
+        },
+      );
+      this.registering = registering;
+      // Whatever its outcome, the next caller after it settles looks again (a failed one tries anew).
+      const clear = () => {
+        if (this.registering === registering) this.registering = undefined;
+      };
+      registering.then(clear, clear);
+    }
+    return this.registering;
   }
 
   /**
@@ -407,11 +415,17 @@ export class Forwarder {
   }
 
   /**
-   * Waits until the known leader differs from `from` (or, with `atMostMs`,
-   * until that much time passed), the deadline passes (BATON_UNAVAILABLE),
-   * `signal` aborts or the member stops. Returns at once if it differs
-   * already: when a new leader replaced our entry, this member learned of
-   * that leader before it applied the replacing entry.
+   * Waits until the known leader differs from `from` (or until `atMostMs`,
+   * by default `unsentRetryMs`, passed), the deadline passes
+   * (BATON_UNAVAILABLE), `signal` aborts or the member stops. Returns at once
+   * if it differs already: when a new leader replaced our entry, this member
+   * learned of that leader before it applied the replacing entry. The time
+   * bound is not only for links: onLeaderChange comes from reported soft
+   * states, and a change that left no trace between two of them — a pre-vote
+   * that ended (leader known, unknown, known again), or the refusing leader
+   * elected again in a later term — wakes no waiter, so the caller looks
+   * again anyway (else a lease grant could wait out its 10 s deadline with
+   * the leader known).
    */
   private leaderChange(
     from: MemberId | undefined,
@@ -430,7 +444,7 @@ export class Forwarder {
         else this.leaderWaiters.add(wake!);
       };
       this.leaderWaiters.add(wake);
-      if (atMostMs !== undefined) timer = this.opts.env.timers.setTimeout(resolve, atMostMs);
+      timer = this.opts.env.timers.setTimeout(resolve, atMostMs ?? this.opts.unsentRetryMs);
     });
     const done = () => {
       this.leaderWaiters.delete(wake!);
@@ -472,8 +486,6 @@ function stoppedError(): BatonError {
 }
 
 const NO_LEADER = 'no leader took the command in time';
-/** Node counts timers in whole milliseconds: one may fire this much before its time on the runtime's clock. */
-const TIMER_EARLY_MS = 2;
 const NO_ANSWER = 'the leader did not answer a forwarded command in time';
 const NOT_APPLIED = 'the command was not applied here in time';
 const NOT_READ = 'the read was not confirmed in time';

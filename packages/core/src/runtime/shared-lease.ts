@@ -25,16 +25,30 @@ export class SharedLease {
     private readonly ttlMs: number,
   ) {}
 
-  /** The live lease, granting one if there is none. BATON_STOPPED once closed. */
+  /**
+   * The live lease, granting one if there is none. BATON_STOPPED once
+   * closed; BATON_ABORTED as soon as `signal` aborts, also while waiting for
+   * a grant another caller started (which goes on for the others).
+   */
   async get(signal?: AbortSignal): Promise<Lease> {
+    if (signal?.aborted) throw abortedError(signal);
     const current = this.granting;
     if (current) {
-      const lease = await current.catch(() => undefined);
+      const lease = await abortable(current, signal).catch((error: unknown) => {
+        if (isBatonError(error, 'BATON_ABORTED')) throw error;
+        return undefined; // that grant failed: grant anew below
+      });
       if (lease && !lease.signal.aborted) return lease;
       if (this.granting === current) this.granting = undefined;
     }
     if (this.closed) throw new BatonError('BATON_STOPPED', 'closed');
-    this.granting ??= this.cluster.grantLease({ ttlMs: this.ttlMs, timeoutMs: LEASE_GRANT_TIMEOUT_MS });
+    if (this.granting === undefined) {
+      const started = this.cluster.grantLease({ ttlMs: this.ttlMs, timeoutMs: LEASE_GRANT_TIMEOUT_MS });
+      // Shared by every caller, any of whom may give up: its failure must never go unhandled (that
+      // would end the process), even when nobody waits for it any more.
+      started.catch(() => {});
+      this.granting = started;
+    }
     const granting = this.granting;
     try {
       return await abortable(granting, signal);
@@ -54,13 +68,16 @@ export class SharedLease {
   }
 }
 
+function abortedError(signal: AbortSignal): BatonError {
+  return new BatonError('BATON_ABORTED', 'the wait was aborted', { cause: signal.reason });
+}
+
 /** `p`, or BATON_ABORTED as soon as `signal` aborts (p goes on, shared). */
 function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return p;
-  const aborted = () => new BatonError('BATON_ABORTED', 'the wait was aborted', { cause: signal.reason });
-  if (signal.aborted) return Promise.reject(aborted());
+  if (signal.aborted) return Promise.reject(abortedError(signal));
   return new Promise((resolve, reject) => {
-    const onAbort = () => reject(aborted());
+    const onAbort = () => reject(abortedError(signal));
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
       (v) => {

@@ -22,6 +22,7 @@ async function main(argv: readonly string[]): Promise<number> {
       members: { type: 'string' },
       jobs: { type: 'string' },
       runtime: { type: 'boolean' },
+      locks: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -30,7 +31,8 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log(
       'usage: pnpm sim [--runtime] --seeds N [--from S] [--members 3|5] [--jobs J]   |   ' +
         'pnpm sim [--runtime] --seed 0x… [--members 3|5]\n' +
-        '  --runtime: random fault schedules against the production runtime (RuntimeSim) instead of the core',
+        '  --runtime: random fault schedules against the production runtime (RuntimeSim) instead of the core\n' +
+        '  --locks on|off: with --runtime, the lock workload in every seed or none (default: drawn per seed)',
     );
     return 0;
   }
@@ -42,7 +44,10 @@ async function main(argv: readonly string[]): Promise<number> {
   if (values.runtime) {
     if (members !== 3 && members !== 5) throw new Error('--runtime takes --members 3 or 5');
     if (values.jobs !== undefined) throw new Error('--runtime runs in one process: drop --jobs');
-    return runtimeSweep(seeds, members);
+    if (values.locks !== undefined && values.locks !== 'on' && values.locks !== 'off') {
+      throw new Error('--locks takes on or off');
+    }
+    return runtimeSweep(seeds, members, values.locks === undefined ? {} : { locks: values.locks === 'on' });
   }
   const started = performance.now();
   const jobs = values.jobs === undefined ? 1 : Number.parseInt(values.jobs, 10);

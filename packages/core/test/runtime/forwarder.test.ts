@@ -259,6 +259,23 @@ describe('Forwarder', () => {
     expect(sent.slice(1).map(carried)).toEqual(['session 4 seq 1']);
   });
 
+  it('a registration that failed by its own deadline is tried again within the caller’s', async () => {
+    // The runtime simulator's seed 0x64 with 3 members: an acquire failed 100 ms into its 3 s waitMs.
+    const time = manualTime();
+    const { loop, sent, forwarder } = setUp({ ...frozenEnv, clock: time.clock, timers: time.timers });
+    loop.leaderId = 'n1';
+    const call = outcomeOf(forwarder.submit(Uint8Array.of(7), { timeoutMs: 5000 }));
+    await settle();
+    time.advance(1000); // answerTimeoutMs: the registration's own deadline
+    await settle();
+    time.advance(50);
+    await settle();
+    expect(call.value).toBe('pending');
+    expect(sent.map(carried)).toEqual(['register', 'register']);
+    await openSession(loop, sent.slice(1), forwarder);
+    expect(sent.slice(2).map(carried)).toEqual(['session 1 seq 1']);
+  });
+
   it('an aborted call withdraws its wait for the entry at once', async () => {
     const { loop, sent, forwarder } = setUp();
     loop.leaderId = 'n1';
@@ -378,6 +395,20 @@ describe('Forwarder', () => {
     time.advance(50);
     await settle();
     expect(sent).toMatchObject([{ type: 'forward', to: 'n1' }]);
+    expect(outcome.value).toBe('pending');
+  });
+
+  it('a call that saw no leader goes to one known later even if no leader change was reported', async () => {
+    // A pre-vote that ended between two Readies: leader known, unknown, known again, and no soft state
+    // change in between (the runtime simulator's seed 0x60 with 3 members waited out a 10 s deadline).
+    const time = manualTime();
+    const { loop, sent, forwarder } = setUp({ ...frozenEnv, clock: time.clock, timers: time.timers });
+    const outcome = outcomeOf(forwarder.submit(Uint8Array.of(7), { timeoutMs: 10_000 }));
+    await settle();
+    loop.leaderId = 'n1'; // known again; onLeaderChange is not called
+    time.advance(50);
+    await settle();
+    expect(sent.map(carried)).toEqual(['register']);
     expect(outcome.value).toBe('pending');
   });
 

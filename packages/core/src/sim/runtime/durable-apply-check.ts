@@ -16,8 +16,8 @@ export interface CheckedStateMachine extends StateMachine {
  * disk held it durably (docs/design.md, Runtime: "a member never applies an
  * entry it does not hold durably" — a crash right after would lose an entry
  * whose effects this member already showed). An `inner` machine (the
- * write-path workload's registers) sees every entry too and shares the
- * snapshot; its violations are reported as this one's.
+ * workloads' state: RoutedMachine) sees every entry too, answers it, and
+ * shares the snapshot; its violations are reported as this one's.
  */
 export class DurableApplyCheck extends CountingStateMachine {
   private ownViolation: string | undefined;
@@ -38,9 +38,9 @@ export class DurableApplyCheck extends CountingStateMachine {
     if (this.ownViolation === undefined && !this.durableLog.holds(entry.index, entry.term)) {
       this.ownViolation = `applied entry ${entry.index} (term ${entry.term}) before its disk held it`;
     }
-    const result = super.apply(entry);
-    this.inner?.apply(entry);
-    return result;
+    const counted = super.apply(entry);
+    // The inner machine answers commands when there is one (the coordination state's results).
+    return this.inner ? this.inner.apply(entry) : counted;
   }
 
   override snapshot(): Uint8Array {

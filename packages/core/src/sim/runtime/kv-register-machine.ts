@@ -2,6 +2,11 @@ import type { Entry, LogIndex, Term } from '../../raft/types.js';
 import type { StateMachine } from '../../runtime/state-machine.js';
 
 const PUT_PREFIX = 'put\u0000';
+/**
+ * The first byte of every put command ('p'): a coordination command starts
+ * with its format version (1), so RoutedMachine can tell the two apart.
+ */
+export const PUT_PREFIX_BYTE = 0x70;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

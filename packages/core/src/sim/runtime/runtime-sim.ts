@@ -1,87 +1,33 @@
 import { CAMPAIGN_MARGIN_TICKS, resolveClusterOptions } from '../../cluster-options.js';
 import type { Env } from '../../env.js';
 import { silentLogger } from '../../env.js';
-import {
-  type ForwardRequest,
-  type ForwardResponse,
-  isRaftMessage,
-  type PeerMessage,
-} from '../../peer-message.js';
+import { isRaftMessage, type PeerMessage } from '../../peer-message.js';
 import type { MemberId } from '../../raft/types.js';
+import { CoordinationMachine } from '../../runtime/coordination-machine.js';
 import { Forwarder } from '../../runtime/forwarder.js';
 import type { LeadershipToken } from '../../runtime/leadership-token.js';
 import { NodeLoop } from '../../runtime/node-loop.js';
 import type { PersistBatch, RecoveredState } from '../../storage/log-storage.js';
 import { MemoryStorage } from '../../storage/memory-storage.js';
 import { EventQueue } from '../event-queue.js';
-import { Rng } from '../rng.js';
+import { formatSeed, Rng } from '../rng.js';
 import { LocalClock, SimClock, US_PER_MS } from '../sim-clock.js';
+import { AppliedEffects } from './applied-effects.js';
 import { DelayedDisk } from './delayed-disk.js';
 import { DurableApplyCheck } from './durable-apply-check.js';
 import { DurableLogView } from './durable-log-view.js';
 import { type AppliedTerms, KvRegisterMachine } from './kv-register-machine.js';
 import { LeadersByTerm } from './leaders-by-term.js';
+import { buildMemberCoordination } from './member-coordination.js';
 import { memberEnv, type SimJob, SimTimer } from './member-env.js';
+import { RoutedMachine } from './routed-machine.js';
 import { checkRuntimeInvariants, RunCaps, validHolders } from './runtime-invariants.js';
+import { MemberJob, type MemberServices, type SimMember } from './runtime-member.js';
 import type { RuntimeSimOptions, TokenRecord } from './runtime-sim-options.js';
 import { SimLinks } from './sim-links.js';
 
+export type { MemberServices } from './runtime-member.js';
 export type { RuntimeSimOptions, TokenRecord } from './runtime-sim-options.js';
-
-interface SimMember {
-  readonly id: MemberId;
-  readonly clock: LocalClock;
-  /** What the member's disk holds durably. */
-  storage: MemoryStorage;
-  /** The running incarnation's disk, with its writes in flight. */
-  disk: DelayedDisk | undefined;
-  loop: NodeLoop | undefined;
-  /** The running incarnation's state machine. */
-  stateMachine: DurableApplyCheck;
-  /** The registers of the write-path workload, inside `stateMachine`. */
-  kv: KvRegisterMachine;
-  /** The running incarnation's forwarder (as Cluster builds it): proposals and reads through the leader. */
-  forwarder: Forwarder | undefined;
-  /** Bumped on every crash, so events of a dead incarnation are dropped. */
-  incarnation: number;
-  /** A stalled event loop: its events wait until this global time. */
-  pausedUntilUs: number;
-  /** When the current pause ends, I/O runs before the timers that fell due (see afterPause). */
-  ioFirstAfterPause: boolean;
-  /** Extra time every persist takes on this member's disk (a slow or stalling fsync), ms. */
-  diskDelayMs: number;
-}
-
-/**
- * A job of one member incarnation: never run once it died, deferred while
- * it is paused (timers and I/O in the order the pause drew).
- */
-class MemberJob implements SimJob {
-  constructor(
-    private readonly clock: SimClock,
-    private readonly queue: EventQueue<SimJob>,
-    private readonly m: SimMember,
-    private readonly incarnation: number,
-    private readonly job: SimJob,
-    private readonly kind: 'io' | 'timer',
-  ) {}
-
-  run(): void {
-    if (this.dead()) return;
-    const m = this.m;
-    if (m.pausedUntilUs > this.clock.nowUs) {
-      // One microsecond later is enough to put the other kind first; order within a kind is kept.
-      const second = (this.kind === 'timer') === m.ioFirstAfterPause;
-      this.queue.push(m.pausedUntilUs + (second ? 1 : 0), this);
-      return;
-    }
-    this.job.run();
-  }
-
-  dead(): boolean {
-    return this.m.incarnation !== this.incarnation || !this.m.loop || this.job.dead?.() === true;
-  }
-}
 
 /**
  * Runs the PRODUCTION runtime (NodeLoop, Leadership, LeaderLease over the
@@ -93,6 +39,13 @@ class MemberJob implements SimJob {
  * a leadership token whose `valid` is true (DESIGN.md §2.1), and that no two
  * members ever lead in the same term (election safety), and that no member
  * applies an entry its disk does not hold durably.
+ *
+ * Every member also runs the coordination state machine (leases, locks,
+ * elections; beside the write-path registers, RoutedMachine), its lease
+ * service and coordination surface, built as Cluster builds them, with
+ * keep-alives on the same simulated links; `effects` holds what each applied
+ * entry did, compared member by member, and `addCheck` adds checks of a
+ * workload's own (held locks) to the ones run after every event.
  */
 export class RuntimeSim {
   readonly clock = new SimClock();
@@ -107,6 +60,9 @@ export class RuntimeSim {
   /** The members' resolved options (timing, lease), as Cluster.start would resolve them. */
   readonly options: ReturnType<typeof resolveClusterOptions>;
   private readonly appliedTerms: AppliedTerms = new Map();
+  /** The coordination effects of every applied entry, compared across members and restarts. */
+  readonly effects = new AppliedEffects();
+  private readonly checks: (() => void)[] = [];
   private nextId = 0;
   private readonly caps: RunCaps;
 
@@ -140,7 +96,11 @@ export class RuntimeSim {
         loop: undefined,
         stateMachine: new DurableApplyCheck(new DurableLogView()),
         kv: new KvRegisterMachine(this.appliedTerms),
+        routed: undefined,
         forwarder: undefined,
+        services: undefined,
+        env: undefined,
+        onCrash: [],
         incarnation: 0,
         pausedUntilUs: 0,
         ioFirstAfterPause: false,
@@ -165,6 +125,44 @@ export class RuntimeSim {
   /** `id`'s registers of the write-path workload (its running incarnation's, or the last one's). */
   kv(id: MemberId): KvRegisterMachine {
     return this.member(id).kv;
+  }
+
+  /** `id`'s coordination surface, lease service and Env, while it runs. */
+  services(id: MemberId): MemberServices | undefined {
+    const m = this.member(id);
+    return m.services && m.env && { ...m.services, incarnation: m.incarnation, env: m.env };
+  }
+
+  /** `id`'s coordination state now (its running incarnation's, or the last one's). */
+  coordinationState(id: MemberId): CoordinationMachine['state'] | undefined {
+    return this.member(id).routed?.coordination.state;
+  }
+
+  /** Is incarnation `incarnation` of `id` still running? */
+  isRunning(id: MemberId, incarnation: number): boolean {
+    const m = this.member(id);
+    return m.incarnation === incarnation && m.loop !== undefined;
+  }
+
+  /** Calls `fn` once when `id`'s running incarnation crashes (never if it is not running); returns the unsubscribe function. */
+  onCrash(id: MemberId, fn: () => void): () => void {
+    const m = this.member(id);
+    if (!m.loop) return () => {};
+    m.onCrash.push(fn);
+    return () => {
+      const i = m.onCrash.indexOf(fn);
+      if (i >= 0) m.onCrash.splice(i, 1);
+    };
+  }
+
+  /** Adds a check run after every event (and by checkInvariants); it throws to fail the run (the seed is added). */
+  addCheck(check: () => void): void {
+    this.checks.push(check);
+  }
+
+  /** The global time (ms) at which `id`'s own clock reads `localMs`. */
+  globalMsAt(id: MemberId, localMs: number): number {
+    return this.member(id).clock.globalUs(localMs) / US_PER_MS;
   }
 
   /** How fast `id`'s clock runs: local ms per global ms. */
@@ -217,7 +215,9 @@ export class RuntimeSim {
     m.storage = await m.storage.reopen();
     m.disk = this.diskFor(m, incarnation);
     m.kv = new KvRegisterMachine(this.appliedTerms);
-    m.stateMachine = new DurableApplyCheck(m.disk.durableLog, m.kv);
+    const machine = new CoordinationMachine();
+    m.routed = new RoutedMachine(id, m.kv, machine, this.effects);
+    m.stateMachine = new DurableApplyCheck(m.disk.durableLog, m.routed);
     const o = this.options;
     const env: Env = memberEnv(
       m.clock,
@@ -265,6 +265,16 @@ export class RuntimeSim {
       readRetryMs: o.electionTimeoutMs[0],
       unsentRetryMs: o.heartbeatMs,
     });
+    m.env = env;
+    m.services = buildMemberCoordination({
+      id,
+      options: o,
+      env,
+      loop,
+      forwarder: m.forwarder,
+      machine,
+      send: (msg) => this.send(m, incarnation, msg),
+    });
     void this.askForLeadership(m, incarnation);
   }
 
@@ -278,14 +288,20 @@ export class RuntimeSim {
     m.loop = undefined;
     m.disk = undefined;
     m.forwarder = undefined;
+    m.services = undefined;
+    m.env = undefined;
+    for (const fn of m.onCrash.splice(0)) fn();
   }
 
-  /** Stalls a member's event loop for `ms` (a GC pause, SIGSTOP): its timers and inbound messages wait. */
-  pause(id: MemberId, ms: number): void {
+  /**
+   * Stalls a member's event loop for `ms` (a GC pause, SIGSTOP): its timers
+   * and inbound messages wait. `order` overrides options.afterPause for this
+   * pause (a probe that needs one order).
+   */
+  pause(id: MemberId, ms: number, order: RuntimeSimOptions['afterPause'] = this.opts.afterPause): void {
     const m = this.member(id);
     m.pausedUntilUs = Math.max(m.pausedUntilUs, this.clock.nowUs + ms * US_PER_MS);
-    const order = this.opts.afterPause ?? 'random';
-    m.ioFirstAfterPause = order === 'random' ? this.rng.chance(0.5) : order === 'io-first';
+    m.ioFirstAfterPause = (order ?? 'random') === 'random' ? this.rng.chance(0.5) : order === 'io-first';
   }
 
   /**
@@ -381,6 +397,18 @@ export class RuntimeSim {
       leaders: this.leaders,
       members: this.members.values(),
     });
+    if (this.effects.violation !== undefined) {
+      throw new Error(`seed=${formatSeed(this.opts.seed)}: ${this.effects.violation}`);
+    }
+    for (const check of this.checks) {
+      try {
+        check();
+      } catch (error) {
+        throw new Error(
+          `seed=${formatSeed(this.opts.seed)}: ${error instanceof Error ? error.message : error}`,
+        );
+      }
+    }
   }
 
   private async askForLeadership(m: SimMember, incarnation: number): Promise<void> {
@@ -421,16 +449,15 @@ export class RuntimeSim {
     if (!to || route.kind === 'lost') return true;
     if (route.kind === 'refused') return false;
     const toIncarnation = to.incarnation;
+    // Routed as Cluster routes them: Raft to the loop, forwarding to the forwarder, keep-alives to the leases.
     const deliver = isRaftMessage(msg)
       ? () => {
           this.links.noteStepped(msg.from, msg.to, this.nowMs);
           to.loop?.step(msg);
         }
-      : isForwarding(msg)
+      : msg.type === 'forward' || msg.type === 'forwardResp'
         ? () => to.forwarder?.onMessage(msg)
-        : undefined;
-    // A message of a runtime service the simulation does not run: it arrives, and nobody listens.
-    if (!deliver) return true;
+        : () => to.services?.leases.onMessage(msg);
     if (route.kind === 'held') {
       // Released all at once, a tenth of a millisecond later (still in order).
       const release = () => this.scheduleFor(to, toIncarnation, this.clock.nowUs + 100, deliver, 'io');
@@ -461,11 +488,6 @@ export class RuntimeSim {
     if (!m) throw new Error(`unknown member ${id}`);
     return m;
   }
-}
-
-/** A message of the forwarding protocol (the only non-Raft messages RuntimeSim routes). */
-function isForwarding(m: PeerMessage): m is ForwardRequest | ForwardResponse {
-  return m.type === 'forward' || m.type === 'forwardResp';
 }
 
 /** Lets every pending promise continuation run (the runtime's async code between two events). */

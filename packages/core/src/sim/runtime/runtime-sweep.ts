@@ -4,9 +4,10 @@ import { type RuntimeScenarioOutcome, runRuntimeScenario } from './runtime-scena
 /** A long sweep prints a progress line this often (wall clock), so a slow seed is never silent. */
 const PROGRESS_EVERY_MS = 10_000;
 
-/** The command that replays one runtime scenario exactly. */
-export function runtimeReplayCommand(seed: number, members: number): string {
-  return `pnpm sim --runtime --seed ${formatSeed(seed)} --members ${members}`;
+/** The command that replays one runtime scenario exactly (`locks`: the lock workload forced on or off). */
+export function runtimeReplayCommand(seed: number, members: number, locks?: boolean): string {
+  const forced = locks === undefined ? '' : ` --locks ${locks ? 'on' : 'off'}`;
+  return `pnpm sim --runtime --seed ${formatSeed(seed)} --members ${members}${forced}`;
 }
 
 /**
@@ -15,13 +16,17 @@ export function runtimeReplayCommand(seed: number, members: number): string {
  * line every 10 s, and the last steps of the first failure; returns the
  * process exit code. Every seed ends: a run past its caps fails.
  */
-export async function runtimeSweep(seeds: readonly number[], members: 3 | 5): Promise<number> {
+export async function runtimeSweep(
+  seeds: readonly number[],
+  members: 3 | 5,
+  options: { readonly locks?: boolean } = {},
+): Promise<number> {
   const started = performance.now();
   let lastProgress = started;
   let failed = 0;
   let firstReport: string | undefined;
   for (const [i, seed] of seeds.entries()) {
-    const outcome = await runRuntimeScenario(seed, members);
+    const outcome = await runRuntimeScenario(seed, members, options);
     const now = performance.now();
     if (now - lastProgress > PROGRESS_EVERY_MS) {
       lastProgress = now;
@@ -36,7 +41,7 @@ export async function runtimeSweep(seeds: readonly number[], members: 3 | 5): Pr
     }
     failed++;
     console.log(
-      `seed=${formatSeed(seed)} FAILED${outcome.capHit ? ' (run cap)' : ''}: ${runtimeReplayCommand(seed, members)}`,
+      `seed=${formatSeed(seed)} FAILED${outcome.capHit ? ' (run cap)' : ''}: ${runtimeReplayCommand(seed, members, options.locks)}`,
     );
     firstReport ??= [
       outcome.failure,
@@ -59,5 +64,12 @@ function summary(o: RuntimeScenarioOutcome): string {
     ? `, ${w.operations} operations (${w.ackedWrites} writes acked, ${w.okReads} reads, ${w.unknown} unknown), ` +
       `linearizable in ${w.searchSteps} search steps, history ${w.historyHash}`
     : '';
-  return `${o.steps.length - 1} steps, ${o.events} events, ${(o.virtualMs / 1000).toFixed(1)} s simulated${writes}`;
+  const l = o.locks;
+  const locks = l
+    ? `; locks: ${l.granted} granted, ${l.won} elections won, ${l.released} released, ${l.timedOut} timed out, ` +
+      `${l.aborted} aborted, ${l.tryHeld} tryAcquire found taken, ${l.staleReleases} stale releases refused, ` +
+      `${l.expiries} expiries (${l.expiryComparisons} re-applications compared), ${l.restores} snapshot restores, ` +
+      `${l.grantsChecked} grants checked, free everywhere ${l.quietAfterMs.toFixed(0)} ms after the clients stopped`
+    : '';
+  return `${o.steps.length - 1} steps, ${o.events} events, ${(o.virtualMs / 1000).toFixed(1)} s simulated${writes}${locks}`;
 }
