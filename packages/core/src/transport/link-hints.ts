@@ -9,6 +9,8 @@ const HINTS: Readonly<Record<string, string>> = {
     "the peer refused this member's proof: the two do not share this cluster's secret or clusterName",
   'mode-mismatch': 'one member has a secret and the other runs with insecure: true',
   'unexpected-peer': 'the member answering at this URL has another id: check the members option',
+  'unknown-peer':
+    "the dialling member's id is not in this member's members option: check both members options",
   self: 'this URL points at this member itself: check the members option',
   version: 'the peer runs a Baton version that speaks another protocol',
   'handshake-timeout':

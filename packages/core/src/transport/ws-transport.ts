@@ -279,6 +279,7 @@ export class WsTransport implements Transport {
         ownId: this.options.id,
         secret: this.options.secret,
         clusterId: this.options.clusterId,
+        isKnownPeer: this.isKnownPeer,
         handshakeTimeoutMs: this.options.handshakeTimeoutMs,
         decode: this.options.decode,
         logger: this.options.logger,
@@ -303,6 +304,12 @@ export class WsTransport implements Transport {
       this.inbound.add(link);
     });
   }
+
+  /** Configured members and current peers may link to us; no other id, whatever it knows. */
+  private readonly isKnownPeer = (id: MemberId): boolean => {
+    const accepted = this.options.acceptPeerIds;
+    return accepted === undefined || accepted.has(id) || this.links.has(id);
+  };
 
   private onInboundAuthenticated(link: InboundLink): void {
     const peerId = link.peerId;

@@ -99,6 +99,15 @@ describe('WsTransport refuses bad peers and keeps the good links', () => {
     expect(seen.obj.hint).toMatch(/secret or clusterName/);
   });
 
+  it('a client that knows the secret but claims an id that is not a member', async () => {
+    const { a, b } = await cluster({ acceptPeerIds: ['a', 'b'] });
+    const intruder = await raw(b);
+    await expect(intruder.handshake('mallory', SECRET, 'b')).rejects.toThrow();
+    await intruder.waitClosed('intruder disconnected');
+    await refusal(b, 'handshake-failed', 'unknown-peer');
+    await roundTrip(a, b, 1);
+  });
+
   it('a client that sends garbage instead of a handshake', async () => {
     const { a, b } = await cluster();
     const intruder = await raw(b);
