@@ -27,6 +27,8 @@ export class FaultExecutor {
   private readonly down = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pending = new Set<Promise<void>>();
+  /** Set while a 'holder' pause waits for the next lock holder to read the counter. */
+  private holderHook: ((id: string) => void) | undefined;
   readonly counts: FaultCounts = {
     applied: { cut: 0, partition: 0, slow: 0, kill: 0, pause: 0 },
     skipped: 0,
@@ -65,11 +67,17 @@ export class FaultExecutor {
     await Promise.all(this.pending);
   }
 
+  /** The harness answered a fenced read by `id` (which holds that lock): a 'holder' pause may freeze it now. */
+  onStoreRead(id: string): void {
+    this.holderHook?.(id);
+  }
+
   /** Ends every fault now: links healed, members resumed, dead ones restarted. */
   async healAll(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.active.clear();
+    this.holderHook = undefined;
     this.mesh.healAll();
     await Promise.all(this.pending);
     for (const id of this.cluster.ids) this.cluster.resume(id);
@@ -83,6 +91,7 @@ export class FaultExecutor {
   private begin(step: Step, t0: number): () => Promise<void> {
     const at = ((performance.now() - t0) / 1000).toFixed(3);
     const fault = step.fault;
+    if (fault.kind === 'pause' && fault.target === 'holder') return this.pauseHolder(at);
     if (fault.kind === 'kill' || fault.kind === 'pause') {
       const id = this.resolve(fault.target);
       if (id === undefined) {
@@ -119,6 +128,26 @@ export class FaultExecutor {
     return async () => {
       this.active.delete(active);
       this.apply();
+    };
+  }
+
+  /** Freezes the next member that reads the counter under a lock, right after its read is answered. */
+  private pauseHolder(at: string): () => Promise<void> {
+    let paused: string | undefined;
+    this.holderHook = (id) => {
+      if (this.resolve(id) === undefined) return;
+      this.holderHook = undefined;
+      paused = id;
+      this.counts.applied.pause++;
+      this.down.add(id);
+      this.cluster.pause(id);
+      this.log(`  SIGSTOP ${id}, a lock holder between its read and its write (step at +${at}s)`);
+    };
+    return async () => {
+      this.holderHook = undefined;
+      if (paused === undefined) return;
+      this.cluster.resume(paused);
+      this.down.delete(paused);
     };
   }
 

@@ -93,10 +93,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     onEvent: (e) => {
       const reply = record.onEvent(e);
       if (reply !== undefined) cluster.send(e.id, { cmd: 'store-reply', ...reply });
+      if (reply?.ok && e.ev === 'store' && e.op === 'read') executor.onStoreRead(e.id);
       if (e.ev === 'role' && e.role === 'leader') for (const wake of leaderWaiters) wake();
     },
     onExit: (e) => record.onExit(e.id, e.life),
   });
+  const executor = new FaultExecutor(mesh, cluster, () => record.leader(), log);
   const waitLeader = (what: string): Promise<void> =>
     new Promise((resolve, reject) => {
       if (record.leader() !== undefined) return resolve();
@@ -112,7 +114,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       leaderWaiters.add(wake);
     });
 
-  const executor = new FaultExecutor(mesh, cluster, () => record.leader(), log);
   const anomalies: Anomaly[] = [];
   let convergence: Convergence | undefined;
   const progress = setInterval(() => log(progressLine(record, t0)), PROGRESS_EVERY_MS);

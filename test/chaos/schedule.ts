@@ -1,7 +1,12 @@
 import { Rng } from '../../packages/core/src/sim/rng.js';
 
-/** Whom a process fault hits: a member id, or whoever leads when the step starts. */
-export type Target = string | 'leader';
+/**
+ * Whom a process fault hits: a member id, whoever leads when the step
+ * starts, or (pauses only) the next member to read the fenced counter while
+ * holding a lock — frozen between its read and its write, as a GC pause
+ * would, so its write comes late and must be refused for its stale token.
+ */
+export type Target = string | 'leader' | 'holder';
 
 /** One fault; links are named by the member that dials (and sends on) them. */
 export type Fault =
@@ -72,8 +77,13 @@ export function makeSchedule(options: ScheduleOptions): Step[] {
       const fault = drawFault(rng, options.ids, down, downMax);
       const start = rng.int(0, Math.floor(length / 2));
       const durationMs =
-        fault.kind === 'pause' && rng.chance(0.5) ? rng.int(50, 400) : rng.int(150, length - start);
-      steps.push({ atMs: t + start, durationMs: Math.min(durationMs, length - start), fault });
+        fault.kind === 'pause' && fault.target === 'holder'
+          ? rng.int(2500, 4500)
+          : fault.kind === 'pause' && rng.chance(0.5)
+            ? rng.int(50, 400)
+            : rng.int(150, length - start);
+      const endsBy = fault.kind === 'pause' && fault.target === 'holder' ? endMs - t - start : length - start;
+      steps.push({ atMs: t + start, durationMs: Math.max(1, Math.min(durationMs, endsBy)), fault });
     }
     t += length + rng.int(GAP_MS[0], GAP_MS[1]);
   }
@@ -84,10 +94,16 @@ function drawFault(rng: Rng, ids: readonly string[], down: Set<Target>, downMax:
   const roll = rng.float();
   const canDown = down.size < downMax;
   if (canDown && roll < 0.3) {
-    // Leaders are where the interesting bugs are: a third of process faults hit whoever leads.
+    // Leaders are where the interesting bugs are: a quarter of process faults hit whoever leads.
     const free = ids.filter((id) => !down.has(id));
-    const target: Target = !down.has('leader') && rng.chance(0.35) ? 'leader' : rng.pick(free);
+    const holder = !down.has('holder') && rng.chance(0.25);
+    const target: Target = holder
+      ? 'holder'
+      : !down.has('leader') && rng.chance(0.35)
+        ? 'leader'
+        : rng.pick(free);
     down.add(target);
+    if (holder) return { kind: 'pause', target };
     return rng.chance(0.45) ? { kind: 'kill', target } : { kind: 'pause', target };
   }
   const [a, b] = rng.shuffle(ids) as [string, string];
@@ -119,6 +135,8 @@ export function describeFault(fault: Fault): string {
     case 'kill':
       return `SIGKILL ${fault.target}, restart after`;
     case 'pause':
-      return `SIGSTOP ${fault.target}, SIGCONT after`;
+      return fault.target === 'holder'
+        ? 'SIGSTOP the next lock holder between its read and its write, SIGCONT after'
+        : `SIGSTOP ${fault.target}, SIGCONT after`;
   }
 }
