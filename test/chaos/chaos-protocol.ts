@@ -71,6 +71,8 @@ export type ChaosEventBody =
       readonly name: string;
       readonly token: number;
       readonly value?: number;
+      /** This holder will write without checking `valid` again (the harness freezes such holders). */
+      readonly careless?: boolean;
     }
   /** A lock worker's attempt: 'ok' when the increment was accepted by the store. */
   | { readonly ev: 'inc'; readonly name: string; readonly token: number; readonly outcome: IncOutcome }

@@ -67,7 +67,7 @@ export class FaultExecutor {
     await Promise.all(this.pending);
   }
 
-  /** The harness answered a fenced read by `id` (which holds that lock): a 'holder' pause may freeze it now. */
+  /** The harness answered a careless holder's fenced read: a 'holder' pause may freeze it before its write. */
   onStoreRead(id: string): void {
     this.holderHook?.(id);
   }

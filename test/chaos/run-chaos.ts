@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatSeed } from '../../packages/core/src/sim/rng.js';
 import { freePort } from '../support/free-port.js';
-import { ChaosCluster } from './chaos-cluster.js';
-import { type ChaosMemberConfig, monotonicNowMs, type WorkloadConfig } from './chaos-protocol.js';
+import { monotonicNowMs, type WorkloadConfig } from './chaos-protocol.js';
 import { type Anomaly, checkCounters, checkHistory, checkIntervals } from './checks.js';
 import { type Convergence, converge } from './convergence.js';
 import { type FaultCounts, FaultExecutor } from './fault-executor.js';
+import { createMemberSet } from './member-set.js';
 import { ProxyMesh } from './proxy-mesh.js';
-import { RunRecord } from './run-record.js';
+import type { RunRecord } from './run-record.js';
 import { describeStep, makeSchedule } from './schedule.js';
 
 export interface ChaosOptions {
@@ -31,16 +31,6 @@ export interface ChaosResult {
   readonly convergence: Convergence | undefined;
 }
 
-const DEFAULT_WORKLOAD: WorkloadConfig = {
-  lockWorkers: 2,
-  lockNames: ['counter-a', 'counter-b', 'counter-c'],
-  lockTtlMs: 2000,
-  electionName: 'chaos-election',
-  leaseTtlMs: [1000, 4000],
-  registerKeys: 3,
-  registerEpochMs: 10_000,
-  gapMs: [5, 60],
-};
 /** A leader is expected this soon after the members start, and again after the faults end. */
 const LEADER_WAIT_MS = 30_000;
 /** After healing, the workloads run this long on a healthy cluster before they are quiesced. */
@@ -64,7 +54,6 @@ export function replayCommand(options: Pick<ChaosOptions, 'seed' | 'seconds' | '
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const { seed, seconds, log } = options;
   const ids = Array.from({ length: options.members }, (_, i) => `n${i + 1}`);
-  const workload = { ...DEFAULT_WORKLOAD, ...options.workload };
   const schedule = makeSchedule({ seed, ids, seconds });
   log(
     `chaos seed=${formatSeed(seed)} members=${ids.length} faults phase ${seconds} s, ${schedule.length} steps:`,
@@ -75,28 +64,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const ports: Record<string, number> = {};
   for (const id of ids) ports[id] = await freePort();
   const mesh = await ProxyMesh.start(ports);
-  const record = new RunRecord();
   const t0 = monotonicNowMs();
-  const configFor = (id: string, life: number): ChaosMemberConfig => ({
-    id,
-    members: mesh.membersFor(id, ports),
-    dataDir: join(dir, id),
-    secret: 'chaos-run-shared-secret',
-    life,
-    seed,
-    t0,
-    workload,
-    logLevel: 'warn',
-  });
   const leaderWaiters = new Set<() => void>();
-  const cluster: ChaosCluster = new ChaosCluster(configFor, ids, {
+  const { cluster, record } = createMemberSet({
+    ids,
+    membersFor: (id) => mesh.membersFor(id, ports),
+    dir,
+    seed,
+    workload: options.workload,
     onEvent: (e) => {
-      const reply = record.onEvent(e);
-      if (reply !== undefined) cluster.send(e.id, { cmd: 'store-reply', ...reply });
-      if (reply?.ok && e.ev === 'store' && e.op === 'read') executor.onStoreRead(e.id);
+      if (e.ev === 'store' && e.op === 'read' && e.careless) executor.onStoreRead(e.id);
       if (e.ev === 'role' && e.role === 'leader') for (const wake of leaderWaiters) wake();
     },
-    onExit: (e) => record.onExit(e.id, e.life),
   });
   const executor = new FaultExecutor(mesh, cluster, () => record.leader(), log);
   const waitLeader = (what: string): Promise<void> =>

@@ -78,7 +78,7 @@ export function makeSchedule(options: ScheduleOptions): Step[] {
       const start = rng.int(0, Math.floor(length / 2));
       const durationMs =
         fault.kind === 'pause' && fault.target === 'holder'
-          ? rng.int(2500, 4500)
+          ? rng.int(3500, 6000)
           : fault.kind === 'pause' && rng.chance(0.5)
             ? rng.int(50, 400)
             : rng.int(150, length - start);
@@ -136,7 +136,7 @@ export function describeFault(fault: Fault): string {
       return `SIGKILL ${fault.target}, restart after`;
     case 'pause':
       return fault.target === 'holder'
-        ? 'SIGSTOP the next lock holder between its read and its write, SIGCONT after'
+        ? 'SIGSTOP the next careless lock holder between its read and its write, SIGCONT after'
         : `SIGSTOP ${fault.target}, SIGCONT after`;
   }
 }

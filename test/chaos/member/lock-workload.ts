@@ -47,7 +47,7 @@ async function incrementUnder(
       emit({ ev: 'inc', name, token, outcome: 'not-valid' });
       return;
     }
-    const read = await context.store.read(name, token);
+    const read = await context.store.read(name, token, careless);
     if (!read.ok) {
       emit({ ev: 'inc', name, token, outcome: read.refusal });
       return;

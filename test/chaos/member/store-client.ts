@@ -13,8 +13,9 @@ export class StoreClient {
   private nextRid = 1;
   private readonly pending = new Map<number, (answer: StoreAnswer) => void>();
 
-  read(name: string, token: number): Promise<StoreAnswer> {
-    return this.request({ op: 'read', name, token });
+  /** `careless`: the holder will write without checking `valid` again; told to the harness, which may freeze it. */
+  read(name: string, token: number, careless: boolean): Promise<StoreAnswer> {
+    return this.request({ op: 'read', name, token, careless });
   }
 
   /** A compare-and-set: stores `expected + 1` only if the counter is still `expected`. */
@@ -33,6 +34,7 @@ export class StoreClient {
     name: string;
     token: number;
     value?: number;
+    careless?: boolean;
   }): Promise<StoreAnswer> {
     const rid = this.nextRid++;
     return new Promise((resolve) => {
