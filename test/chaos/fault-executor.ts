@@ -67,7 +67,10 @@ export class FaultExecutor {
     await Promise.all(this.pending);
   }
 
-  /** The harness answered a careless holder's fenced read: a 'holder' pause may freeze it before its write. */
+  /**
+   * A careless holder asked for a fenced read: a 'holder' pause freezes it
+   * now, before it gets the answer, so it writes only after it resumes.
+   */
   onStoreRead(id: string): void {
     this.holderHook?.(id);
   }
@@ -131,7 +134,7 @@ export class FaultExecutor {
     };
   }
 
-  /** Freezes the next member that reads the counter under a lock, right after its read is answered. */
+  /** Freezes the next careless holder that reads the counter, before its read is answered. */
   private pauseHolder(at: string): () => Promise<void> {
     let paused: string | undefined;
     this.holderHook = (id) => {

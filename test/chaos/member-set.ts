@@ -25,7 +25,11 @@ export interface MemberSetOptions {
   readonly seed: number;
   readonly workload?: Partial<WorkloadConfig>;
   readonly secret?: string;
-  /** Also called for every event, after the record has taken it in. */
+  /**
+   * Also called for every event, after the record has taken it in and before
+   * a store access is answered (a member paused here is paused before it sees
+   * the answer).
+   */
   readonly onEvent?: (event: MemberEvent) => void;
 }
 
@@ -51,8 +55,8 @@ export function createMemberSet(options: MemberSetOptions): { cluster: ChaosClus
   const cluster: ChaosCluster = new ChaosCluster(configFor, options.ids, {
     onEvent: (e) => {
       const reply = record.onEvent(e);
-      if (reply !== undefined) cluster.send(e.id, { cmd: 'store-reply', ...reply });
       options.onEvent?.(e);
+      if (reply !== undefined) cluster.send(e.id, { cmd: 'store-reply', ...reply });
     },
     onExit: (e) => record.onExit(e.id, e.life),
   });
