@@ -31,6 +31,8 @@ export interface ExitEvent {
 export interface ChaosClusterHandlers {
   onEvent(event: MemberEvent): void;
   onExit(event: ExitEvent): void;
+  /** One line of a member's log (pino JSON on its stderr). */
+  onLog?(id: string, line: string): void;
 }
 
 interface Member {
@@ -137,6 +139,7 @@ export class ChaosCluster {
         lines.on('close', done);
       });
       createInterface({ input: child.stderr! }).on('line', (line) => {
+        this.handlers.onLog?.(id, line);
         m.stderr.push(line);
         if (m.stderr.length > STDERR_LINES_MAX) m.stderr.shift();
       });

@@ -31,6 +31,8 @@ export interface MemberSetOptions {
    * the answer).
    */
   readonly onEvent?: (event: MemberEvent) => void;
+  /** Called with every line of every member's log. */
+  readonly onLog?: (id: string, line: string) => void;
 }
 
 /**
@@ -59,6 +61,7 @@ export function createMemberSet(options: MemberSetOptions): { cluster: ChaosClus
       if (reply !== undefined) cluster.send(e.id, { cmd: 'store-reply', ...reply });
     },
     onExit: (e) => record.onExit(e.id, e.life),
+    ...(options.onLog === undefined ? {} : { onLog: options.onLog }),
   });
   return { cluster, record };
 }
