@@ -1,3 +1,4 @@
+import { connect as connectTcp } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   connectAll,
@@ -193,6 +194,32 @@ describe('WsTransport refuses bad peers and keeps the good links', () => {
     intruder.ws.send(hello('b', 'hmac-sha256'));
     await intruder.waitClosed('intruder disconnected');
     await refusal(b, 'handshake-failed', 'self');
+    await roundTrip(a, b, 1);
+  });
+
+  it('TCP clients that never finish their HTTP upgrade, closed within the handshake deadline', async () => {
+    const { a, b } = await cluster({ handshakeTimeoutMs: 300 });
+    const started = performance.now();
+    // One sends nothing at all; one sends half a request line and headers (slowloris).
+    const closed = ['', 'GET / HTTP/1.1\r\nHost: x\r\n'].map(
+      (opening) =>
+        new Promise<number>((resolve) => {
+          const socket = connectTcp({ host: '127.0.0.1', port: b.port }, () => {
+            if (opening) socket.write(opening);
+          });
+          socket.on('error', () => {});
+          socket.on('close', () => resolve(performance.now() - started));
+        }),
+    );
+    // Node checks these deadlines on an interval; the transport keeps it short.
+    for (const ms of await Promise.all(closed)) expect(ms).toBeLessThan(3000);
+    await b.logger.waitFor(
+      (e) =>
+        e.level === 'warn' &&
+        e.msg.startsWith('refused a connection to the peer port') &&
+        e.obj.cause === 'ERR_HTTP_REQUEST_TIMEOUT',
+      'b logs the refused connections',
+    );
     await roundTrip(a, b, 1);
   });
 
