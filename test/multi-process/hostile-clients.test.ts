@@ -24,6 +24,11 @@ const CLIENT_WAIT_MS = 10_000;
 /** What a hostile client does once connected; the member must close the connection afterwards. */
 interface Attack {
   readonly name: string;
+  /**
+   * Passes the handshake: it claims the id of one of the target's peers, since only
+   * configured members may link. Other attacks claim ids of their own.
+   */
+  readonly authenticated?: boolean;
   /** `ownId` is unique per client: a second link under the same id would replace (close) the first. */
   run(client: RawPeerClient, target: string, secret: string, ownId: string): Promise<void>;
 }
@@ -53,6 +58,7 @@ const attacks: readonly Attack[] = [
   },
   {
     name: 'binary garbage after a valid handshake',
+    authenticated: true,
     run: async (client, target, secret, ownId) => {
       expect(await client.handshake(ownId, target, secret, CLIENT_WAIT_MS)).toBe('done');
       client.send(new Uint8Array(randomBytes(512)));
@@ -60,6 +66,7 @@ const attacks: readonly Attack[] = [
   },
   {
     name: 'a frame over the size limit after a valid handshake',
+    authenticated: true,
     run: async (client, target, secret, ownId) => {
       expect(await client.handshake(ownId, target, secret, CLIENT_WAIT_MS)).toBe('done');
       client.send(new Uint8Array(MAX_FRAME_BYTES + 1).fill(7));
@@ -75,11 +82,15 @@ describe('member processes facing hostile WebSocket clients', () => {
     await awaitAllFollow(cluster, first);
 
     for (const target of cluster.ids) {
+      // The authenticated attacks pose as the target's peers, one each; the real peer redials.
+      const peers = cluster.ids.filter((id) => id !== target);
+      let posing = 0;
       await Promise.all(
         attacks.map(async (attack, i) => {
           const client = await RawPeerClient.connect(cluster.members[target]!, CLIENT_WAIT_MS);
           clients.push(client);
-          await attack.run(client, target, cluster.secret, `intruder-${i}`);
+          const ownId = attack.authenticated ? peers[posing++ % peers.length]! : `intruder-${i}`;
+          await attack.run(client, target, cluster.secret, ownId);
           await expect(
             client.waitClosed(CLIENT_WAIT_MS),
             `${attack.name} against ${target}`,

@@ -14,7 +14,10 @@ interface RawSocket {
 
 // The workspace root does not depend on `ws`; @baton/core does, so resolve it from there.
 const requireFromCore = createRequire(new URL('../../packages/core/package.json', import.meta.url));
-const WebSocket = requireFromCore('ws') as new (url: string, options: { maxPayload: number }) => RawSocket;
+const WebSocket = requireFromCore('ws') as new (
+  url: string,
+  options: { maxPayload: number; localAddress?: string },
+) => RawSocket;
 
 /** Text frames kept before a test reads them; a member sends two at most during a handshake. */
 const TEXT_FRAMES_MAX = 16;
@@ -51,9 +54,16 @@ export class RawPeerClient {
     });
   }
 
-  /** Opens a connection to `url`; rejects if it cannot open within `timeoutMs`. */
-  static async connect(url: string, timeoutMs: number): Promise<RawPeerClient> {
-    const socket = new WebSocket(url, { maxPayload: CLIENT_PAYLOAD_BYTES_MAX });
+  /**
+   * Opens a connection to `url`; rejects if it cannot open within `timeoutMs`.
+   * `localAddress` (e.g. 127.0.0.2) dials from another loopback address, so a
+   * member's handshake slots, grouped by address, tell it apart from real peers.
+   */
+  static async connect(url: string, timeoutMs: number, localAddress?: string): Promise<RawPeerClient> {
+    const socket = new WebSocket(url, {
+      maxPayload: CLIENT_PAYLOAD_BYTES_MAX,
+      ...(localAddress === undefined ? {} : { localAddress }),
+    });
     const client = new RawPeerClient(socket);
     await within(
       new Promise<void>((resolve, reject) => {
@@ -94,20 +104,22 @@ export class RawPeerClient {
 
   /**
    * Runs the dialer's side of the peer handshake as member `ownId` towards
-   * `peerId` with `secret`; resolves with whether the member accepted it.
+   * `peerId` with `secret` (and `clusterName`); resolves with whether the
+   * member accepted it.
    */
   async handshake(
     ownId: string,
     peerId: string,
     secret: string,
     timeoutMs: number,
+    clusterName = '',
   ): Promise<'done' | 'failed'> {
     const handshake = new Handshake({
       role: 'dialer',
       ownId,
       expectedPeerId: peerId,
       secret: new TextEncoder().encode(secret),
-      clusterId: '',
+      clusterId: clusterName,
       nonce: new Uint8Array(randomBytes(HANDSHAKE_NONCE_BYTES)),
     });
     for (const frame of handshake.start()) this.send(frame);

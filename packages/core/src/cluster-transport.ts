@@ -26,6 +26,8 @@ export function createPeerTransport(
         listen: options.listen,
         secret: options.secret,
         clusterId: options.clusterName,
+        // Only configured members may link to us: knowing the secret does not make a process one.
+        acceptPeerIds: Object.keys(options.members),
         ...(options.tls ? { tls: options.tls } : {}),
         encode: (m) => encodeMessage(m, limits),
         decode: (bytes) => decodeMessage(bytes, limits),

@@ -52,6 +52,7 @@ export type HandshakeFailure =
   | 'version'
   | 'mode-mismatch'
   | 'unexpected-peer'
+  | 'unknown-peer'
   | 'self'
   | 'nonce-reflected'
   | 'bad-proof'
@@ -62,6 +63,12 @@ export interface HandshakeParams {
   readonly ownId: MemberId;
   /** The dialer names whom it dialled and refuses anyone else; the acceptor passes undefined. */
   readonly expectedPeerId: MemberId | undefined;
+  /**
+   * The acceptor's check of the id a hello claims: an id it does not know is
+   * refused ('unknown-peer') at once, before any proof. Knowing the secret
+   * does not make a process a member. Undefined accepts any id.
+   */
+  readonly isKnownPeer?: ((id: MemberId) => boolean) | undefined;
   /** The cluster secret; undefined means insecure mode. */
   readonly secret: Uint8Array | undefined;
   /** Mixed into every MAC so two clusters sharing a secret still refuse each other. */
@@ -117,6 +124,7 @@ interface Hello {
 export class Handshake {
   private state: 'awaiting-hello' | 'awaiting-proof' | 'done' | 'failed' = 'awaiting-hello';
   private peer: Hello | undefined;
+  private claimed: MemberId | undefined;
 
   constructor(private readonly params: HandshakeParams) {
     if (params.nonce.byteLength !== HANDSHAKE_NONCE_BYTES) {
@@ -126,7 +134,7 @@ export class Handshake {
 
   /** The id the other side's hello named, before it is proved (for logs only: nothing may trust it). */
   get claimedPeerId(): MemberId | undefined {
-    return this.peer?.id;
+    return this.claimed;
   }
 
   /** The frames to send as soon as the socket opens: this side's hello. */
@@ -152,10 +160,14 @@ export class Handshake {
   private onHello(frame: string): HandshakeStep {
     const hello = parseHello(frame);
     if (typeof hello === 'string') return this.fail(hello);
+    // Kept for logs even when the hello is refused below (an unknown id is worth naming).
+    this.claimed = hello.id;
     const { ownId, expectedPeerId, nonce, secret } = this.params;
     if (hello.auth !== this.auth()) return this.fail('mode-mismatch');
     if (hello.id === ownId) return this.fail('self');
     if (expectedPeerId !== undefined && hello.id !== expectedPeerId) return this.fail('unexpected-peer');
+    if (this.params.isKnownPeer !== undefined && !this.params.isKnownPeer(hello.id))
+      return this.fail('unknown-peer');
     if (timingSafeEqual(hello.nonce, nonce)) return this.fail('nonce-reflected');
     this.peer = hello;
     if (secret === undefined) return this.finish([]);

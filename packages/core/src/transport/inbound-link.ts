@@ -12,6 +12,8 @@ export interface InboundLinkOptions {
   readonly ownId: MemberId;
   readonly secret: Uint8Array | undefined;
   readonly clusterId: string;
+  /** Ids allowed to link to this member (see HandshakeParams.isKnownPeer). */
+  readonly isKnownPeer: ((id: MemberId) => boolean) | undefined;
   readonly handshakeTimeoutMs: number;
   readonly decode: (bytes: Uint8Array) => Message;
   readonly logger: TransportLogger;
@@ -54,6 +56,7 @@ export class InboundLink {
       role: 'acceptor',
       ownId: options.ownId,
       expectedPeerId: undefined,
+      isKnownPeer: options.isKnownPeer,
       secret: options.secret,
       clusterId: options.clusterId,
       nonce: new Uint8Array(randomBytes(HANDSHAKE_NONCE_BYTES)),

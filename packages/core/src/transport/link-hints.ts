@@ -9,6 +9,8 @@ const HINTS: Readonly<Record<string, string>> = {
     "the peer refused this member's proof: the two do not share this cluster's secret or clusterName",
   'mode-mismatch': 'one member has a secret and the other runs with insecure: true',
   'unexpected-peer': 'the member answering at this URL has another id: check the members option',
+  'unknown-peer':
+    "the dialling member's id is not in this member's members option: check both members options",
   self: 'this URL points at this member itself: check the members option',
   version: 'the peer runs a Baton version that speaks another protocol',
   'handshake-timeout':
@@ -18,6 +20,9 @@ const HINTS: Readonly<Record<string, string>> = {
   'nonce-reflected': 'the other side replayed this member’s own challenge: not a Baton member',
   'closed-in-handshake':
     "the peer closed the link during the handshake: it may not share this cluster's secret or clusterName",
+  ERR_HTTP_REQUEST_TIMEOUT:
+    'a client connected to the peer port and did not finish a WebSocket upgrade in time: not a Baton member',
+  HPE_INVALID_METHOD: 'a client that does not speak HTTP connected to the peer port: not a Baton member',
   ECONNREFUSED: 'nothing listens at that address: is the member running, and is its URL right?',
   ENOTFOUND: 'the host name does not resolve: check the members option',
   EAI_AGAIN: 'the host name does not resolve right now (DNS)',

@@ -31,6 +31,12 @@ export interface WsTransportOptions {
   readonly clusterId?: string;
   /** Turns peer links into mutually verified wss://. */
   readonly tls?: TransportTlsOptions;
+  /**
+   * The member ids whose links this member accepts, besides the peers given
+   * to setPeers; a hello from any other id is refused. Undefined accepts any
+   * id that passes the handshake (a transport tested on its own).
+   */
+  readonly acceptPeerIds?: readonly MemberId[];
   /** Message → frame. */
   readonly encode: (msg: Message) => Uint8Array;
   /** Frame → validated message; throws (BatonError 'BATON_PROTOCOL') on anything malformed. */
@@ -67,6 +73,7 @@ export interface ResolvedTransportOptions {
   readonly secret: Uint8Array | undefined;
   readonly clusterId: string;
   readonly tls: ResolvedTlsOptions | undefined;
+  readonly acceptPeerIds: ReadonlySet<MemberId> | undefined;
   readonly encode: (msg: Message) => Uint8Array;
   readonly decode: (bytes: Uint8Array) => Message;
   readonly maxPayloadBytes: number;
@@ -115,6 +122,7 @@ export function resolveTransportOptions(options: WsTransportOptions): ResolvedTr
     secret: secret === undefined ? undefined : new Uint8Array(secret),
     clusterId: options.clusterId ?? '',
     tls: options.tls === undefined ? undefined : resolveTls(options.tls),
+    acceptPeerIds: options.acceptPeerIds === undefined ? undefined : new Set(options.acceptPeerIds),
     encode: options.encode,
     decode: options.decode,
     maxPayloadBytes: positiveInteger('maxPayloadBytes', options.maxPayloadBytes, 8 * 1024 * 1024),

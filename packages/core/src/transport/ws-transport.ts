@@ -8,6 +8,7 @@ import type { MemberId } from '../raft/types.js';
 import { Backoff } from './backoff.js';
 import { InboundLink } from './inbound-link.js';
 import { LinkFailureLog } from './link-failure-log.js';
+import { linkHint, ROUTINE_LINK_CAUSES } from './link-hints.js';
 import { PeerLink, type PeerLinkStats } from './peer-link.js';
 import { addressGroup, hostOf, PendingHandshakes } from './pending-handshakes.js';
 import type { Transport, TransportEvents } from './transport.js';
@@ -60,10 +61,20 @@ export class WsTransport implements Transport {
     this.pendingHandshakes = new PendingHandshakes(this.options.pendingHandshakesMax);
     this.failures = new LinkFailureLog(this.options.logger, () => performance.now());
     const { tls, maxPayloadBytes, handshakeTimeoutMs } = this.options;
+    // Slow or silent clients must not hold sockets open longer than a handshake may take. Node
+    // checks these deadlines only every connectionsCheckingInterval (30 s by default), and
+    // without a 'clientError' listener it never closes a connection that timed out before
+    // finishing its HTTP request: a client that opened TCP and said nothing stayed forever.
+    const deadlines = {
+      headersTimeout: handshakeTimeoutMs,
+      requestTimeout: handshakeTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(handshakeTimeoutMs / 4))),
+    };
     this.server =
       tls === undefined
-        ? createHttpServer()
+        ? createHttpServer(deadlines)
         : createHttpsServer({
+            ...deadlines,
             key: tls.key,
             cert: tls.cert,
             ca: tls.ca,
@@ -71,9 +82,19 @@ export class WsTransport implements Transport {
             rejectUnauthorized: true,
             handshakeTimeout: handshakeTimeoutMs,
           });
-    // Slow or silent clients must not hold sockets open longer than a handshake may take.
-    this.server.headersTimeout = handshakeTimeoutMs;
-    this.server.requestTimeout = handshakeTimeoutMs;
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      socket.destroy();
+      // Logged like a refused handshake, rate-limited per host; a peer dying mid-request is routine.
+      const address = socket as Duplex & { remoteAddress?: string; remotePort?: number };
+      const cause = error.code ?? 'bad-request';
+      this.failures.failure(
+        `from host ${hostOf(address.remoteAddress ?? '?')}`,
+        cause,
+        { remote: remoteOf(address), hint: linkHint(cause) },
+        'refused a connection to the peer port: no valid WebSocket upgrade in time',
+        ROUTINE_LINK_CAUSES.has(cause) ? 'info' : 'warn',
+      );
+    });
     this.server.on('connection', (socket: Duplex) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
@@ -279,6 +300,7 @@ export class WsTransport implements Transport {
         ownId: this.options.id,
         secret: this.options.secret,
         clusterId: this.options.clusterId,
+        isKnownPeer: this.isKnownPeer,
         handshakeTimeoutMs: this.options.handshakeTimeoutMs,
         decode: this.options.decode,
         logger: this.options.logger,
@@ -303,6 +325,12 @@ export class WsTransport implements Transport {
       this.inbound.add(link);
     });
   }
+
+  /** Configured members and current peers may link to us; no other id, whatever it knows. */
+  private readonly isKnownPeer = (id: MemberId): boolean => {
+    const accepted = this.options.acceptPeerIds;
+    return accepted === undefined || accepted.has(id) || this.links.has(id);
+  };
 
   private onInboundAuthenticated(link: InboundLink): void {
     const peerId = link.peerId;

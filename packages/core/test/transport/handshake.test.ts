@@ -193,6 +193,21 @@ describe('Handshake with a shared secret', () => {
     const r = run(dialer({ ownId: 'n2' }), acceptor());
     expect(r.acceptor).toMatchObject({ status: 'failed', reason: 'self' });
   });
+
+  it('refuses an id the acceptor does not know at its hello, before any proof, and names it', () => {
+    const a = acceptor({ isKnownPeer: (id) => id === 'n3' });
+    const r = run(dialer({ ownId: 'n9' }), a);
+    expect(r.acceptor).toMatchObject({ status: 'failed', reason: 'unknown-peer' });
+    // The dialer's proof never reached a verdict, and the acceptor sent nothing but its hello.
+    expect(r.sentByAcceptor.map((f) => JSON.parse(f).t)).toEqual(['hello']);
+    expect(a.claimedPeerId).toBe('n9');
+    expect(
+      run(dialer({ ownId: 'n3' }), acceptor({ isKnownPeer: (id) => id === 'n3' })).acceptor,
+    ).toMatchObject({
+      status: 'done',
+      peerId: 'n3',
+    });
+  });
 });
 
 describe('Handshake in insecure mode', () => {

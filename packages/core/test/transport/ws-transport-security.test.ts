@@ -1,3 +1,4 @@
+import { connect as connectTcp } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   connectAll,
@@ -99,6 +100,15 @@ describe('WsTransport refuses bad peers and keeps the good links', () => {
     expect(seen.obj.hint).toMatch(/secret or clusterName/);
   });
 
+  it('a client that knows the secret but claims an id that is not a member', async () => {
+    const { a, b } = await cluster({ acceptPeerIds: ['a', 'b'] });
+    const intruder = await raw(b);
+    await expect(intruder.handshake('mallory', SECRET, 'b')).rejects.toThrow();
+    await intruder.waitClosed('intruder disconnected');
+    await refusal(b, 'handshake-failed', 'unknown-peer');
+    await roundTrip(a, b, 1);
+  });
+
   it('a client that sends garbage instead of a handshake', async () => {
     const { a, b } = await cluster();
     const intruder = await raw(b);
@@ -184,6 +194,32 @@ describe('WsTransport refuses bad peers and keeps the good links', () => {
     intruder.ws.send(hello('b', 'hmac-sha256'));
     await intruder.waitClosed('intruder disconnected');
     await refusal(b, 'handshake-failed', 'self');
+    await roundTrip(a, b, 1);
+  });
+
+  it('TCP clients that never finish their HTTP upgrade, closed within the handshake deadline', async () => {
+    const { a, b } = await cluster({ handshakeTimeoutMs: 300 });
+    const started = performance.now();
+    // One sends nothing at all; one sends half a request line and headers (slowloris).
+    const closed = ['', 'GET / HTTP/1.1\r\nHost: x\r\n'].map(
+      (opening) =>
+        new Promise<number>((resolve) => {
+          const socket = connectTcp({ host: '127.0.0.1', port: b.port }, () => {
+            if (opening) socket.write(opening);
+          });
+          socket.on('error', () => {});
+          socket.on('close', () => resolve(performance.now() - started));
+        }),
+    );
+    // Node checks these deadlines on an interval; the transport keeps it short.
+    for (const ms of await Promise.all(closed)) expect(ms).toBeLessThan(3000);
+    await b.logger.waitFor(
+      (e) =>
+        e.level === 'warn' &&
+        e.msg.startsWith('refused a connection to the peer port') &&
+        e.obj.cause === 'ERR_HTTP_REQUEST_TIMEOUT',
+      'b logs the refused connections',
+    );
     await roundTrip(a, b, 1);
   });
 

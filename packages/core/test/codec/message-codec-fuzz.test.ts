@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { decodeMessage, encodeMessage } from '../../src/codec/message-codec.js';
+import { validateMessage } from '../../src/codec/validate-message.js';
+import { isBatonError } from '../../src/errors.js';
+import { formatSeed, parseSeed, Rng } from '../../src/sim/rng.js';
+import { MUTATION_KINDS, mutateFrame } from './frame-mutations.js';
+
+/** BATON_SEED picks another run; the default is fixed so the default run is the same every time. */
+const SEED = process.env.BATON_SEED === undefined ? 0xf022 : parseSeed(process.env.BATON_SEED);
+const FRAMES_PER_KIND = 4000;
+/** A decode that takes this long on any frame is a hang waiting to happen (frames here are < 64 KiB). */
+const DECODE_MS_MAX = 50;
+
+describe('decodeMessage against structured mutations', () => {
+  it.each(MUTATION_KINDS)(
+    `%s: only BATON_PROTOCOL or a valid message, quickly (seed ${formatSeed(SEED)})`,
+    (kind) => {
+      const rng = Rng.fromSeed(SEED).fork(kind);
+      const outcomes = { accepted: 0, refused: 0 };
+      let slowestMs = 0;
+      for (let i = 0; i < FRAMES_PER_KIND; i++) {
+        const { bytes } = mutateFrame(rng, kind);
+        const where = `seed=${formatSeed(SEED)} ${kind} #${i}: ${Buffer.from(bytes.slice(0, 80)).toString('hex')}`;
+        const started = performance.now();
+        let decoded: ReturnType<typeof decodeMessage>;
+        try {
+          decoded = decodeMessage(bytes);
+          outcomes.accepted++;
+        } catch (error) {
+          if (!isBatonError(error, 'BATON_PROTOCOL')) throw new Error(where, { cause: error });
+          outcomes.refused++;
+          continue;
+        } finally {
+          slowestMs = Math.max(slowestMs, performance.now() - started);
+        }
+        // Whatever is accepted is a valid message with exactly one encoding.
+        expect(() => validateMessage(decoded), where).not.toThrow();
+        expect(encodeMessage(decoded), where).toEqual(bytes);
+      }
+      expect(slowestMs).toBeLessThan(DECODE_MS_MAX);
+      // Every kind must be refused often, or it is not exercising the checks.
+      expect(outcomes.refused).toBeGreaterThan(FRAMES_PER_KIND / 10);
+    },
+  );
+});
