@@ -59,7 +59,20 @@ process.on('exit', () => {
 });
 process.on('SIGINT', () => process.exit(130));
 
+/** Ports handed out so far: the system may offer a port again once its probe has closed. */
+const portsHandedOut = new Set<number>();
+
+/** A free loopback port, distinct from every other this process handed out. */
 async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probePort();
+    if (portsHandedOut.has(port)) continue;
+    portsHandedOut.add(port);
+    return port;
+  }
+}
+
+async function probePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

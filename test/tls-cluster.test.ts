@@ -2,7 +2,7 @@ import { Cluster } from '@baton/core';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TestCertificates, type TestTls } from '../packages/core/test/support/test-certificates.js';
-import { freePort } from './support/free-port.js';
+import { memberUrls } from './support/free-port.js';
 
 let certificates: TestCertificates;
 let trusted: TestTls;
@@ -19,10 +19,8 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((c) => c.stop()));
 });
 
-async function wssMembers(ids: string[]): Promise<Record<string, string>> {
-  const members: Record<string, string> = {};
-  for (const id of ids) members[id] = `wss://127.0.0.1:${await freePort()}`;
-  return members;
+function wssMembers(ids: string[]): Promise<Record<string, string>> {
+  return memberUrls(ids, 'wss');
 }
 
 describe('a cluster over wss://', () => {

@@ -36,7 +36,20 @@ function say(text: string): void {
   console.log(`[${((Date.now() - t0) / 1000).toFixed(2).padStart(6)} s] ${text}`);
 }
 
+/** Ports handed out so far: the system may offer a port again once its probe has closed. */
+const portsHandedOut = new Set<number>();
+
+/** A free loopback port, distinct from every other this process handed out. */
 async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probePort();
+    if (portsHandedOut.has(port)) continue;
+    portsHandedOut.add(port);
+    return port;
+  }
+}
+
+async function probePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

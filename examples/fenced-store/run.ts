@@ -64,7 +64,20 @@ const store = new FencedStore({
 });
 const server = await serveStore(store);
 
+/** Ports handed out so far: the system may offer a port again once its probe has closed. */
+const portsHandedOut = new Set<number>();
+
+/** A free loopback port, distinct from every other this process handed out. */
 async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probePort();
+    if (portsHandedOut.has(port)) continue;
+    portsHandedOut.add(port);
+    return port;
+  }
+}
+
+async function probePort(): Promise<number> {
   return await new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatSeed } from '../../packages/core/src/sim/rng.js';
-import { freePort } from '../support/free-port.js';
+import { holdFreePorts } from '../support/free-port.js';
 import { monotonicNowMs, type WorkloadConfig } from './chaos-protocol.js';
 import { type Anomaly, checkCounters, checkHistory, checkIntervals } from './checks.js';
 import { type Convergence, converge } from './convergence.js';
@@ -61,9 +61,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   for (const step of schedule) log(`  ${describeStep(step)}`);
 
   const dir = await mkdtemp(join(tmpdir(), 'baton-chaos-'));
-  const ports: Record<string, number> = {};
-  for (const id of ids) ports[id] = await freePort();
-  const mesh = await ProxyMesh.start(ports);
+  // The members' ports stay held while the proxies bind theirs (port 0), so no proxy takes one.
+  const held = await holdFreePorts(ids.length);
+  const ports: Record<string, number> = Object.fromEntries(ids.map((id, i) => [id, held.ports[i]!]));
+  const mesh = await ProxyMesh.start(ports).finally(held.release);
   const t0 = monotonicNowMs();
   const leaderWaiters = new Set<() => void>();
   const { cluster, record } = createMemberSet({
