@@ -4,12 +4,16 @@
  * (when its leadership() resolves) and first-write (when, as a new leader,
  * its first proposal committed). On stdin it takes {"cmd":"load",...}: run
  * concurrent proposers for a while and report throughput and fsyncs; and
- * {"cmd":"locks",...}: lock round trips, or workers taking locks.
+ * {"cmd":"locks",...}: lock round trips, or workers taking locks;
+ * {"cmd":"election-rt",...}: campaign → elected → resign round trips; and
+ * {"cmd":"campaign",...}: campaign in a named election and report the win
+ * (kept until the process dies).
  */
 
 import { createHistogram, monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Cluster } from '@baton/core';
+import { Election, type ElectionLeadership } from '@baton/election';
 import { Locks } from '@baton/lock';
 import { pino } from 'pino';
 
@@ -159,6 +163,43 @@ async function lockLoad(mode: string, workers: number, durationMs: number, count
   });
 }
 
+/** `count` sequential campaign → elected → resign round trips on an election of this member's own. */
+async function electionRoundTrips(count: number): Promise<void> {
+  const election = new Election(cluster, `rt-${config.id}`, { ttlMs: 10_000 });
+  await (await election.campaign()).resign(); // the lease exists before timing
+  const latencyUs = createHistogram();
+  let failed = 0;
+  const t0 = nowMs();
+  for (let i = 0; i < count; i++) {
+    const t = nowMs();
+    try {
+      await (await election.campaign()).resign();
+      latencyUs.record(Math.max(1, Math.round((nowMs() - t) * 1000)));
+    } catch {
+      failed++;
+    }
+  }
+  await election.close();
+  report({
+    type: 'election-rt-result',
+    ops: latencyUs.count,
+    failed,
+    elapsedMs: nowMs() - t0,
+    p50: latencyUs.percentile(50) / 1000,
+    p99: latencyUs.percentile(99) / 1000,
+  });
+}
+
+/** Held while the process lives: a SIGKILL is how the benchmark ends a win. */
+const wins: ElectionLeadership[] = [];
+
+/** Campaigns in `name` and reports the win the moment the token is valid. */
+async function campaign(name: string, ttlMs: number): Promise<void> {
+  const won = await new Election(cluster, name, { ttlMs }).campaign({ value: config.id });
+  report({ type: 'elected', name, fencingToken: won.fencingToken, valid: won.valid });
+  wins.push(won);
+}
+
 createInterface({ input: process.stdin }).on('line', (line) => {
   const cmd = JSON.parse(line) as {
     cmd: string;
@@ -167,10 +208,18 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     mode?: string;
     workers?: number;
     count?: number;
+    name?: string;
+    ttlMs?: number;
   };
   if (cmd.cmd === 'load') void load(cmd.proposers ?? 1, cmd.durationMs ?? 5000);
   if (cmd.cmd === 'locks')
     void lockLoad(cmd.mode ?? 'roundtrip', cmd.workers ?? 1, cmd.durationMs ?? 5000, cmd.count ?? 1000);
+  if (cmd.cmd === 'election-rt') void electionRoundTrips(cmd.count ?? 300);
+  if (cmd.cmd === 'campaign') {
+    void campaign(cmd.name ?? 'bench', cmd.ttlMs ?? 2000).catch((e: unknown) =>
+      report({ type: 'campaign-failed', error: String(e) }),
+    );
+  }
   if (cmd.cmd === 'stats') {
     report({
       type: 'stats',

@@ -8,6 +8,10 @@
  * - locks: sequential acquire+release round trips on the leader and on a
  *   follower (--lock-count), 16 workers on distinct locks and on one lock for
  *   --lock-ms, spread over the members (--lock-ms 0 skips them).
+ * - named elections: sequential campaign → elected → resign round trips on
+ *   the leader and on a follower (--election-count); SIGKILL of a named
+ *   election's winner → the next candidate's token valid (--election-trials,
+ *   TTL --election-ttl-ms).
  * Options: --trials 20  --load-ms 5000  --soak-ms 0 (a long 16-proposer run
  * that counts spurious elections)  --members 3  --cpu-prof DIR (each member
  * writes a V8 CPU profile there; members are stopped gracefully at the end).
@@ -37,10 +41,16 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     'lock-ms': { type: 'string', default: '10000' },
     'lock-count': { type: 'string', default: '1000' },
+    'election-count': { type: 'string', default: '300' },
+    'election-trials': { type: 'string', default: '5' },
+    'election-ttl-ms': { type: 'string', default: '2000' },
   },
 });
 const lockMs = Number(args['lock-ms']);
 const lockCount = Number(args['lock-count']);
+const electionCount = Number(args['election-count']);
+const electionTrials = Number(args['election-trials']);
+const electionTtlMs = Number(args['election-ttl-ms']);
 const cpuProfDir = args['cpu-prof'];
 const trials = Number(args.trials);
 const loadMs = Number(args['load-ms']);
@@ -205,6 +215,70 @@ for (const { proposers, on } of loads) {
   leader = currentLeader() ?? leader;
 }
 if (lockMs > 0) await lockBench();
+if (electionCount > 0 || electionTrials > 0) await electionBench();
+
+/**
+ * Named elections: round trips on the leader and on a follower, as etcd's
+ * anchor part e measures them; then `electionTrials` times, all members
+ * campaign on one name, the winner's process is SIGKILLed, and the next
+ * winner's token is valid after the TTL (its lease must expire first).
+ */
+async function electionBench(): Promise<void> {
+  console.log('\n## Named elections (Election.campaign → elected → resign, fsync on)\n');
+  console.log('| workload | on | ops/s | p50 ms | p99 ms | failed |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  const follower = ids.find((id) => id !== leader)!;
+  if (electionCount > 0) {
+    for (const [on, id] of [
+      ['leader', leader],
+      ['follower', follower],
+    ] as const) {
+      const result = waitFor((e) => e.type === 'election-rt-result' && e.id === id, 300_000);
+      send(id, { cmd: 'election-rt', count: electionCount });
+      const r = (await result) as Ev & { ops: number; elapsedMs: number; p50: number; p99: number };
+      console.log(
+        `| campaign → resign, sequential (${electionCount}) | ${on} | ${fmtRate(r)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.failed} |`,
+      );
+    }
+  }
+  if (electionTrials <= 0) return;
+  const name = 'bench-winner';
+  const gaps: number[] = [];
+  const notes: string[] = [];
+  // The followers campaign first, so the first winner's kill is not also a Raft failover.
+  const raftLeader = currentLeader() ?? leader;
+  let winner = waitFor((e) => e.type === 'elected' && e.name === name, 60_000);
+  for (const id of ids) if (id !== raftLeader) send(id, { cmd: 'campaign', name, ttlMs: electionTtlMs });
+  await winner;
+  send(raftLeader, { cmd: 'campaign', name, ttlMs: electionTtlMs });
+  for (let t = 0; t < electionTrials; t++) {
+    const won = await winner;
+    await sleep(1000); // a few keep-alive rounds of the winner's lease
+    const killed = won.id;
+    winner = waitFor((e) => e.type === 'elected' && e.name === name && e.id !== killed, 60_000);
+    const wasRaftLeader = currentLeader() === killed;
+    const killedAt = nowMs();
+    children.get(killed)!.kill('SIGKILL');
+    const next = await winner;
+    gaps.push(next.at - killedAt);
+    notes.push(`${killed}${wasRaftLeader ? ' (Raft leader)' : ''} → ${next.id}`);
+    // The killed member comes back and queues again behind the new winner.
+    winner = Promise.resolve(next);
+    const back = waitFor((e) => e.type === 'started' && e.id === killed);
+    start(killed, members);
+    await back;
+    send(killed, { cmd: 'campaign', name, ttlMs: electionTtlMs });
+    await sleep(1500);
+    leader = currentLeader() ?? leader;
+  }
+  console.log(
+    `\nSIGKILL of a named election's winner → the next winner's token valid (TTL ${electionTtlMs} ms, ${electionTrials} trials): ` +
+      `p50 ${fmt(pct(gaps, 0.5))} / max ${fmt(Math.max(...gaps))} ms; raw ${gaps.map((g) => g.toFixed(0)).join(' ')} (${notes.join(', ')})`,
+  );
+  console.log(
+    "(From the kill: the winner's lease ends one TTL after its last acknowledged keep-alive was sent, up to a third of a TTL before the kill; a killed Raft leader adds a Raft failover.)",
+  );
+}
 
 /** Lock round trips on the leader and on a follower; 16 workers on distinct locks and on one lock, spread over the members. */
 async function lockBench(): Promise<void> {
