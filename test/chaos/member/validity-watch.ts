@@ -15,11 +15,19 @@ export interface Holder {
 
 /**
  * Reports the runs during which `holder.valid` was true, as 'valid' (the
- * instant read just before the first true check), 'seen' (still true) and
- * 'end' (the instant read just after the last true check), until the holder's
- * signal has aborted and valid is false, or `until` aborts. `valid` is polled
- * rather than inferred from the signal because it is what code about to act
- * as the holder checks.
+ * instant read just after the first true check), 'seen' (still true at an
+ * instant read just before a check) and 'end' (the instant read just before
+ * the last true check), until the holder's signal has aborted and valid is
+ * false, or `until` aborts. `valid` is polled rather than inferred from the
+ * signal because it is what code about to act as the holder checks.
+ *
+ * The bounds are the inner ones: a holder's validity is one unbroken
+ * stretch, true at some instant of each true check, so it surely covers
+ * [after the first true check, before the last]. Two such stretches that
+ * overlap prove two valid holders at one instant, however long the process
+ * was descheduled between a check and reading the clock; the outer bounds
+ * (before the first, after the last) do not, and on a loaded machine they
+ * reported overlaps of a few milliseconds that a preemption explains.
  */
 export function watchValidity(
   holder: Holder,
@@ -39,13 +47,16 @@ export function watchValidity(
       if (valid) {
         if (!inRun) {
           inRun = true;
-          emit({ ev: 'valid', kind, key, token }, before);
+          emit({ ev: 'valid', kind, key, token }, after);
           lastReportAt = after;
-        } else if (after - lastReportAt >= REPORT_MS) {
-          emit({ ev: 'seen', kind, key, token }, after);
-          lastReportAt = after;
+          lastTrueAt = after;
+        } else {
+          if (after - lastReportAt >= REPORT_MS) {
+            emit({ ev: 'seen', kind, key, token }, before);
+            lastReportAt = after;
+          }
+          lastTrueAt = before;
         }
-        lastTrueAt = after;
       } else if (inRun) {
         inRun = false;
         emit({ ev: 'end', kind, key, token, lastTrueAt });
