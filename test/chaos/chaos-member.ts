@@ -7,13 +7,19 @@
  * goes to stderr.
  */
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Cluster } from '@baton/core';
 import { Election, runOnLeader } from '@baton/election';
 import { Locks } from '@baton/lock';
 import { destination, pino } from 'pino';
 import { Rng } from '../../packages/core/src/sim/rng.js';
-import { CHAOS_CONFIG_ENV, type ChaosCommand, type ChaosMemberConfig } from './chaos-protocol.js';
+import {
+  CHAOS_CONFIG_ENV,
+  type ChaosCommand,
+  type ChaosMemberConfig,
+  monotonicNowMs,
+} from './chaos-protocol.js';
 import { electionLoop } from './member/election-workload.js';
 import { codeOf, emit } from './member/emit.js';
 import { leaseLoop } from './member/lease-workload.js';
@@ -24,7 +30,16 @@ import { watchValidity } from './member/validity-watch.js';
 import type { WorkloadContext } from './member/workload-context.js';
 
 const config = JSON.parse(process.env[CHAOS_CONFIG_ENV] ?? 'null') as ChaosMemberConfig;
-const logger = pino({ level: config.logLevel }, destination({ dest: 2, sync: true }));
+// BATON_CHAOS_TRACE_DIR: every member life writes its debug-level log there, stamped with the
+// machine's monotonic clock (the one the run's events use), to explain an anomaly.
+const traceDir = process.env.BATON_CHAOS_TRACE_DIR;
+const logger =
+  traceDir === undefined
+    ? pino({ level: config.logLevel }, destination({ dest: 2, sync: true }))
+    : pino(
+        { level: 'debug', mixin: () => ({ mono: monotonicNowMs(), perf: performance.now() }) },
+        destination({ dest: join(traceDir, `${config.id}-${config.life}.log`), sync: true }),
+      );
 const store = new StoreClient();
 const quiesce = new AbortController();
 const registerCounter = { n: 0 };

@@ -59,6 +59,7 @@ export class LeaseClient {
       lease.abort('stopped');
       return lease;
     }
+    this.opts.logger.debug({ lease: leaseId, sentAt, deadline: lease.deadline }, 'lease tracked');
     const t: Tracked = { lease, timer: undefined };
     this.tracked.set(leaseId, t);
     this.armExpiry(t);
@@ -96,6 +97,7 @@ export class LeaseClient {
     const t = this.tracked.get(leaseId);
     if (!t) return;
     this.tracked.delete(leaseId);
+    this.opts.logger.debug({ lease: leaseId, cause, deadline: t.lease.deadline }, 'lease dropped');
     t.timer?.cancel();
     t.lease.abort(cause);
     if (this.tracked.size === 0) {
@@ -146,6 +148,7 @@ export class LeaseClient {
       this.scheduleRound(Math.max(ROUND_MIN_MS, regularMs / RETRY_DIVISOR));
       return;
     }
+    this.opts.logger.debug({ leases: ids, ttls: answer.ttlsMs, sentAt }, 'keep-alive acknowledged');
     ids.forEach((id, i) => {
       const t = this.tracked.get(id);
       const ttlMs = answer.ttlsMs[i] ?? 0;

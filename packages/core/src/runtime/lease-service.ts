@@ -6,10 +6,12 @@ import { encodeCommand } from '../state/command-codec.js';
 import { encodeEnvelope } from '../state/command-envelope.js';
 import type { CoordinationResult } from '../state/coordination-commands.js';
 import type { CoordinationMachine } from './coordination-machine.js';
+import type { LeadershipToken } from './leadership-token.js';
 import type { Lease } from './lease.js';
 import { LeaseClient } from './lease-client.js';
 import { type KeepAliveAnswer, LeaseKeeper } from './lease-keeper.js';
 import type { NodeLoop } from './node-loop.js';
+import { untilAborted } from './until-aborted.js';
 
 export interface LeaseServiceOptions {
   readonly memberId: MemberId;
@@ -45,13 +47,20 @@ export class LeaseService {
   private readonly pending = new Map<string, (answer: KeepAliveAnswer) => void>();
   private readonly unsubscribe: () => void;
   private stopped = false;
+  /** The leadership the keeper's deadlines were restarted under; none while it does not lead. */
+  private keeperToken: LeadershipToken | undefined;
 
   constructor(private readonly opts: LeaseServiceOptions) {
     const { env, loop } = opts;
     this.keeper = new LeaseKeeper({
       clock: env.clock,
       timers: env.timers,
-      isSoleLeader: () => loop.leadership.current() !== undefined,
+      // Under the leadership its deadlines were restarted for, not merely some leadership: in a
+      // later term they must be restarted again (a new token comes with a new startLeading).
+      isSoleLeader: () => {
+        const token = this.keeperToken;
+        return token !== undefined && token.valid && loop.leadership.current() === token;
+      },
       appliedIndex: () => loop.status().appliedIndex,
       expire: (leaseId, done) => this.proposeExpiry(leaseId, done),
     });
@@ -106,6 +115,7 @@ export class LeaseService {
       return;
     }
     const answer = this.stopped ? ({ ok: false } as const) : this.keeper.keepAlive(m.leaseIds);
+    this.opts.logger.debug({ from: m.from, leases: m.leaseIds, answer }, 'keep-alive answered');
     this.opts.send({
       type: 'keepAliveResp',
       from: this.opts.memberId,
@@ -139,9 +149,17 @@ export class LeaseService {
         return; // the member stopped
       }
       if (this.stopped) return;
-      this.keeper.startLeading(machine.state.leases());
-      await new Promise((resolve) => token.signal.addEventListener('abort', resolve, { once: true }));
+      const leases = machine.state.leases();
+      this.opts.logger.debug(
+        { term: token.term, leases: leases.map((l) => l.leaseId) },
+        'lease keeper leads',
+      );
+      this.keeperToken = token;
+      this.keeper.startLeading(leases);
+      await untilAborted(token.signal);
       this.keeper.stopLeading();
+      this.keeperToken = undefined;
+      this.opts.logger.debug({ term: token.term }, 'lease keeper stops leading');
     }
   }
 
@@ -180,6 +198,7 @@ export class LeaseService {
   /** Leader: the expiry is a plain command (nobody retries it; a second one answers unknown-lease). */
   private proposeExpiry(leaseId: number, done: (ok: boolean) => void): void {
     const { loop } = this.opts;
+    this.opts.logger.debug({ lease: leaseId }, 'lease expiry proposed');
     try {
       const payload = encodeCommand({ type: 'expireLease', leaseId });
       const { index, term } = loop.append(encodeEnvelope({ kind: 'plain', payload }));

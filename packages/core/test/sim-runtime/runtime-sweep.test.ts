@@ -26,11 +26,12 @@ describe('random fault schedules and a write-path workload against the productio
     expect(await failuresOf(REGRESSION_SEEDS, 3)).toEqual([]);
   });
 
-  it('3 members, seeds 1–400', async () => {
+  // About 30 s each on an idle 2-core machine; the bound allows for a loaded one.
+  it('3 members, seeds 1–400', { timeout: 240_000 }, async () => {
     expect(await failuresOf(range(1, 400), 3)).toEqual([]);
   });
 
-  it('5 members, seeds 1–150', async () => {
+  it('5 members, seeds 1–150', { timeout: 240_000 }, async () => {
     expect(await failuresOf(range(1, 150), 5)).toEqual([]);
   });
 

@@ -7,6 +7,7 @@ import { CoordinationMachine } from '../../runtime/coordination-machine.js';
 import { Forwarder } from '../../runtime/forwarder.js';
 import type { LeadershipToken } from '../../runtime/leadership-token.js';
 import { NodeLoop } from '../../runtime/node-loop.js';
+import { untilAborted } from '../../runtime/until-aborted.js';
 import type { PersistBatch, RecoveredState } from '../../storage/log-storage.js';
 import { MemoryStorage } from '../../storage/memory-storage.js';
 import { EventQueue } from '../event-queue.js';
@@ -427,7 +428,7 @@ export class RuntimeSim {
         appliedIndexAtIssue: m.stateMachine.lastIndex,
         statusAppliedIndexAtIssue: m.loop.status().appliedIndex,
       });
-      await new Promise((resolve) => token.signal.addEventListener('abort', resolve, { once: true }));
+      await untilAborted(token.signal);
     }
   }
 
