@@ -171,7 +171,9 @@ class JobRunner {
         );
       }, OVERRUN_WARNING_MS);
     };
-    signal.addEventListener('abort', onEnd, { once: true });
+    // Leadership can be lost before the job starts: a listener added then would never run.
+    if (signal.aborted) onEnd();
+    else signal.addEventListener('abort', onEnd, { once: true });
     try {
       await this.job(token);
       return 'returned';
@@ -199,6 +201,7 @@ class JobRunner {
 
   private sleep(ms: number, signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
       const timer = this.timers.setTimeout(done, ms);
       signal.addEventListener('abort', done, { once: true });
       function done(): void {
