@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ChaosCluster } from '../chaos/chaos-cluster.js';
 import { monotonicNowMs } from '../chaos/chaos-protocol.js';
 import { checkCounters, checkIntervals } from '../chaos/checks.js';
 import { converge } from '../chaos/convergence.js';
@@ -54,7 +55,7 @@ const SAMPLES_MIN = 18;
  * WAL segments of 64 KiB instead of Baton's 64 MiB and a snapshot every
  * 1,000 entries instead of 10,000: a run of minutes writes a few MiB of
  * WAL, so with the defaults nothing would ever be compacted in it; scaled
- * down, segments roll over and are deleted hundreds of times.
+ * down, segments roll over and are deleted many times.
  */
 const DEFAULT_WAL_LIMITS: WalLimits = { segmentBytesMax: 64 * 1024, snapshotEntries: 1000 };
 /** The resets are spread over this share of the run, so the last ones too are made and redialled in it. */
@@ -72,17 +73,68 @@ const LOCK_NAMES = ['soak-a', 'soak-b', 'soak-c'];
  */
 const DAWDLE_CHANCE = 0.01;
 
+/** Everything one run builds, for its phases and its clean-up. */
+interface SoakRun {
+  readonly ids: readonly string[];
+  readonly limits: WalLimits;
+  readonly sampleEveryMs: number;
+  readonly dir: string;
+  readonly mesh: ProxyMesh;
+  readonly watch: LinkWatch;
+  readonly cluster: ChaosCluster;
+  readonly record: RunRecord;
+  readonly driver: ReconnectDriver;
+  readonly sampler: ResourceSampler;
+  /** Acknowledged increments at each sample round of the run, for the progress check. */
+  readonly progress: { atMs: number; ok: number }[];
+  running: boolean;
+  /** Members no longer running when the run's time was up. */
+  exited: string[];
+  convergence: string;
+}
+
 /**
  * A soak run (see cli.ts): member processes with lock workers, their peer
  * links reset at an even pace, resources sampled throughout; then the
  * workload stops, the links come back, and the bounds are checked.
  */
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
-  const { log } = options;
+  const run = await setUp(options);
+  const checks: SoakCheck[] = [];
+  const fail = (name: string, error: unknown): void => {
+    checks.push({ name, ok: false, detail: error instanceof Error ? error.message : String(error) });
+  };
+  try {
+    await loadPhase(run, options, fail);
+    await settlePhase(run, fail);
+  } catch (error) {
+    fail('run', error);
+  } finally {
+    run.running = false;
+    run.driver.stop();
+    await run.sampler.stop();
+    await run.cluster.close();
+    await run.mesh.close();
+    await rm(run.dir, { recursive: true, force: true });
+  }
+  const { record, watch, driver, sampler, ids } = run;
+  checks.push(...resourceChecks(sampler.samples, run.limits));
+  checks.push(checkReconnects(watch.reconnects(), options.reconnects, driver.resets));
+  checks.push(checkProgress(run.progress));
+  checks.push(lockSafety(record));
+  if (run.exited.length > 0) fail('members', `members that exited during the run: ${run.exited.join(', ')}`);
+  for (const message of record.memberErrors) fail('member error', message);
+  const report = [
+    ...resourceTable(sampler.samples),
+    ...summary(record, watch, driver, ids),
+    ...(run.convergence === '' ? [] : [`converged: ${run.convergence}`]),
+  ];
+  return { checks, report, samples: sampler.samples, record };
+}
+
+async function setUp(options: SoakOptions): Promise<SoakRun> {
   const ids = Array.from({ length: options.members }, (_, i) => `n${i + 1}`);
   const limits: WalLimits = { ...DEFAULT_WAL_LIMITS, ...options.storage };
-  const sampleEveryMs =
-    options.sampleEveryMs ?? Math.min(DEFAULT_SAMPLE_EVERY_MS, options.durationMs / SAMPLES_MIN);
   const dir = await mkdtemp(join(tmpdir(), 'baton-soak-'));
   const ports: Record<string, number> = {};
   for (const id of ids) ports[id] = await freePort();
@@ -99,63 +151,62 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     logLevel: 'info',
     onLog: (id, line) => watch.onLog(id, line),
   });
-  const driver = new ReconnectDriver(mesh, watch, options.reconnects);
-  const progress: { atMs: number; ok: number }[] = [];
-  let running = false;
-  const sampler = new ResourceSampler(cluster, () => {
-    if (running) progress.push({ atMs: monotonicNowMs(), ok: record.incOutcomes.ok });
-  });
-  const checks: SoakCheck[] = [];
-  const fail = (name: string, error: unknown): void => {
-    checks.push({ name, ok: false, detail: error instanceof Error ? error.message : String(error) });
+  const run: SoakRun = {
+    ids,
+    limits,
+    sampleEveryMs:
+      options.sampleEveryMs ?? Math.min(DEFAULT_SAMPLE_EVERY_MS, options.durationMs / SAMPLES_MIN),
+    dir,
+    mesh,
+    watch,
+    cluster,
+    record,
+    driver: new ReconnectDriver(mesh, watch, options.reconnects),
+    sampler: new ResourceSampler(cluster, () => {
+      if (run.running) run.progress.push({ atMs: monotonicNowMs(), ok: record.incOutcomes.ok });
+    }),
+    progress: [],
+    running: false,
+    exited: [],
+    convergence: '',
   };
-  let exited: string[] = [];
-  let convergence = '';
-  try {
-    await Promise.all(ids.map((id) => cluster.start(id)));
-    await watch.allUp(ids, LINKS_WAIT_MS);
-    log(
-      `members up and linked; ${options.workers} lock workers, WAL segments of ${kib(limits.segmentBytesMax)}, a snapshot every ${limits.snapshotEntries} entries, samples every ${(sampleEveryMs / 1000).toFixed(1)} s`,
-    );
-    running = true;
-    await sampler.round();
-    driver.start(RESETS_SPAN * (options.durationMs / options.reconnects));
-    sampler.start(sampleEveryMs);
-    await runFor(options.durationMs, (s) => log(`  [${s} s] ${progressLine(record, watch, driver)}`));
-    running = false;
-    driver.stop();
-    await sampler.stop();
-    if (sampler.failure !== undefined) fail('sampling', sampler.failure);
-    progress.push({ atMs: monotonicNowMs(), ok: record.incOutcomes.ok });
-    exited = ids.filter((id) => !cluster.isRunning(id));
-    await Promise.all(ids.map((id) => cluster.request(id, { cmd: 'quiesce' }, 'quiesced', QUIESCE_WAIT_MS)));
-    await watch.allUp(ids, LINKS_WAIT_MS);
-    await sampler.round();
-    const converged = await converge(cluster, CONVERGE_WAIT_MS);
-    if (!converged.converged) fail('convergence', converged.detail);
-    else convergence = `every member applied index ${converged.appliedIndex} with the same state`;
-  } catch (error) {
-    fail('run', error);
-  } finally {
-    running = false;
-    driver.stop();
-    await sampler.stop();
-    await cluster.close();
-    await mesh.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-  checks.push(...resourceChecks(sampler.samples, limits));
-  checks.push(checkReconnects(watch.reconnects(), options.reconnects, driver.resets));
-  checks.push(checkProgress(progress));
-  checks.push(lockSafety(record));
-  if (exited.length > 0) fail('members', `members that exited during the run: ${exited.join(', ')}`);
-  for (const message of record.memberErrors) fail('member error', message);
-  const report = [
-    ...resourceTable(sampler.samples),
-    ...summary(record, watch, driver, ids),
-    ...(convergence === '' ? [] : [`converged: ${convergence}`]),
-  ];
-  return { checks, report, samples: sampler.samples, record };
+  return run;
+}
+
+/** Members up and linked, a first sample, then the workload under link resets for the run's duration. */
+async function loadPhase(
+  run: SoakRun,
+  options: SoakOptions,
+  fail: (name: string, error: unknown) => void,
+): Promise<void> {
+  const { ids, cluster, watch, sampler, driver, record, limits } = run;
+  await Promise.all(ids.map((id) => cluster.start(id)));
+  await watch.allUp(ids, LINKS_WAIT_MS);
+  options.log(
+    `members up and linked; ${options.workers} lock workers, WAL segments of ${kib(limits.segmentBytesMax)}, a snapshot every ${limits.snapshotEntries} entries, samples every ${(run.sampleEveryMs / 1000).toFixed(1)} s`,
+  );
+  run.running = true;
+  await sampler.round();
+  driver.start(RESETS_SPAN * (options.durationMs / options.reconnects));
+  sampler.start(run.sampleEveryMs);
+  await runFor(options.durationMs, (s) => options.log(`  [${s} s] ${progressLine(record, watch, driver)}`));
+  run.running = false;
+  driver.stop();
+  await sampler.stop();
+  if (sampler.failure !== undefined) fail('sampling', sampler.failure);
+  run.progress.push({ atMs: monotonicNowMs(), ok: record.incOutcomes.ok });
+  run.exited = ids.filter((id) => !cluster.isRunning(id));
+}
+
+/** The workload stopped and every link up again: the last sample, then convergence. */
+async function settlePhase(run: SoakRun, fail: (name: string, error: unknown) => void): Promise<void> {
+  const { ids, cluster, watch, sampler } = run;
+  await Promise.all(ids.map((id) => cluster.request(id, { cmd: 'quiesce' }, 'quiesced', QUIESCE_WAIT_MS)));
+  await watch.allUp(ids, LINKS_WAIT_MS);
+  await sampler.round();
+  const converged = await converge(cluster, CONVERGE_WAIT_MS);
+  if (!converged.converged) fail('convergence', converged.detail);
+  else run.convergence = `every member applied index ${converged.appliedIndex} with the same state`;
 }
 
 /** Lock workers of the member at `index`: `workers` spread over `members`, the first ones taking the remainder. */
