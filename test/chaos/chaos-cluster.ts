@@ -103,7 +103,9 @@ export class ChaosCluster {
     if (m.child !== undefined) throw new Error(`member ${id} is running`);
     m.life += 1;
     const life = m.life;
-    const child = spawn(process.execPath, ['--conditions=@baton/source', '--import', 'tsx', MEMBER_SCRIPT], {
+    // --expose-gc: a member measures its heap after a full collection ('resources'); nothing else calls gc.
+    const args = ['--expose-gc', '--conditions=@baton/source', '--import', 'tsx', MEMBER_SCRIPT];
+    const child = spawn(process.execPath, args, {
       cwd: WORKSPACE_ROOT,
       env: { ...process.env, [CHAOS_CONFIG_ENV]: JSON.stringify(this.configFor(id, life)) },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -14,6 +14,8 @@ import { Election, runOnLeader } from '@baton/election';
 import { Locks } from '@baton/lock';
 import { destination, pino } from 'pino';
 import { Rng } from '../../packages/core/src/sim/rng.js';
+import { FileStorage } from '../../packages/core/src/storage/file-storage.js';
+import { identityOf } from '../../packages/core/src/storage/member-identity.js';
 import {
   CHAOS_CONFIG_ENV,
   type ChaosCommand,
@@ -25,6 +27,7 @@ import { codeOf, emit } from './member/emit.js';
 import { leaseLoop } from './member/lease-workload.js';
 import { lockWorker } from './member/lock-workload.js';
 import { readKeys, registerLoop } from './member/register-workload.js';
+import { measureResources } from './member/resources.js';
 import { StoreClient } from './member/store-client.js';
 import { watchValidity } from './member/validity-watch.js';
 import type { WorkloadContext } from './member/workload-context.js';
@@ -101,12 +104,15 @@ function startWorkloads(cluster: Cluster): { loops: Promise<void>[]; close: () =
   });
   const { workload } = config;
   const locks = new Locks(cluster, { ttlMs: workload.lockTtlMs });
+  const lockLoops = (): Promise<void>[] =>
+    Array.from({ length: workload.lockWorkers }, (_, i) => lockWorker(context(`lock${i}`), locks));
+  if (workload.locksOnly === true) return { loops: lockLoops(), close: () => locks.close() };
   const election = new Election(cluster, workload.electionName, { ttlMs: workload.lockTtlMs });
   const job = runOnLeader(cluster, (token) => watchValidity(token, 'job', 'job', token.term), {
     restartDelayMs: [10, 100],
   });
   const loops = [
-    ...Array.from({ length: workload.lockWorkers }, (_, i) => lockWorker(context(`lock${i}`), locks)),
+    ...lockLoops(),
     electionLoop(context('election'), election),
     leaseLoop(context('lease')),
     registerLoop(context('register'), registerCounter),
@@ -118,16 +124,32 @@ function startWorkloads(cluster: Cluster): { loops: Promise<void>[]; close: () =
   return { loops, close };
 }
 
+/** The dataDir's storage with a smaller WAL segment than Baton's default, when the run asks for one. */
+async function openStorage(): Promise<{ storage?: FileStorage }> {
+  if (config.walSegmentBytes === undefined) return {};
+  const storage = await FileStorage.open(config.dataDir, {
+    logger,
+    segmentBytesMax: config.walSegmentBytes,
+    // What Cluster.start records for a member without a clusterName.
+    identity: identityOf(config.id, '', Object.keys(config.members)),
+  });
+  return { storage };
+}
+
 async function main(): Promise<void> {
   let cluster: Cluster;
   try {
-    cluster = await Cluster.start({
-      id: config.id,
-      members: config.members,
-      dataDir: config.dataDir,
-      secret: config.secret,
-      logger,
-    });
+    cluster = await Cluster.start(
+      {
+        id: config.id,
+        members: config.members,
+        dataDir: config.dataDir,
+        secret: config.secret,
+        logger,
+        ...(config.snapshotEntries === undefined ? {} : { snapshotEntries: config.snapshotEntries }),
+      },
+      await openStorage(),
+    );
   } catch (error) {
     emit({ ev: 'error', code: codeOf(error), message: String(error) });
     process.exit(1);
@@ -154,6 +176,11 @@ async function main(): Promise<void> {
       void Promise.allSettled(workloads.loops)
         .then(() => workloads.close())
         .then(() => emit({ ev: 'quiesced', req: command.req }));
+    } else if (command.cmd === 'resources') {
+      void measureResources(cluster, config.dataDir).then(
+        (resources) => emit({ ev: 'resources', req: command.req, ...resources }),
+        (error: unknown) => emit({ ev: 'status-failed', req: command.req, code: codeOf(error) }),
+      );
     } else if (command.cmd === 'read-keys') {
       void readKeys(cluster, command.keys, registerCounter).then(() =>
         emit({ ev: 'reads-done', req: command.req }),

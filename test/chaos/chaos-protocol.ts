@@ -23,6 +23,10 @@ export interface WorkloadConfig {
   readonly registerEpochMs: number;
   /** The pause between two operations of one workload loop. */
   readonly gapMs: readonly [number, number];
+  /** Chance that a lock holder dawdles between its read and its write (up to the TTL); default 0.1. */
+  readonly dawdleChance?: number;
+  /** Run the lock workers only: no election, lease or register loop, no runOnLeader job (the soak run). */
+  readonly locksOnly?: boolean;
 }
 
 export interface ChaosMemberConfig {
@@ -37,6 +41,15 @@ export interface ChaosMemberConfig {
   readonly t0: number;
   readonly workload: WorkloadConfig;
   readonly logLevel: string;
+  /** The member's `snapshotEntries` option; Baton's default when absent. */
+  readonly snapshotEntries?: number;
+  /**
+   * WAL segment size: when set, the member opens its dataDir's storage itself
+   * with this segment size (through Cluster.start's storage hook), so a run
+   * of minutes rolls over and compacts segments many times; the default
+   * segment (64 MiB) would not fill in a short run.
+   */
+  readonly walSegmentBytes?: number;
 }
 
 /** Kinds of validity the harness checks for overlaps: who may act as the one holder at an instant. */
@@ -104,9 +117,30 @@ export type ChaosEventBody =
       readonly heapUsed: number;
     }
   | { readonly ev: 'status-failed'; readonly req: number; readonly code: string }
+  /** What the member holds of the machine, for the soak run's bounds (member/resources.ts). */
+  | ({ readonly ev: 'resources'; readonly req: number } & MemberResources)
   | { readonly ev: 'quiesced'; readonly req: number }
   | { readonly ev: 'reads-done'; readonly req: number }
   | { readonly ev: 'error'; readonly code: string; readonly message: string };
+
+/** A member's use of memory, descriptors and disk at one instant. */
+export interface MemberResources {
+  /** V8 heap in use, after a full garbage collection when the member runs with --expose-gc. */
+  readonly heapUsed: number;
+  /** Whether `heapUsed` was measured after a forced collection. */
+  readonly gcForced: boolean;
+  readonly rss: number;
+  /** Open file descriptors (/proc/self/fd), or null where that is not available. */
+  readonly fds: number | null;
+  /** Bytes of the WAL segments in the dataDir, and how many segments there are. */
+  readonly walBytes: number;
+  readonly walSegments: number;
+  /** Bytes of the snapshot files in the dataDir. */
+  readonly snapshotBytes: number;
+  /** WAL bytes written since the member opened its storage: what the WAL would hold without compaction. */
+  readonly walBytesWritten: number;
+  readonly appliedIndex: number;
+}
 
 /** How a withLock increment ended. */
 export type IncOutcome =
@@ -134,7 +168,9 @@ export type ChaosCommand =
   /** Stops every workload loop, closes Locks and Election, waits for calls in flight; answers 'quiesced'. */
   | { readonly cmd: 'quiesce'; readonly req: number }
   /** A linearizable read of each key, recorded like workload reads; answers 'reads-done'. */
-  | { readonly cmd: 'read-keys'; readonly req: number; readonly keys: readonly string[] };
+  | { readonly cmd: 'read-keys'; readonly req: number; readonly keys: readonly string[] }
+  /** Measures the member's heap (after a forced GC), RSS, open descriptors and dataDir; answers 'resources'. */
+  | { readonly cmd: 'resources'; readonly req: number };
 
 /** Milliseconds on CLOCK_MONOTONIC, with microsecond resolution. */
 export function monotonicNowMs(): number {

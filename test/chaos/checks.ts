@@ -19,7 +19,10 @@ export function checkIntervals(intervals: readonly Interval[]): Anomaly[] {
   const groups = new Map<string, Interval[]>();
   for (const interval of intervals) {
     const group = `${interval.kind}:${interval.key}`;
-    groups.set(group, [...(groups.get(group) ?? []), interval]);
+    const list = groups.get(group);
+    // Pushed, not copied: a soak run has tens of thousands of intervals per lock.
+    if (list === undefined) groups.set(group, [interval]);
+    else list.push(interval);
   }
   const anomalies: Anomaly[] = [];
   for (const [group, list] of groups) {

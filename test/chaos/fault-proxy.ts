@@ -154,6 +154,17 @@ export class FaultProxy {
     }
   }
 
+  /**
+   * Resets the connections open now and leaves the state as it is, so the
+   * next connection passes: a link drop its dialler will redial. Returns how
+   * many connections were reset.
+   */
+  resetConnections(): number {
+    const count = this.live.size;
+    for (const connection of this.live) this.drop(connection);
+    return count;
+  }
+
   async close(): Promise<void> {
     for (const connection of this.live) this.drop(connection);
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

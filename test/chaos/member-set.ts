@@ -24,6 +24,12 @@ export interface MemberSetOptions {
   readonly dir: string;
   readonly seed: number;
   readonly workload?: Partial<WorkloadConfig>;
+  /** Per member, on top of `workload` (e.g. a different number of lock workers). */
+  readonly workloadFor?: (id: string) => Partial<WorkloadConfig>;
+  /** Storage settings of every member (see ChaosMemberConfig). */
+  readonly storage?: Pick<ChaosMemberConfig, 'snapshotEntries' | 'walSegmentBytes'>;
+  /** The members' log level; 'warn' unless told ('info' adds links coming up and going down). */
+  readonly logLevel?: string;
   readonly secret?: string;
   /**
    * Also called for every event, after the record has taken it in and before
@@ -51,8 +57,9 @@ export function createMemberSet(options: MemberSetOptions): { cluster: ChaosClus
     life,
     seed: options.seed,
     t0,
-    workload,
-    logLevel: 'warn',
+    workload: { ...workload, ...options.workloadFor?.(id) },
+    logLevel: options.logLevel ?? 'warn',
+    ...options.storage,
   });
   const cluster: ChaosCluster = new ChaosCluster(configFor, options.ids, {
     onEvent: (e) => {

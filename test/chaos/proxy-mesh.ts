@@ -45,6 +45,19 @@ export class ProxyMesh {
     this.proxy(link).set(state);
   }
 
+  /** Every directed link of the mesh. */
+  links(): LinkId[] {
+    return [...this.proxies.keys()].map((k) => {
+      const [from, to] = k.split('>') as [string, string];
+      return { from, to };
+    });
+  }
+
+  /** Resets the connections on `link` now without changing its state (see FaultProxy.resetConnections). */
+  resetConnections(link: LinkId): number {
+    return this.proxy(link).resetConnections();
+  }
+
   /** Every link back to healthy. */
   healAll(): void {
     for (const proxy of this.proxies.values()) proxy.set(HEALTHY);

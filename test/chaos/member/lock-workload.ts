@@ -5,7 +5,7 @@ import { gapMs, type WorkloadContext } from './workload-context.js';
 
 /** Chance that a holder writes without checking `valid` again after its read, as careless code would. */
 const CARELESS_CHANCE = 0.5;
-/** Chance that a holder dawdles between its read and its write (up to the lock's TTL). */
+/** Chance that a holder dawdles between its read and its write (up to the lock's TTL), unless configured. */
 const DAWDLE_CHANCE = 0.1;
 
 /**
@@ -20,7 +20,9 @@ export async function lockWorker(context: WorkloadContext, locks: Locks): Promis
   while (!quiesce.aborted) {
     const name = rng.pick(config.workload.lockNames);
     const careless = rng.chance(CARELESS_CHANCE);
-    const dawdleMs = rng.chance(DAWDLE_CHANCE) ? rng.int(0, config.workload.lockTtlMs) : 0;
+    const dawdleMs = rng.chance(config.workload.dawdleChance ?? DAWDLE_CHANCE)
+      ? rng.int(0, config.workload.lockTtlMs)
+      : 0;
     try {
       await locks.withLock(name, (held) => incrementUnder(context, held, careless, dawdleMs), {
         waitMs: 4000,
