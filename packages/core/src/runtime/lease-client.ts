@@ -146,10 +146,17 @@ export class LeaseClient {
       this.scheduleRound(Math.max(ROUND_MIN_MS, regularMs / RETRY_DIVISOR));
       return;
     }
+    const answeredAt = this.opts.clock.now();
     ids.forEach((id, i) => {
       const t = this.tracked.get(id);
       const ttlMs = answer.ttlsMs[i] ?? 0;
       if (!t) return;
+      // Past its deadline the lease is over, even if its timer has not run yet (the answer was stepped
+      // first after a stall): once it may have ended, no answer revives it.
+      if (t.lease.deadline <= answeredAt) {
+        this.drop(id, 'keepalive-timeout');
+        return;
+      }
       if (ttlMs === 0) {
         this.drop(id, 'expired');
         return;
