@@ -84,12 +84,11 @@ export class LeaseClient {
   }
 
   private async revoke(leaseId: number): Promise<void> {
-    try {
-      await this.opts.revoke(leaseId);
-    } finally {
-      // Even if the revocation failed, nobody keeps it alive any more: it expires after its TTL.
-      this.drop(leaseId, 'revoked');
-    }
+    // Given up from the call on (as a released lock is): the revocation may commit, and the next
+    // waiter be granted, before its answer is back here. If it fails, nobody keeps the lease alive
+    // any more: it expires after its TTL.
+    this.drop(leaseId, 'revoked');
+    await this.opts.revoke(leaseId);
   }
 
   private drop(leaseId: number, cause: LeaseLostCause): void {
