@@ -85,12 +85,11 @@ export class LeaseClient {
   }
 
   private async revoke(leaseId: number): Promise<void> {
-    try {
-      await this.opts.revoke(leaseId);
-    } finally {
-      // Even if the revocation failed, nobody keeps it alive any more: it expires after its TTL.
-      this.drop(leaseId, 'revoked');
-    }
+    // Given up from the call on (as a released lock is): the revocation may commit, and the next
+    // waiter be granted, before its answer is back here. If it fails, nobody keeps the lease alive
+    // any more: it expires after its TTL.
+    this.drop(leaseId, 'revoked');
+    await this.opts.revoke(leaseId);
   }
 
   private drop(leaseId: number, cause: LeaseLostCause): void {
@@ -149,10 +148,17 @@ export class LeaseClient {
       return;
     }
     this.opts.logger.debug({ leases: ids, ttls: answer.ttlsMs, sentAt }, 'keep-alive acknowledged');
+    const answeredAt = this.opts.clock.now();
     ids.forEach((id, i) => {
       const t = this.tracked.get(id);
       const ttlMs = answer.ttlsMs[i] ?? 0;
       if (!t) return;
+      // Past its deadline the lease is over, even if its timer has not run yet (the answer was stepped
+      // first after a stall): once it may have ended, no answer revives it.
+      if (t.lease.deadline <= answeredAt) {
+        this.drop(id, 'keepalive-timeout');
+        return;
+      }
       if (ttlMs === 0) {
         this.drop(id, 'expired');
         return;

@@ -38,7 +38,7 @@ export type KeepAliveAnswer =
 interface Tracked {
   readonly ttlMs: number;
   deadline: number;
-  /** Its expiry was proposed: no keep-alive may revive it. */
+  /** Its expiry was proposed (and may still commit): no keep-alive may revive it. */
   expiring: boolean;
 }
 
@@ -56,19 +56,33 @@ const EXPIRY_RETRY_MS = 50;
  */
 export class LeaseKeeper {
   private readonly tracked = new Map<number, Tracked>();
+  /**
+   * Leases whose expiry this member proposed and whose entry has been
+   * neither applied nor replaced yet. Kept across stopLeading/startLeading:
+   * a leader whose token lapsed and came back in the same term still has
+   * that entry in its log, and it may commit at any moment — a keep-alive
+   * answered in between would promise the holder time the lease no longer has.
+   */
+  private readonly expiryInLog = new Set<number>();
   private leading = false;
   private timer: TimerHandle | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
 
   constructor(private readonly opts: LeaseKeeperOptions) {}
 
-  /** This member now leads (its own-term entry applied): every lease gets its full TTL from now. */
+  /**
+   * This member now leads (its own-term entry applied): every lease gets its
+   * full TTL from now — except one whose expiry it proposed earlier in this
+   * term, still in its log: that one stays expiring.
+   */
   startLeading(leases: Iterable<LeaseRecord>): void {
     this.leading = true;
     this.tracked.clear();
     const now = this.opts.clock.now();
-    for (const l of leases)
-      this.tracked.set(l.leaseId, { ttlMs: l.ttlMs, deadline: now + l.ttlMs, expiring: false });
+    for (const l of leases) {
+      const expiring = this.expiryInLog.has(l.leaseId);
+      this.tracked.set(l.leaseId, { ttlMs: l.ttlMs, deadline: now + l.ttlMs, expiring });
+    }
     this.arm();
   }
 
@@ -97,6 +111,7 @@ export class LeaseKeeper {
   /** A lease revoked or expired by an applied entry. */
   removed(leaseId: number): void {
     this.tracked.delete(leaseId);
+    this.expiryInLog.delete(leaseId);
   }
 
   /**
@@ -134,9 +149,15 @@ export class LeaseKeeper {
     for (const [leaseId, t] of this.tracked) {
       if (t.expiring || t.deadline > now || !sole) continue;
       t.expiring = true;
+      this.expiryInLog.add(leaseId);
       this.opts.expire(leaseId, (ok) => {
-        if (ok || this.tracked.get(leaseId) !== t) return;
-        t.expiring = false;
+        this.expiryInLog.delete(leaseId);
+        if (ok) return;
+        // The entry was not appended, or another one took its index: the expiry can no longer
+        // happen, so the lease is timed again (by whatever record this member now keeps of it).
+        const current = this.tracked.get(leaseId);
+        if (current === undefined || !current.expiring) return;
+        current.expiring = false;
         this.arm(this.opts.clock.now() + EXPIRY_RETRY_MS);
       });
     }

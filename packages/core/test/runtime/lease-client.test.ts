@@ -86,6 +86,26 @@ describe('LeaseClient: this member’s side of its leases (DESIGN.md §2.3)', ()
     expect(rounds).toHaveLength(1);
   });
 
+  it('a lease is given up when revoke() is called, before the revocation is answered', async () => {
+    const time = manualTime(1000);
+    let answer: (() => void) | undefined;
+    const client = new LeaseClient({
+      clock: time.clock,
+      timers: time.timers,
+      driftBound: 0.05,
+      keepAlive: () => new Promise(() => {}),
+      revoke: () => new Promise<void>((resolve) => (answer = resolve)),
+      logger: silentLogger,
+    });
+    const lease = client.track(4, 900, 1000);
+    const revoking = lease.revoke();
+    // The revocation may commit, and the next waiter be granted, before its answer is back here.
+    expect(lease.valid).toBe(false);
+    expect(causeOf(lease.signal)).toMatchObject({ cause: 'revoked' });
+    answer!();
+    await revoking;
+  });
+
   it('stop() aborts every lease with cause stopped', () => {
     const { client } = setUp();
     const lease = client.track(4, 900, 1000);
@@ -154,5 +174,49 @@ describe('a lease whose deadline passed while its timer had not run (a stalled e
     expect(lease.valid).toBe(false);
     expect(causeOf(lease.signal)).toMatchObject({ cause: 'keepalive-timeout' });
     expect(rounds).toHaveLength(0); // nothing left to keep alive
+  });
+
+  it('is dropped by the answer to a round sent before the deadline and stepped after it, never revived', async () => {
+    let now = 1000;
+    let timers: { at: number; fn: () => void; cancelled: boolean }[] = [];
+    const rounds: { at: number; answer(a: KeepAliveAnswer): void }[] = [];
+    const client = new LeaseClient({
+      clock: { now: () => now },
+      timers: {
+        setTimeout(fn, ms) {
+          const t = { at: now + ms, fn, cancelled: false };
+          timers.push(t);
+          return { cancel: () => (t.cancelled = true) };
+        },
+      },
+      driftBound: 0,
+      keepAlive: () => new Promise((answer) => rounds.push({ at: now, answer })),
+      revoke: async () => {},
+      logger: silentLogger,
+    });
+    const runTimersTo = (at: number) => {
+      for (;;) {
+        const due = timers.filter((t) => !t.cancelled && t.at <= at).sort((a, b) => a.at - b.at)[0];
+        if (!due) break;
+        timers = timers.filter((t) => t !== due);
+        now = due.at;
+        due.fn();
+      }
+      now = at;
+    };
+    const lease = client.track(1, 900, 1000);
+    runTimersTo(1000);
+    rounds[0]!.answer({ ok: true, ttlsMs: [900] }); // sent at 1000: deadline 1900
+    await settle();
+    runTimersTo(1800);
+    const lastRound = rounds.at(-1)!; // a round every third of the TTL, unanswered
+    expect(lastRound.at).toBe(1600);
+    // The event loop stalls past the deadline; when it resumes, the answer to that round (answered
+    // by a leader after this member's deadline) is stepped before the expiry timer runs.
+    now = 2000;
+    lastRound.answer({ ok: true, ttlsMs: [900] });
+    await settle();
+    expect(lease.valid).toBe(false);
+    expect(causeOf(lease.signal)).toMatchObject({ cause: 'keepalive-timeout' });
   });
 });

@@ -96,6 +96,31 @@ describe('LeaseKeeper: the leader side of leases (DESIGN.md §2.3)', () => {
     expect(expiries).toHaveLength(2);
   });
 
+  it('a lease whose expiry it proposed stays expiring when it leads again in that term, until the entry is applied or replaced', () => {
+    const { time, expiries, keeper } = setUp();
+    keeper.startLeading([{ leaseId: 3, ttlMs: 100 }]);
+    time.advance(100);
+    expect(expiries.map((e) => e.leaseId)).toEqual([3]);
+    // Its token lapses and comes back before the expiry commits: the lease is still in the state.
+    keeper.stopLeading();
+    time.advance(10);
+    keeper.startLeading([{ leaseId: 3, ttlMs: 100 }]);
+    expect(keeper.keepAlive([3])).toEqual({ ok: true, ttlsMs: [0] });
+    time.advance(1000);
+    expect(expiries).toHaveLength(1); // not proposed again meanwhile
+    // Another entry took its index: that expiry can no longer happen, and the lease is timed again.
+    expiries[0]!.done(false);
+    expect(keeper.keepAlive([3])).toEqual({ ok: true, ttlsMs: [100] });
+    // Once applied, a proposed expiry is forgotten with the lease.
+    time.advance(100);
+    expect(expiries).toHaveLength(2);
+    keeper.removed(3);
+    expiries[1]!.done(true);
+    keeper.stopLeading();
+    keeper.startLeading([]);
+    expect(keeper.keepAlive([3])).toEqual({ ok: true, ttlsMs: [0] });
+  });
+
   it('a member that stops leading keeps no deadline and proposes nothing', () => {
     const { time, expiries, keeper } = setUp();
     keeper.startLeading([{ leaseId: 3, ttlMs: 100 }]);
