@@ -83,13 +83,16 @@ export class LeaseClient {
     for (const id of [...this.tracked.keys()]) this.drop(id, 'stopped');
   }
 
+  /**
+   * Ends the lease here at the call, then proposes its revocation: the
+   * revocation may grant its locks to other members as soon as it commits,
+   * before its answer is back, so the lease (and every lock on it) must be
+   * invalid before it is sent. Even if the revocation fails, nobody keeps the
+   * lease alive any more: it expires after its TTL.
+   */
   private async revoke(leaseId: number): Promise<void> {
-    try {
-      await this.opts.revoke(leaseId);
-    } finally {
-      // Even if the revocation failed, nobody keeps it alive any more: it expires after its TTL.
-      this.drop(leaseId, 'revoked');
-    }
+    this.drop(leaseId, 'revoked');
+    await this.opts.revoke(leaseId);
   }
 
   private drop(leaseId: number, cause: LeaseLostCause): void {

@@ -78,7 +78,9 @@ export class Lease {
 
   /**
    * Revokes the lease in the cluster (every lock it holds is released at
-   * once, not after its TTL); the signal aborts with cause 'revoked'.
+   * once, not after its TTL). The lease is invalid (signal aborted, cause
+   * 'revoked') from the call on: the revocation may grant its locks to
+   * other members as soon as it commits, before its answer is back here.
    * Idempotent: every call returns the same promise.
    */
   revoke(): Promise<void> {

@@ -86,6 +86,26 @@ describe('LeaseClient: this member’s side of its leases (DESIGN.md §2.3)', ()
     expect(rounds).toHaveLength(1);
   });
 
+  it('revoke() makes the lease invalid at the call, before the revocation is answered', async () => {
+    const time = manualTime(1000);
+    let answer: (() => void) | undefined;
+    const client = new LeaseClient({
+      clock: time.clock,
+      timers: time.timers,
+      driftBound: 0.05,
+      keepAlive: () => new Promise(() => {}),
+      revoke: () => new Promise<void>((resolve) => (answer = resolve)),
+      logger: silentLogger,
+    });
+    const lease = client.track(4, 900, 1000);
+    const revoking = lease.revoke();
+    // The revocation may grant this lease's locks elsewhere as soon as it commits.
+    expect(lease.valid).toBe(false);
+    expect(causeOf(lease.signal)).toMatchObject({ cause: 'revoked' });
+    answer!();
+    await revoking;
+  });
+
   it('stop() aborts every lease with cause stopped', () => {
     const { client } = setUp();
     const lease = client.track(4, 900, 1000);
