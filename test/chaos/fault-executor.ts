@@ -32,8 +32,8 @@ export class FaultExecutor {
    * counter; a promise it returns holds back the store's answer until it settles.
    */
   private holderHook: ((id: string) => Promise<void> | undefined) | undefined;
-  /** Answers the read an isolated holder waits for (at its step's end, or when everything heals). */
-  private answerIsolated: (() => void) | undefined;
+  /** Answer the reads isolated holders wait for (each at its step's end, or when everything heals). */
+  private readonly answersHeld = new Set<() => void>();
   readonly counts: FaultCounts = {
     applied: { cut: 0, partition: 0, slow: 0, kill: 0, pause: 0, isolate: 0 },
     skipped: 0,
@@ -87,7 +87,8 @@ export class FaultExecutor {
     this.timers.clear();
     this.active.clear();
     this.holderHook = undefined;
-    this.answerIsolated?.();
+    for (const answer of this.answersHeld) answer();
+    this.answersHeld.clear();
     this.mesh.healAll();
     await Promise.all(this.pending);
     for (const id of this.cluster.ids) this.cluster.resume(id);
@@ -145,7 +146,7 @@ export class FaultExecutor {
   /** Freezes the next careless holder that reads the counter, before its read is answered. */
   private pauseHolder(at: string): () => Promise<void> {
     let paused: string | undefined;
-    this.holderHook = (id) => {
+    const hook = (id: string): undefined => {
       if (this.resolve(id) === undefined) return;
       this.holderHook = undefined;
       paused = id;
@@ -155,8 +156,10 @@ export class FaultExecutor {
       this.log(`  SIGSTOP ${id}, a lock holder between its read and its write (step at +${at}s)`);
       return undefined;
     };
+    this.holderHook = hook;
     return async () => {
-      this.holderHook = undefined;
+      // Another holder step may have begun meanwhile: its hook stays.
+      if (this.holderHook === hook) this.holderHook = undefined;
       if (paused === undefined) return;
       this.cluster.resume(paused);
       this.down.delete(paused);
@@ -169,31 +172,34 @@ export class FaultExecutor {
    * ends; it keeps running, and reporting whether its lock is valid.
    */
   private isolateHolder(at: string): () => Promise<void> {
-    let isolated: { id: string; active: ActiveLinkFault } | undefined;
-    let answered: Promise<void> | undefined;
-    this.holderHook = (id) => {
+    let isolated: { id: string; active: ActiveLinkFault; answer: () => void } | undefined;
+    const hook = (id: string): Promise<void> | undefined => {
       if (this.resolve(id) === undefined) return undefined;
       this.holderHook = undefined;
       const fault = { kind: 'partition', side: [id], mode: 'hold' } as const;
-      isolated = { id, active: { links: this.linksOf(fault), state: stateOf(fault) } };
+      let answer = (): void => {};
+      const answered = new Promise<void>((resolve) => {
+        answer = resolve;
+      });
+      isolated = { id, active: { links: this.linksOf(fault), state: stateOf(fault) }, answer };
+      this.answersHeld.add(answer);
       this.counts.applied.isolate++;
       this.down.add(id);
       this.active.add(isolated.active);
       this.apply();
       this.log(`  cut ${id} off, a lock holder between its read and its write (step at +${at}s)`);
-      answered = new Promise<void>((resolve) => {
-        this.answerIsolated = resolve;
-      });
       return answered;
     };
+    this.holderHook = hook;
     return async () => {
-      this.holderHook = undefined;
+      // Another holder step may have begun meanwhile: its hook stays.
+      if (this.holderHook === hook) this.holderHook = undefined;
       if (isolated === undefined) return;
       this.active.delete(isolated.active);
       this.apply();
       this.down.delete(isolated.id);
-      this.answerIsolated?.();
-      this.answerIsolated = undefined;
+      this.answersHeld.delete(isolated.answer);
+      isolated.answer();
     };
   }
 
