@@ -173,6 +173,24 @@ describe('@baton/lock on an in-process cluster over real sockets', () => {
     expect(await locksOn(b!).holder('x')).toBeUndefined();
   });
 
+  it('close() makes every lock it holds invalid at the call: a waiter on the leader is never granted while the holder on a follower is still valid', async () => {
+    const started = await startThree();
+    const leader = started.find((c) => c.role === 'leader')!;
+    const follower = started.find((c) => c !== leader)!;
+    const holding = locksOn(follower);
+    const held = await holding.acquire('closing');
+    const waiting = locksOn(leader).acquire('closing');
+    await waitUntil(() => leader.coordination.view.waiters('lock', 'closing').length === 1, 'waiter queued');
+    const closing = holding.close();
+    expect(held.valid).toBe(false);
+    expect((held.signal.reason as BatonError).cause).toBe('revoked');
+    // The leader applies the revocation, and grants the waiter, before the follower hears of it.
+    const next = await waiting;
+    expect(held.valid).toBe(false);
+    expect(next.fencingToken).toBeGreaterThan(held.fencingToken);
+    await closing;
+  });
+
   it('the holder’s member stopping loses the lock; another member is granted it after the lease TTL', async () => {
     const [a, b] = await startThree();
     const held = await locksOn(a!, 400).acquire('owned');

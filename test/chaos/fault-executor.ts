@@ -27,10 +27,15 @@ export class FaultExecutor {
   private readonly down = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly pending = new Set<Promise<void>>();
-  /** Set while a 'holder' pause waits for the next lock holder to read the counter. */
-  private holderHook: ((id: string) => void) | undefined;
+  /**
+   * Set while a 'holder' step waits for the next lock holder to read the
+   * counter; a promise it returns holds back the store's answer until it settles.
+   */
+  private holderHook: ((id: string) => Promise<void> | undefined) | undefined;
+  /** Answer the reads isolated holders wait for (each at its step's end, or when everything heals). */
+  private readonly answersHeld = new Set<() => void>();
   readonly counts: FaultCounts = {
-    applied: { cut: 0, partition: 0, slow: 0, kill: 0, pause: 0 },
+    applied: { cut: 0, partition: 0, slow: 0, kill: 0, pause: 0, isolate: 0 },
     skipped: 0,
   };
 
@@ -69,10 +74,11 @@ export class FaultExecutor {
 
   /**
    * A careless holder asked for a fenced read: a 'holder' pause freezes it
-   * now, before it gets the answer, so it writes only after it resumes.
+   * now, before it gets the answer, so it writes only after it resumes; an
+   * 'isolate' step cuts it off now and returns when its answer may go.
    */
-  onStoreRead(id: string): void {
-    this.holderHook?.(id);
+  onStoreRead(id: string): Promise<void> | undefined {
+    return this.holderHook?.(id);
   }
 
   /** Ends every fault now: links healed, members resumed, dead ones restarted. */
@@ -81,6 +87,8 @@ export class FaultExecutor {
     this.timers.clear();
     this.active.clear();
     this.holderHook = undefined;
+    for (const answer of this.answersHeld) answer();
+    this.answersHeld.clear();
     this.mesh.healAll();
     await Promise.all(this.pending);
     for (const id of this.cluster.ids) this.cluster.resume(id);
@@ -95,6 +103,7 @@ export class FaultExecutor {
     const at = ((performance.now() - t0) / 1000).toFixed(3);
     const fault = step.fault;
     if (fault.kind === 'pause' && fault.target === 'holder') return this.pauseHolder(at);
+    if (fault.kind === 'isolate') return this.isolateHolder(at);
     if (fault.kind === 'kill' || fault.kind === 'pause') {
       const id = this.resolve(fault.target);
       if (id === undefined) {
@@ -137,7 +146,7 @@ export class FaultExecutor {
   /** Freezes the next careless holder that reads the counter, before its read is answered. */
   private pauseHolder(at: string): () => Promise<void> {
     let paused: string | undefined;
-    this.holderHook = (id) => {
+    const hook = (id: string): undefined => {
       if (this.resolve(id) === undefined) return;
       this.holderHook = undefined;
       paused = id;
@@ -145,12 +154,52 @@ export class FaultExecutor {
       this.down.add(id);
       this.cluster.pause(id);
       this.log(`  SIGSTOP ${id}, a lock holder between its read and its write (step at +${at}s)`);
+      return undefined;
     };
+    this.holderHook = hook;
     return async () => {
-      this.holderHook = undefined;
+      // Another holder step may have begun meanwhile: its hook stays.
+      if (this.holderHook === hook) this.holderHook = undefined;
       if (paused === undefined) return;
       this.cluster.resume(paused);
       this.down.delete(paused);
+    };
+  }
+
+  /**
+   * Cuts the next careless holder that reads the counter off from every peer
+   * (connections held) and holds back the answer to its read until the step
+   * ends; it keeps running, and reporting whether its lock is valid.
+   */
+  private isolateHolder(at: string): () => Promise<void> {
+    let isolated: { id: string; active: ActiveLinkFault; answer: () => void } | undefined;
+    const hook = (id: string): Promise<void> | undefined => {
+      if (this.resolve(id) === undefined) return undefined;
+      this.holderHook = undefined;
+      const fault = { kind: 'partition', side: [id], mode: 'hold' } as const;
+      let answer = (): void => {};
+      const answered = new Promise<void>((resolve) => {
+        answer = resolve;
+      });
+      isolated = { id, active: { links: this.linksOf(fault), state: stateOf(fault) }, answer };
+      this.answersHeld.add(answer);
+      this.counts.applied.isolate++;
+      this.down.add(id);
+      this.active.add(isolated.active);
+      this.apply();
+      this.log(`  cut ${id} off, a lock holder between its read and its write (step at +${at}s)`);
+      return answered;
+    };
+    this.holderHook = hook;
+    return async () => {
+      // Another holder step may have begun meanwhile: its hook stays.
+      if (this.holderHook === hook) this.holderHook = undefined;
+      if (isolated === undefined) return;
+      this.active.delete(isolated.active);
+      this.apply();
+      this.down.delete(isolated.id);
+      this.answersHeld.delete(isolated.answer);
+      isolated.answer();
     };
   }
 
@@ -167,7 +216,7 @@ export class FaultExecutor {
     return downNow < downMax ? id : undefined;
   }
 
-  private linksOf(fault: Exclude<Fault, { kind: 'kill' | 'pause' }>): LinkId[] {
+  private linksOf(fault: Exclude<Fault, { kind: 'kill' | 'pause' | 'isolate' }>): LinkId[] {
     if (fault.kind === 'cut') {
       const forward = { from: fault.a, to: fault.b };
       return fault.way === 'both' ? [forward, { from: fault.b, to: fault.a }] : [forward];
@@ -209,7 +258,7 @@ export class FaultExecutor {
   }
 }
 
-function stateOf(fault: Exclude<Fault, { kind: 'kill' | 'pause' }>): ProxyState {
+function stateOf(fault: Exclude<Fault, { kind: 'kill' | 'pause' | 'isolate' }>): ProxyState {
   if (fault.kind === 'slow') return { mode: 'pass', delayMs: fault.delayMs, bytesPerSec: fault.bytesPerSec };
   return { mode: fault.mode, delayMs: 0, bytesPerSec: 0 };
 }

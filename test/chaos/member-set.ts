@@ -34,9 +34,9 @@ export interface MemberSetOptions {
   /**
    * Also called for every event, after the record has taken it in and before
    * a store access is answered (a member paused here is paused before it sees
-   * the answer).
+   * the answer). A promise it returns holds the answer back until it settles.
    */
-  readonly onEvent?: (event: MemberEvent) => void;
+  readonly onEvent?: (event: MemberEvent) => Promise<void> | undefined | void;
   /** Called with every line of every member's log. */
   readonly onLog?: (id: string, line: string) => void;
 }
@@ -64,8 +64,10 @@ export function createMemberSet(options: MemberSetOptions): { cluster: ChaosClus
   const cluster: ChaosCluster = new ChaosCluster(configFor, options.ids, {
     onEvent: (e) => {
       const reply = record.onEvent(e);
-      options.onEvent?.(e);
-      if (reply !== undefined) cluster.send(e.id, { cmd: 'store-reply', ...reply });
+      const held = options.onEvent?.(e);
+      if (reply === undefined) return;
+      if (held === undefined) cluster.send(e.id, { cmd: 'store-reply', ...reply });
+      else void held.then(() => cluster.send(e.id, { cmd: 'store-reply', ...reply }));
     },
     onExit: (e) => record.onExit(e.id, e.life),
     ...(options.onLog === undefined ? {} : { onLog: options.onLog }),

@@ -74,8 +74,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     seed,
     workload: options.workload,
     onEvent: (e) => {
-      if (e.ev === 'store' && e.op === 'read' && e.careless) executor.onStoreRead(e.id);
       if (e.ev === 'role' && e.role === 'leader') for (const wake of leaderWaiters) wake();
+      return e.ev === 'store' && e.op === 'read' && e.careless ? executor.onStoreRead(e.id) : undefined;
     },
   });
   const executor = new FaultExecutor(mesh, cluster, () => record.leader(), log);

@@ -5,6 +5,7 @@ import { Rng } from '../../packages/core/src/sim/rng.js';
  * starts, or (pauses only) the next member to read the fenced counter while
  * holding a lock — frozen between its read and its write, as a GC pause
  * would, so its write comes late and must be refused for its stale token.
+ * Every second such step isolates the holder instead ('isolate').
  */
 export type Target = string | 'leader' | 'holder';
 
@@ -31,7 +32,15 @@ export type Fault =
   /** SIGKILL, then a restart from the member's dataDir when the step ends. */
   | { readonly kind: 'kill'; readonly target: Target }
   /** SIGSTOP, then SIGCONT when the step ends. */
-  | { readonly kind: 'pause'; readonly target: Target };
+  | { readonly kind: 'pause'; readonly target: Target }
+  /**
+   * The next careless lock holder to read the fenced counter is cut off from
+   * every peer (its connections held) and its read answered only when the
+   * step ends: unlike a SIGSTOP it runs on, checking `valid`, while the
+   * leader expires its lease and grants the lock to another member — so a
+   * holder whose deadline outlasts the leader's expiry shows as an overlap.
+   */
+  | { readonly kind: 'isolate'; readonly target: 'holder' };
 
 /** `hold`: connections stall (bytes arrive late if they survive); `reset`: connections are refused. */
 export type CutMode = 'hold' | 'reset';
@@ -69,20 +78,24 @@ export function makeSchedule(options: ScheduleOptions): Step[] {
   const downMax = Math.floor((options.ids.length - 1) / 2);
   const steps: Step[] = [];
   let t = LEAD_IN_MS;
+  /** Every second holder step isolates its holder instead of freezing it (no draw, so schedules stay put). */
+  let holderSteps = 0;
   while (t + EPISODE_MS[0] <= endMs) {
     const length = Math.min(rng.int(EPISODE_MS[0], EPISODE_MS[1]), endMs - t);
     const faults = rng.int(1, 3);
     const down = new Set<Target>();
     for (let i = 0; i < faults; i++) {
-      const fault = drawFault(rng, options.ids, down, downMax);
+      const drawn = drawFault(rng, options.ids, down, downMax);
       const start = rng.int(0, Math.floor(length / 2));
-      const durationMs =
-        fault.kind === 'pause' && fault.target === 'holder'
-          ? rng.int(3500, 6000)
-          : fault.kind === 'pause' && rng.chance(0.5)
-            ? rng.int(50, 400)
-            : rng.int(150, length - start);
-      const endsBy = fault.kind === 'pause' && fault.target === 'holder' ? endMs - t - start : length - start;
+      const holderStep = drawn.kind === 'pause' && drawn.target === 'holder';
+      const durationMs = holderStep
+        ? rng.int(3500, 6000)
+        : drawn.kind === 'pause' && rng.chance(0.5)
+          ? rng.int(50, 400)
+          : rng.int(150, length - start);
+      const endsBy = holderStep ? endMs - t - start : length - start;
+      const fault: Fault =
+        holderStep && holderSteps++ % 2 === 1 ? { kind: 'isolate', target: 'holder' } : drawn;
       steps.push({ atMs: t + start, durationMs: Math.max(1, Math.min(durationMs, endsBy)), fault });
     }
     t += length + rng.int(GAP_MS[0], GAP_MS[1]);
@@ -138,5 +151,7 @@ export function describeFault(fault: Fault): string {
       return fault.target === 'holder'
         ? 'SIGSTOP the next careless lock holder between its read and its write, SIGCONT after'
         : `SIGSTOP ${fault.target}, SIGCONT after`;
+    case 'isolate':
+      return 'cut the next careless lock holder off between its read and its write, its read answered after';
   }
 }

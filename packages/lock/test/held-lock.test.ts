@@ -15,6 +15,18 @@ describe('HeldLock', () => {
     expect(held.signal.reason).toMatchObject({ code: 'BATON_LOCK_LOST', cause: 'keepalive-timeout' });
   });
 
+  it('is invalid from the call to release() on, before the release is answered', async () => {
+    const lease = new Lease(1, 1000, Number.POSITIVE_INFINITY, clock, async () => {});
+    let answer: (() => void) | undefined;
+    const held = new HeldLock('x', 5, lease, () => new Promise<void>((resolve) => (answer = resolve)));
+    const releasing = held.release();
+    // The next waiter may be granted as soon as the release commits.
+    expect(held.valid).toBe(false);
+    expect(held.signal.reason).toMatchObject({ code: 'BATON_LOCK_LOST', cause: 'released' });
+    answer!();
+    await releasing;
+  });
+
   it('a released handle stops listening on the lease that all locks of a Locks instance share', async () => {
     const lease = new Lease(1, 1000, Number.POSITIVE_INFINITY, clock, async () => {});
     for (let i = 0; i < 50; i++) await new HeldLock('x', i + 1, lease, async () => {}).release();

@@ -84,10 +84,14 @@ export class LeaseClient {
     for (const id of [...this.tracked.keys()]) this.drop(id, 'stopped');
   }
 
+  /**
+   * Ends the lease here at the call, then proposes its revocation: the
+   * revocation may grant its locks to other members as soon as it commits,
+   * before its answer is back, so the lease (and every lock on it) must be
+   * invalid before it is sent. Even if the revocation fails, nobody keeps the
+   * lease alive any more: it expires after its TTL.
+   */
   private async revoke(leaseId: number): Promise<void> {
-    // Given up from the call on (as a released lock is): the revocation may commit, and the next
-    // waiter be granted, before its answer is back here. If it fails, nobody keeps the lease alive
-    // any more: it expires after its TTL.
     this.drop(leaseId, 'revoked');
     await this.opts.revoke(leaseId);
   }

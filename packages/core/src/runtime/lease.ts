@@ -78,10 +78,10 @@ export class Lease {
 
   /**
    * Revokes the lease in the cluster (every lock it holds is released at
-   * once, not after its TTL). The lease is invalid from the call on — its
-   * signal aborts with cause 'revoked' at once, since the next holder of a
-   * lock may be granted as soon as the revocation commits, before its
-   * answer is back here. Idempotent: every call returns the same promise.
+   * once, not after its TTL). The lease is invalid (signal aborted, cause
+   * 'revoked') from the call on: the revocation may grant its locks to
+   * other members as soon as it commits, before its answer is back here.
+   * Idempotent: every call returns the same promise.
    */
   revoke(): Promise<void> {
     this.#revoking ??= this.#revoke();

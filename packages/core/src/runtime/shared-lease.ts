@@ -18,6 +18,8 @@ export interface LeaseGranter {
  */
 export class SharedLease {
   private granting: Promise<Lease> | undefined;
+  /** What `granting` resolved with, once it has: close() revokes it at the call. */
+  private granted: Lease | undefined;
   private closed = false;
 
   constructor(
@@ -39,15 +41,24 @@ export class SharedLease {
         return undefined; // that grant failed: grant anew below
       });
       if (lease && !lease.signal.aborted) return lease;
-      if (this.granting === current) this.granting = undefined;
+      if (this.granting === current) {
+        this.granting = undefined;
+        this.granted = undefined;
+      }
     }
     if (this.closed) throw new BatonError('BATON_STOPPED', 'closed');
     if (this.granting === undefined) {
       const started = this.cluster.grantLease({ ttlMs: this.ttlMs, timeoutMs: LEASE_GRANT_TIMEOUT_MS });
       // Shared by every caller, any of whom may give up: its failure must never go unhandled (that
       // would end the process), even when nobody waits for it any more.
-      started.catch(() => {});
+      started.then(
+        (lease) => {
+          if (this.granting === started) this.granted = lease;
+        },
+        () => {},
+      );
       this.granting = started;
+      this.granted = undefined;
     }
     const granting = this.granting;
     try {
@@ -58,12 +69,18 @@ export class SharedLease {
     }
   }
 
-  /** Revokes the lease (every grant and wait on it ends at once); later get() calls fail. Idempotent. */
+  /**
+   * Revokes the lease (every grant and wait on it ends at once); later get()
+   * calls fail. A lease granted already is invalid from the call on (see
+   * Lease.revoke); one still being granted is revoked once it arrives.
+   * Idempotent.
+   */
   async close(): Promise<void> {
     this.closed = true;
-    const granting = this.granting;
+    const { granting, granted } = this;
     this.granting = undefined;
-    const lease = await granting?.catch(() => undefined);
+    this.granted = undefined;
+    const lease = granted ?? (await granting?.catch(() => undefined));
     await lease?.revoke().catch(() => {});
   }
 }

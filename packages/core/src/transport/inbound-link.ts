@@ -21,7 +21,7 @@ export interface InboundLinkOptions {
   readonly remote: string;
   /** The remote host (no port), which keys failures of clients that did not prove who they are. */
   readonly remoteHost: string;
-  /** Where failed handshakes are logged, rate-limited per claimed peer or host. */
+  /** Where failed handshakes are logged, rate-limited per claimed member id or, for any other claim, per host. */
   readonly failures: LinkFailureLog;
   /** The peer proved `peerId`; from now on its frames are decoded. */
   readonly onAuthenticated: (link: InboundLink) => void;
@@ -152,14 +152,18 @@ export class InboundLink {
   /**
    * Closes a connection whose handshake failed, telling an honest dialer why
    * in the close reason ('handshake-failed:<failure>'), and logs it with the
-   * id the client claimed (unproved) and its address, rate-limited.
+   * id the client claimed (unproved) and its address, rate-limited: per
+   * member when it claimed a member's id, else per host — a client picks
+   * the id it claims, and a fresh one per connection must not earn a fresh
+   * line each time.
    */
   private refuseHandshake(failure: string): void {
     if (this.closing) return;
     const claimed = this.handshake.claimedPeerId;
-    const { remote, remoteHost } = this.options;
+    const { remote, remoteHost, isKnownPeer } = this.options;
+    const member = claimed !== undefined && (isKnownPeer?.(claimed) ?? false);
     this.options.failures.failure(
-      claimed === undefined ? `from host ${remoteHost}` : `from ${claimed}`,
+      member ? `from ${claimed}` : `from host ${remoteHost}`,
       failure,
       { claimedPeer: claimed ?? '(none)', remote, hint: linkHint(failure) },
       'refused a peer link: its handshake failed',

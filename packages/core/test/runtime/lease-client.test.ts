@@ -86,7 +86,7 @@ describe('LeaseClient: this member’s side of its leases (DESIGN.md §2.3)', ()
     expect(rounds).toHaveLength(1);
   });
 
-  it('a lease is given up when revoke() is called, before the revocation is answered', async () => {
+  it('revoke() makes the lease invalid at the call, before the revocation is answered', async () => {
     const time = manualTime(1000);
     let answer: (() => void) | undefined;
     const client = new LeaseClient({
@@ -99,7 +99,7 @@ describe('LeaseClient: this member’s side of its leases (DESIGN.md §2.3)', ()
     });
     const lease = client.track(4, 900, 1000);
     const revoking = lease.revoke();
-    // The revocation may commit, and the next waiter be granted, before its answer is back here.
+    // The revocation may grant this lease's locks elsewhere as soon as it commits.
     expect(lease.valid).toBe(false);
     expect(causeOf(lease.signal)).toMatchObject({ cause: 'revoked' });
     answer!();

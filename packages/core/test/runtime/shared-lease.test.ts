@@ -71,4 +71,21 @@ describe('SharedLease', () => {
     await settle();
     expect(next.value).toBe('resolved');
   });
+  it('close() revokes a lease granted already at the call, before it returns to the event loop', async () => {
+    const g = granter();
+    const shared = new SharedLease(g, 1000);
+    let revoked = 0;
+    const lease = {
+      id: 9,
+      signal: new AbortController().signal,
+      revoke: async () => void revoked++,
+    } as Lease;
+    const getting = shared.get();
+    g.grants[0]!.resolve(lease);
+    expect(await getting).toBe(lease);
+    const closing = shared.close();
+    expect(revoked).toBe(1);
+    await closing;
+    await expect(shared.get()).rejects.toMatchObject({ code: 'BATON_STOPPED' });
+  });
 });

@@ -49,4 +49,21 @@ describe('HeldGrants', () => {
     held.acknowledge(new SimGrant('lock', 'a', 'n3', 1, 8, leaseUntil(clock, 3, 100), () => true));
     expect(() => held.check()).toThrow(/token 8 on n3 .* acknowledged valid at 20\.000 ms after token 9/);
   });
+  it('an earlier grant still valid when a later grant of its lock is first applied is a violation, before the later one reaches its client', () => {
+    const clock = { now: 0 };
+    const held = new HeldGrants(() => clock.now);
+    const released = new SimGrant('lock', 'a', 'n1', 1, 5, leaseUntil(clock, 1, 100), () => true);
+    held.acknowledge(released);
+    released.gaveUpAtUs = 0;
+    held.grantedInLog('lock', 'a', 6); // given up before: fine
+    held.acknowledge(new SimGrant('lock', 'a', 'n2', 1, 6, leaseUntil(clock, 2, 50), () => true));
+    held.grantedInLog('lock', 'b', 7); // another lock
+    held.grantedInLog('election', 'a', 8); // an election named like the lock is another entry
+    held.check();
+    clock.now = 40;
+    held.grantedInLog('lock', 'a', 9); // token 6's deadline (50) has not passed
+    expect(() => held.check()).toThrow(
+      /token 6 on n2 .* still valid at 40\.000 ms, when token 9 was granted/,
+    );
+  });
 });

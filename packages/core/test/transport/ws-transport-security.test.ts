@@ -109,6 +109,22 @@ describe('WsTransport refuses bad peers and keeps the good links', () => {
     await roundTrip(a, b, 1);
   });
 
+  it('clients claiming ever new ids that are not members are logged rate-limited by host, not once per id', async () => {
+    const { a, b } = await cluster({ acceptPeerIds: ['a', 'b'] });
+    const refused = (e: { level: string; msg: string; obj: Record<string, unknown> }) =>
+      e.msg === 'refused a peer link: its handshake failed' && e.obj.cause === 'unknown-peer';
+    for (let i = 0; i < 20; i++) {
+      const intruder = await raw(b);
+      intruder.ws.send(hello(`mallory-${i}`, 'hmac-sha256'));
+      await intruder.waitClosed(`intruder ${i} disconnected`);
+    }
+    await b.logger.waitForCount(refused, 1, 'b logs the first refusal');
+    // One episode for the host: its first line, summaries only once the window has passed.
+    expect(b.logger.items.filter(refused)).toHaveLength(1);
+    expect(b.logger.items.find(refused)?.obj.claimedPeer).toBe('mallory-0');
+    await roundTrip(a, b, 1);
+  });
+
   it('a client that sends garbage instead of a handshake', async () => {
     const { a, b } = await cluster();
     const intruder = await raw(b);

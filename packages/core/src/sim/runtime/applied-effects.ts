@@ -51,6 +51,8 @@ function keyOf(space: LockSpace, name: string): string {
 export class AppliedEffects implements EffectRecorder {
   /** The first broken rule, naming the index. */
   violation: string | undefined;
+  /** Told of every grant at its entry's first application anywhere (HeldGrants.grantedInLog). */
+  onGranted: ((space: LockSpace, name: string, fencingToken: number) => void) | undefined;
   private readonly byIndex = new Map<number, string>();
   private readonly grants = new Map<string, GrantRecord[]>();
   private readonly ends = new Map<string, GrantEnd>();
@@ -127,5 +129,6 @@ export class AppliedEffects implements EffectRecorder {
     }
     list.push({ index: e.index, leaseId: e.leaseId, waiterId: e.waiterId, fencingToken: e.fencingToken });
     this.grants.set(key, list);
+    this.onGranted?.(e.space, e.name, e.fencingToken);
   }
 }

@@ -59,7 +59,11 @@ export class SimGrant {
  * - fencing tokens grow in the order grants are acknowledged: a grant
  *   acknowledged with a token no larger than one acknowledged before it
  *   must not be valid when it arrives (it can only be a grant whose lease
- *   ended meanwhile, learned late by a lagging member).
+ *   ended meanwhile, learned late by a lagging member);
+ * - no acknowledged grant is still valid when a later grant of its lock is
+ *   first applied by any member (`grantedInLog`): the first check looks
+ *   only once the later grant reaches its client, after its member applied
+ *   it, which is too late to see a holder whose deadline ran a little long.
  * `check` throws an Error naming what broke; RuntimeSim adds the seed.
  */
 export class HeldGrants {
@@ -83,6 +87,22 @@ export class HeldGrants {
     this.highestToken.set(grant.key, Math.max(highest, grant.fencingToken));
     this.acknowledged.push(grant);
     if (!grant.over) this.live.push(grant);
+  }
+
+  /**
+   * The entry at `fencingToken` granting `space`/`name` was just applied for
+   * the first time anywhere (AppliedEffects): from this instant its new
+   * holder may act, so every earlier grant of that lock must be invalid
+   * already (DESIGN.md §2.2: a holder's signal aborts before any other
+   * member can be granted) — not only once the new grant reaches its
+   * client, which can be much later.
+   */
+  grantedInLog(space: LockSpace, name: string, fencingToken: number): void {
+    const key = `${space}:${name}`;
+    for (const g of this.live) {
+      if (g.key !== key || g.fencingToken >= fencingToken || !g.valid) continue;
+      this.violation ??= `${g.describe()} still valid at ${this.nowMs().toFixed(3)} ms, when token ${fencingToken} was granted`;
+    }
   }
 
   /** Throws if two grants of one lock or election are valid now. Runs after every event: plain loops. */

@@ -26,7 +26,9 @@ const PROBE_LOCK = 'probe';
  *   acknowledged, its member on the slowest clock and the leader, whose
  *   client waits for the lock, on the fastest: the leader expires the lease
  *   and grants the waiter as early as it may, against a holder whose
- *   deadline must already have passed (the client's drift margin);
+ *   deadline must already have passed (the client's drift margin); in a
+ *   third of these, the answer to one of its keep-alive rounds is first
+ *   held back on the link from the leader (answersHeldThenCutOff);
  * - the leader itself holding the lock, stalled just before its lease's
  *   keep-alive round is due, long enough for a successor to be elected and
  *   to restart the lease's TTL, then cut off as it resumes: its own round,
@@ -64,6 +66,10 @@ async function holderCutOffAfterKeepAlive(
   if (!waiting) return letGo(holding);
   const deadline = holding.grant.lease.deadline;
   await sim.runUntilTrue(() => holding.grant.lease.deadline > deadline, ttlMs);
+  // A stream of its own, so that the other variants draw as they did before this one was added.
+  const answers = rng.fork('answers-held');
+  if (answers.chance(1 / 3))
+    return await answersHeldThenCutOff(ctx, answers, holding, waiting, fast, slow, up);
   if (rng.chance(0.5)) {
     sim.partition(
       [slow],
@@ -74,6 +80,61 @@ async function holderCutOffAfterKeepAlive(
     sim.pause(slow, 1.5 * ttlMs);
     ctx.note(`probe: ${slow} (slowest clock) holds lock ${PROBE_LOCK}, paused right after a keep-alive`);
   }
+  await watchOverlap(ctx, holding, waiting, ttlMs);
+}
+
+/**
+ * The holder's keep-alive answer held back on the way from the leader, then
+ * the holder cut off as it arrives, just before its next round: the leader
+ * restarted the TTL when the round arrived, so the holder's deadline must
+ * count from when it sent that round, not from when the answer came back —
+ * else it outlives the leader's expiry and the waiter's grant. The hold
+ * stays shorter than an election timeout, so the holder still follows.
+ */
+async function answersHeldThenCutOff(
+  ctx: LockProbeContext,
+  rng: Rng,
+  holding: ProbeCall & { grant: SimGrant },
+  waiting: ProbeCall,
+  leader: MemberId,
+  holder: MemberId,
+  up: MemberId[],
+): Promise<void> {
+  const { sim } = ctx;
+  const keeper = sim.services(leader)?.leases.keeper;
+  const leaseId = holding.grant.leaseId;
+  const ttlMs = ctx.locks.opts.ttlMs;
+  if (!keeper) return letGo(holding, waiting);
+  /** Runs until the leader hears the holder's next keep-alive round; its global ms, or undefined. */
+  const nextRound = async (): Promise<number | undefined> => {
+    const before = keeper.deadlineOf(leaseId) ?? Number.NaN;
+    const heard = await sim.runUntilTrue(() => (keeper.deadlineOf(leaseId) ?? Number.NaN) > before, ttlMs);
+    return heard ? sim.nowMs : undefined;
+  };
+  const first = await nextRound();
+  const second = first === undefined ? undefined : await nextRound();
+  if (first === undefined || second === undefined) return letGo(holding, waiting);
+  const intervalMs = second - first;
+  const holdMaxMs = 0.8 * ctx.electionTimeoutMs[0];
+  // Held from just before the next round, so that round's answer waits.
+  await sim.runUntil(second + 0.8 * intervalMs);
+  sim.hold(leader, holder);
+  const heldFromMs = sim.nowMs;
+  const third = await nextRound();
+  if (third === undefined || sim.loop(leader)?.status().role !== 'leader') {
+    sim.release(leader, holder);
+    return letGo(holding, waiting);
+  }
+  const heldMs = Math.max(0, Math.min(rng.real(0.5, 0.9) * intervalMs, holdMaxMs - (third - heldFromMs)));
+  await sim.runUntil(third + heldMs);
+  sim.partition(
+    [holder],
+    up.filter((id) => id !== holder),
+  );
+  sim.release(leader, holder);
+  ctx.note(
+    `probe: ${holder} (slowest clock) holds lock ${PROBE_LOCK}; a keep-alive answer held ${(sim.nowMs - third).toFixed(1)} ms, then cut off`,
+  );
   await watchOverlap(ctx, holding, waiting, ttlMs);
 }
 

@@ -126,6 +126,7 @@ export class LockWorkload {
     readonly opts: LockWorkloadOptions,
   ) {
     this.held = new HeldGrants(() => sim.nowMs);
+    sim.effects.onGranted = (space, name, fencingToken) => this.held.grantedInLog(space, name, fencingToken);
     sim.addCheck(() => {
       if (this.violation !== undefined) throw new Error(this.violation);
       this.held.check();
