@@ -13,10 +13,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '../shared/free-port.js';
 
 interface MemberEvent {
   id: string;
@@ -34,30 +34,6 @@ const t0 = Date.now();
 
 function say(text: string): void {
   console.log(`[${((Date.now() - t0) / 1000).toFixed(2).padStart(6)} s] ${text}`);
-}
-
-/** Ports handed out so far: the system may offer a port again once its probe has closed. */
-const portsHandedOut = new Set<number>();
-
-/** A free loopback port, distinct from every other this process handed out. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await probePort();
-    if (portsHandedOut.has(port)) continue;
-    portsHandedOut.add(port);
-    return port;
-  }
-}
-
-async function probePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 function startMember(id: string, members: Record<string, string>): void {

@@ -12,10 +12,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '../shared/free-port.js';
 import { type AcceptedWrite, FencedStore, type StaleFenceError } from './fenced-store.js';
 import type { MemberConfig } from './member.js';
 import { serveStore } from './store-http.js';
@@ -63,30 +63,6 @@ const store = new FencedStore({
   },
 });
 const server = await serveStore(store);
-
-/** Ports handed out so far: the system may offer a port again once its probe has closed. */
-const portsHandedOut = new Set<number>();
-
-/** A free loopback port, distinct from every other this process handed out. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await probePort();
-    if (portsHandedOut.has(port)) continue;
-    portsHandedOut.add(port);
-    return port;
-  }
-}
-
-async function probePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 const secret = randomBytes(16).toString('hex');
 const members: Record<string, string> = {};

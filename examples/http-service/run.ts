@@ -16,11 +16,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { freePort } from '../shared/free-port.js';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '300' } } });
 const requests = Number(values.requests);
@@ -32,29 +32,6 @@ process.on('exit', () => {
   rmSync(dir, { recursive: true, force: true });
 });
 process.on('SIGINT', () => process.exit(130));
-
-/** Ports handed out so far: the system may offer a port again once its probe has closed. */
-const portsHandedOut = new Set<number>();
-
-/** A free loopback port, distinct from every other this process handed out. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await probePort();
-    if (portsHandedOut.has(port)) continue;
-    portsHandedOut.add(port);
-    return port;
-  }
-}
-
-async function probePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer().once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 function call(
   port: number,

@@ -12,11 +12,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../shared/free-port.js';
 import { Journal, type JournalEntry, serveJournal } from './journal.js';
 import type { MemberConfig } from './member.js';
 
@@ -75,30 +75,6 @@ listeners.add((e) => {
   if (e.type === 'job-stop') say(`${e.id}: stops ${e.job} (token ${e.fence}, ${e.ticks} ticks; ${e.cause})`);
   if (e.type === 'refused') say(`${e.id}: the journal refused ${e.job} with stale token ${e.fence}`);
 });
-
-/** Ports handed out so far: the system may offer a port again once its probe has closed. */
-const portsHandedOut = new Set<number>();
-
-/** A free loopback port, distinct from every other this process handed out. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await probePort();
-    if (portsHandedOut.has(port)) continue;
-    portsHandedOut.add(port);
-    return port;
-  }
-}
-
-async function probePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 const journal = new Journal();
 const server = await serveJournal(journal);

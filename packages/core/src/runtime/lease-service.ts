@@ -57,10 +57,7 @@ export class LeaseService {
       timers: env.timers,
       // Under the leadership its deadlines were restarted for, not merely some leadership: in a
       // later term they must be restarted again (a new token comes with a new startLeading).
-      isSoleLeader: () => {
-        const token = this.keeperToken;
-        return token !== undefined && token.valid && loop.leadership.current() === token;
-      },
+      isSoleLeader: () => this.keeperToken?.valid === true && loop.leadership.current() === this.keeperToken,
       appliedIndex: () => loop.status().appliedIndex,
       expire: (leaseId, done) => this.proposeExpiry(leaseId, done),
     });
