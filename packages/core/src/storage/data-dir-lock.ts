@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { mkdir, realpath, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatonError } from '../errors.js';
@@ -91,10 +92,20 @@ export class DataDirLock {
    * the dataDir. FileStorage checks before every write round, so a holder
    * whose name was taken writes nothing more; between the check and the
    * write a newcomer can still slip in — keep dataDirs out of cleaned paths.
+   *
+   * Synchronous on purpose: it runs before every write round, on the commit
+   * path, and a stat of a local name takes microseconds where a round trip
+   * through libuv's thread pool costs a wake-up of the event loop — on a
+   * loaded machine as much as the fsync that follows.
    */
-  async verify(): Promise<void> {
+  verify(): void {
     if (this.released) return;
-    const now = await stat(this.path, { bigint: true }).catch(() => undefined);
+    let now: { ino: bigint } | undefined;
+    try {
+      now = statSync(this.path, { bigint: true, throwIfNoEntry: false });
+    } catch {
+      now = undefined;
+    }
     if (now?.ino === this.inode) return;
     this.logger.warn(
       { path: this.path },

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { BatonError } from '../errors.js';
-import type { HardState, Snapshot } from '../raft/types.js';
+import type { HardState, LogIndex, Snapshot } from '../raft/types.js';
 import type { Histogram } from '../status/histogram.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { ensureDataDirIdentity } from './identity-file.js';
@@ -52,6 +52,16 @@ export interface FileStorageOptions {
  */
 export class FileStorage implements LogStorage {
   private hardState: HardState | undefined;
+  /**
+   * A hard state that changed only its commit index, not yet written: it goes
+   * out with the next batch's records (or at close). Raft needs no commit
+   * index on disk — a member that restarts behind learns it again from the
+   * leader — so a commit-only batch costs no write round of its own; a
+   * round for it would hold the next entries' write back by its length.
+   */
+  private deferredHardState: HardState | undefined;
+  /** The commit index of the newest hard state handed to the WAL. */
+  private writtenCommit: LogIndex = 0;
   private snapshot: Snapshot | undefined;
   /** Settles once every earlier persist has handed its records to the WAL, which keeps them in call order. */
   private enqueued: Promise<void> = Promise.resolve();
@@ -123,6 +133,7 @@ export class FileStorage implements LogStorage {
       checkCommitIndex(replay.hardState, window, opened.segments.at(-1)?.file ?? where);
       const storage = new FileStorage(lock, wal, snapshots, window);
       storage.hardState = replay.hardState;
+      storage.writtenCommit = replay.hardState?.commit ?? 0;
       storage.snapshot = snapshot;
       logger.info(
         { dataDir, snapshotIndex: window.baseIndex, lastIndex: window.lastIndex },
@@ -143,6 +154,11 @@ export class FileStorage implements LogStorage {
 
   async persist(batch: PersistBatch): Promise<void> {
     this.assertUsable();
+    if (this.isCommitOnly(batch)) {
+      this.hardState = batch.hardState;
+      this.deferredHardState = batch.hardState;
+      return;
+    }
     const write = this.apply(batch);
     const { snapshot, sync } = batch;
     const handedOver = this.enqueued.then(async () => {
@@ -176,6 +192,15 @@ export class FileStorage implements LogStorage {
     if (this.closed) return;
     this.closed = true;
     await this.enqueued;
+    const deferred = this.deferredHardState;
+    this.deferredHardState = undefined;
+    if (deferred !== undefined && this.failure === undefined) {
+      const frame = hardStateRecord(deferred);
+      const lastIndex = this.window.lastIndex;
+      await this.wal
+        .append({ frames: [frame], lastIndex, maxIndex: 0, hardStateFrame: frame }, false)
+        .catch(() => {}); // only a commit index: losing it loses nothing
+    }
     await this.snapshots.flush();
     try {
       await this.wal.close();
@@ -205,7 +230,11 @@ export class FileStorage implements LogStorage {
         );
       }
     }
-    const hardStateFrame = batch.hardState && hardStateRecord(batch.hardState);
+    // A deferred commit-only hard state rides along unless the batch brings a newer one.
+    const hardState = batch.hardState ?? this.deferredHardState;
+    this.deferredHardState = undefined;
+    const hardStateFrame = hardState && hardStateRecord(hardState);
+    if (hardState !== undefined) this.writtenCommit = hardState.commit;
     const { window, logDiscarded } = applyPersistBatch(this.window, batch);
     this.window = window;
     if (batch.snapshot !== undefined) this.snapshot = batch.snapshot;
@@ -220,6 +249,37 @@ export class FileStorage implements LogStorage {
     frames.push(...entryFrames);
     if (hardStateFrame !== undefined) frames.push(hardStateFrame);
     return { frames, lastIndex: window.lastIndex, maxIndex, hardStateFrame };
+  }
+
+  /**
+   * A batch that only moves the commit index of the hard state last given:
+   * no snapshot, no entries, no fsync asked, the same term and vote.
+   */
+  private isCommitOnly(batch: PersistBatch): batch is PersistBatch & { hardState: HardState } {
+    const { hardState } = batch;
+    return (
+      hardState !== undefined &&
+      !batch.sync &&
+      batch.snapshot === undefined &&
+      batch.entries.length === 0 &&
+      this.hardState !== undefined &&
+      hardState.term === this.hardState.term &&
+      hardState.vote === this.hardState.vote &&
+      !this.commitsConfigChange(this.writtenCommit, hardState.commit)
+    );
+  }
+
+  /**
+   * Whether an entry after `from` up to `to` changes the configuration: a
+   * restarted member rebuilds the configuration in force from the entries up
+   * to its stored commit index, so that index is written at once when it
+   * passes one.
+   */
+  private commitsConfigChange(from: LogIndex, to: LogIndex): boolean {
+    for (let index = Math.max(from, this.window.baseIndex) + 1; index <= to; index++) {
+      if (this.window.entryAt(index)?.type === 'config') return true;
+    }
+    return false;
   }
 
   /** The snapshot must be durable before the records after it; if it cannot be, nothing after it may be written. */

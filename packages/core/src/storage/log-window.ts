@@ -38,6 +38,11 @@ export class LogWindow {
     return this.items[index - this.base - 1]?.term;
   }
 
+  /** The held entry at `index`, else undefined. */
+  entryAt(index: LogIndex): Entry | undefined {
+    return index > this.base ? this.items[index - this.base - 1] : undefined;
+  }
+
   /** A copy of the held entries, in order. */
   entries(): Entry[] {
     return this.items.slice();

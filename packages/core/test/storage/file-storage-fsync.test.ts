@@ -20,6 +20,9 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     open: async (...args: Parameters<typeof real.open>) => {
       const handle = await real.open(...args);
       const file = label(args[0]);
+      // A write through a handle opened with O_DSYNC is durable when it returns: journaled as `write(dsync)`.
+      const flags = args[1];
+      const dsync = typeof flags === 'number' && (flags & real.constants.O_DSYNC) !== 0;
       return new Proxy(handle, {
         get(target, prop) {
           const value = Reflect.get(target, prop, target);
@@ -27,7 +30,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
           if (typeof prop !== 'string' || !recorded.has(prop)) return value.bind(target);
           return async (...callArgs: unknown[]) => {
             const result = await value.apply(target, callArgs);
-            journal.events.push(`${prop} ${file}`);
+            journal.events.push(`${prop}${dsync && prop.startsWith('write') ? '(dsync)' : ''} ${file}`);
             return result;
           };
         },
@@ -52,16 +55,42 @@ afterEach(async () => {
 });
 
 describe('FileStorage fsyncs before it reports', () => {
-  it('a synced persist (a vote, acknowledged entries) resolves only after a datasync that follows its write', async () => {
+  it('a synced persist (a vote, acknowledged entries) resolves only once its write is durable', async () => {
     const storage = await FileStorage.open(dir);
     try {
       journal.events.length = 0;
       await storage.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 0), sync: true });
+      expectLastWalWriteDurable([...journal.events]);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('a synced persist after an unsynced one flushes both with a datasync, never leaving the earlier bytes unsynced', async () => {
+    const storage = await FileStorage.open(dir);
+    try {
+      journal.events.length = 0;
+      await storage.persist({ entries: commands(1, 3, 1), sync: false });
+      await storage.persist({ entries: commands(4, 5, 1), hardState: hardState(1, 0), sync: true });
       const events = [...journal.events];
-      const lastWrite = events.findLastIndex((e) => /^write(v)? \/wal\//.test(e));
-      expect(lastWrite, events.join('\n')).toBeGreaterThanOrEqual(0);
+      const lastWrite = events.findLastIndex((e) => /^write(v)?(\(dsync\))? \/wal\//.test(e));
       const file = events[lastWrite]!.split(' ')[1];
+      expect(events[lastWrite], events.join('\n')).not.toContain('(dsync)');
       expect(events.slice(lastWrite + 1), events.join('\n')).toContain(`datasync ${file}`);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('a batch that only moves the commit index writes nothing: it goes out with the next write', async () => {
+    const storage = await FileStorage.open(dir);
+    try {
+      await storage.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 0), sync: true });
+      journal.events.length = 0;
+      await storage.persist({ entries: [], hardState: hardState(1, 2), sync: false });
+      expect(journal.events).toEqual([]);
+      await storage.persist({ entries: commands(4, 4, 1), sync: true });
+      expectLastWalWriteDurable([...journal.events]);
     } finally {
       await storage.close();
     }
@@ -87,3 +116,12 @@ describe('FileStorage fsyncs before it reports', () => {
     }
   });
 });
+
+/** The last write to the WAL in `events` was durable when it returned, or a datasync of its file follows it. */
+function expectLastWalWriteDurable(events: readonly string[]): void {
+  const lastWrite = events.findLastIndex((e) => /^write(v)?(\(dsync\))? \/wal\//.test(e));
+  expect(lastWrite, events.join('\n')).toBeGreaterThanOrEqual(0);
+  const [op, file] = events[lastWrite]!.split(' ');
+  if (op!.endsWith('(dsync)')) return;
+  expect(events.slice(lastWrite + 1), events.join('\n')).toContain(`datasync ${file}`);
+}

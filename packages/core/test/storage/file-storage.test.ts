@@ -306,3 +306,44 @@ describe('FileStorage group commit', () => {
     expect(await indexesAfterOpen()).toEqual(Array.from({ length: 16 }, (_, k) => k + 1));
   });
 });
+
+describe('FileStorage commit-only hard states', () => {
+  /** Whether the active segment's last record is `frame`. */
+  async function endsWith(frame: Uint8Array): Promise<boolean> {
+    const bytes = await readFile(await onlySegmentPath());
+    return Buffer.from(bytes.subarray(bytes.length - frame.length)).equals(Buffer.from(frame));
+  }
+
+  it('are not written on their own, go out with the next batch, and reach the disk by close', async () => {
+    const storage = await FileStorage.open(dir);
+    await storage.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 0), sync: true });
+    await storage.persist({ entries: [], hardState: hardState(1, 2), sync: false });
+    expect(await endsWith(hardStateRecord(hardState(1, 2)))).toBe(false);
+    expect((await storage.load()).hardState).toEqual(hardState(1, 2));
+    await storage.persist({ entries: commands(4, 4, 1), sync: true });
+    expect(await endsWith(hardStateRecord(hardState(1, 2)))).toBe(true);
+    await storage.persist({ entries: [], hardState: hardState(1, 4), sync: false });
+    await storage.close();
+    expect(await endsWith(hardStateRecord(hardState(1, 4)))).toBe(true);
+    expect(await withStorage(async (s) => (await s.load()).hardState)).toEqual(hardState(1, 4));
+  });
+
+  it('are written at once when the commit index passes a configuration entry', async () => {
+    const storage = await FileStorage.open(dir);
+    const config = { type: 'config', term: 1, index: 3, change: { op: 'removeMember', id: 'n3' } } as const;
+    await storage.persist({ entries: [...commands(1, 2, 1), config], hardState: hardState(1, 0), sync: true });
+    await storage.persist({ entries: [], hardState: hardState(1, 2), sync: false });
+    expect(await endsWith(hardStateRecord(hardState(1, 2)))).toBe(false);
+    await storage.persist({ entries: [], hardState: hardState(1, 3), sync: false });
+    expect(await endsWith(hardStateRecord(hardState(1, 3)))).toBe(true);
+    await storage.close();
+  });
+
+  it('a term or vote change is never deferred', async () => {
+    const storage = await FileStorage.open(dir);
+    await storage.persist({ entries: commands(1, 2, 1), hardState: hardState(1, 0), sync: true });
+    await storage.persist({ entries: [], hardState: hardState(2, 2, undefined), sync: false });
+    expect(await endsWith(hardStateRecord(hardState(2, 2, undefined)))).toBe(true);
+    await storage.close();
+  });
+});

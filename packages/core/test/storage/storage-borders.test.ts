@@ -9,7 +9,7 @@ const allowed: Record<string, readonly string[]> = {
   'wal.ts': ['node:fs/promises', 'node:path'],
   'wal-scan.ts': ['node:fs/promises', 'node:path'],
   'snapshot-store.ts': ['node:fs/promises', 'node:path'],
-  'data-dir-lock.ts': ['node:fs/promises', 'node:path'],
+  'data-dir-lock.ts': ['node:fs', 'node:fs/promises', 'node:path'],
   'lock-socket.ts': ['node:crypto', 'node:fs/promises', 'node:net', 'node:path'],
   'lock-owner.ts': ['node:fs/promises', 'node:os', 'node:path'],
   'legacy-lock-file.ts': ['node:fs/promises'],
