@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { MemberId } from '../raft/types.js';
 import type { Backoff } from './backoff.js';
@@ -56,8 +57,16 @@ type LinkState = 'idle' | 'connecting' | 'handshaking' | 'up' | 'waiting' | 'clo
  * as dialer, then only writes frames (the peer sends on the link it dialled
  * itself). Redials with backoff whenever the socket closes or errs, until
  * `close()`. Frames are never buffered while the link is down — Raft
- * retries — and while it is up they wait in a queue bounded by count and
- * bytes only when the socket itself holds more than `socketBufferedBytesMax`.
+ * retries. While it is up they wait in a queue bounded by count and bytes:
+ * until the end of the current turn of the event loop, and longer while the
+ * socket itself holds more than `socketBufferedBytesMax`.
+ *
+ * Why a turn: the frames of one turn (a leader's appends, its commit notice
+ * and the next proposal's entries; a follower's acknowledgements) leave in
+ * one system call. On loopback each write runs the receiver's TCP stack and
+ * wakes it at once, so a write per frame let a member pre-empt the leader
+ * between two sends of one Ready; and the peer now reads them in one turn,
+ * so one Ready and one WAL round answer them all.
  */
 export class PeerLink {
   private state: LinkState = 'idle';
@@ -81,11 +90,26 @@ export class PeerLink {
   /** Set after a queue-full drop is logged, so a stuck peer logs once per episode, not once per frame. */
   private warnedQueueFull = false;
   private closedPromise: Promise<void> | undefined;
+  /** A flush of the queue is set for the end of this turn of the event loop. */
+  private flushScheduled = false;
   /** Fired after every write the socket accepted; drains the queue as the socket empties. */
   private readonly onWritten = (error?: Error): void => {
     if (error !== undefined && error !== null) return;
     this.writesCompleted += 1;
-    this.drain();
+    if (this.queue.length > 0) this.scheduleFlush();
+  };
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const socket = this.socket;
+    if (this.state !== 'up' || socket === undefined) return;
+    // One write call for every frame of the turn; ws corks each frame's header and payload the same way.
+    const raw = netSocketOf(socket);
+    raw?.cork();
+    try {
+      this.drain();
+    } finally {
+      raw?.uncork();
+    }
   };
 
   constructor(private readonly options: PeerLinkOptions) {
@@ -104,15 +128,16 @@ export class PeerLink {
     if (this.state === 'idle') this.dial();
   }
 
-  /** Hands `frame` to the socket or the queue; returns false when it was dropped. Never throws. */
+  /** Queues `frame` for the end of this turn (see the class); returns false when it was dropped. Never throws. */
   send(frame: Uint8Array): boolean {
-    const socket = this.socket;
-    if (this.state !== 'up' || socket === undefined) return this.recordDropLinkDown();
-    if (this.queue.length === 0 && socket.bufferedAmount < this.options.socketBufferedBytesMax) {
-      this.write(socket, frame);
+    if (this.state !== 'up' || this.socket === undefined) return this.recordDropLinkDown();
+    // A turn's frames that overflow the queue (a leader catching a follower up) go to the socket
+    // now, as far as it takes them, before anything is dropped.
+    if (!this.queue.fits(frame)) this.flush();
+    if (this.queue.push(frame)) {
+      this.scheduleFlush();
       return true;
     }
-    if (this.queue.push(frame)) return true;
     if (!this.warnedQueueFull) {
       this.warnedQueueFull = true;
       this.options.logger.warn(
@@ -342,6 +367,12 @@ export class PeerLink {
     socket.send(frame, { binary: true }, this.onWritten);
   }
 
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flush);
+  }
+
   private drain(): void {
     const socket = this.socket;
     while (this.state === 'up' && socket !== undefined && this.queue.length > 0) {
@@ -356,4 +387,14 @@ export class PeerLink {
 function rawDataToString(data: WebSocket.RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return (data instanceof ArrayBuffer ? Buffer.from(data) : data).toString('utf8');
+}
+
+/**
+ * The TCP (or TLS) socket under a ws connection, to cork while a turn's frames
+ * are written. ws keeps it as `_socket`; should a version stop doing so, frames
+ * still go out, one write call each.
+ */
+function netSocketOf(socket: WebSocket): Socket | undefined {
+  const raw = (socket as unknown as { _socket?: unknown })._socket;
+  return raw !== null && typeof raw === 'object' && 'cork' in raw ? (raw as Socket) : undefined;
 }

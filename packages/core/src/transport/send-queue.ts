@@ -33,9 +33,14 @@ export class SendQueue {
     return this.refused;
   }
 
+  /** Whether `push(frame)` would take it now. */
+  fits(frame: Uint8Array): boolean {
+    return this.length < this.limits.messagesMax && this.bytes + frame.byteLength <= this.limits.bytesMax;
+  }
+
   /** Appends `frame` if both bounds allow it; returns false (and counts it) otherwise. */
   push(frame: Uint8Array): boolean {
-    if (this.length >= this.limits.messagesMax || this.bytes + frame.byteLength > this.limits.bytesMax) {
+    if (!this.fits(frame)) {
       this.refused += 1;
       return false;
     }

@@ -48,6 +48,20 @@ describe('WsTransport between two members', () => {
     expect(b.inbox.items.every((m) => m.from === 'a' && m.to === 'b')).toBe(true);
   });
 
+  it("sends a turn's frames together once the turn ends, in order", async () => {
+    const a = await pool.start('a');
+    const b = await pool.start('b');
+    await connectAll([a, b]);
+    const before = a.transport.peerStats('b')!.sentMessages;
+    for (let round = 9001; round <= 9003; round++) a.transport.send(heartbeat('a', 'b', round));
+    // Nothing is written during the turn: the three frames leave in one write after it.
+    expect(a.transport.peerStats('b')).toMatchObject({ sentMessages: before, queuedMessages: 3 });
+    await b.inbox.waitForCount((m) => m.type === 'heartbeat' && m.round > 9000, 3, "the turn's 3 frames");
+    const rounds = b.inbox.items.flatMap((m) => (m.type === 'heartbeat' && m.round > 9000 ? [m.round] : []));
+    expect(rounds).toEqual([9001, 9002, 9003]);
+    expect(a.transport.peerStats('b')).toMatchObject({ sentMessages: before + 3, queuedMessages: 0 });
+  });
+
   it('carries every field of a message unchanged', async () => {
     const a = await pool.start('a');
     const b = await pool.start('b');
