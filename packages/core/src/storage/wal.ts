@@ -266,7 +266,11 @@ export class Wal {
    * handle, for syncActive to flush (an O_DSYNC write flushes only its own
    * bytes, and a durable record after an unsynced one could leave a hole).
    */
-  private async writeChunk(chunk: readonly Uint8Array[], chunkBytes: number, durable: boolean): Promise<void> {
+  private async writeChunk(
+    chunk: readonly Uint8Array[],
+    chunkBytes: number,
+    durable: boolean,
+  ): Promise<void> {
     if (chunkBytes === 0) return;
     const buffer = Buffer.concat(chunk, chunkBytes);
     const dsync = durable && !this.unsynced ? this.activeDsync : undefined;

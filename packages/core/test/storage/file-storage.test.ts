@@ -331,7 +331,11 @@ describe('FileStorage commit-only hard states', () => {
   it('are written at once when the commit index passes a configuration entry', async () => {
     const storage = await FileStorage.open(dir);
     const config = { type: 'config', term: 1, index: 3, change: { op: 'removeMember', id: 'n3' } } as const;
-    await storage.persist({ entries: [...commands(1, 2, 1), config], hardState: hardState(1, 0), sync: true });
+    await storage.persist({
+      entries: [...commands(1, 2, 1), config],
+      hardState: hardState(1, 0),
+      sync: true,
+    });
     await storage.persist({ entries: [], hardState: hardState(1, 2), sync: false });
     expect(await endsWith(hardStateRecord(hardState(1, 2)))).toBe(false);
     await storage.persist({ entries: [], hardState: hardState(1, 3), sync: false });
