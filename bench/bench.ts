@@ -12,6 +12,8 @@
  *   the leader and on a follower (--election-count); SIGKILL of a named
  *   election's winner → the next candidate's token valid (--election-trials,
  *   TTL --election-ttl-ms).
+ * Each lock and election workload starts after 100 (elections: 50)
+ * unmeasured round trips on the same member, as the anchors do.
  * Options: --trials 20  --load-ms 5000  --soak-ms 0 (a long 16-proposer run
  * that counts spurious elections)  --members 3  --cpu-prof DIR (each member
  * writes a V8 CPU profile there; members are stopped gracefully at the end).
