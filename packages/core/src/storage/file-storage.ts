@@ -197,9 +197,11 @@ export class FileStorage implements LogStorage {
     if (deferred !== undefined && this.failure === undefined) {
       const frame = hardStateRecord(deferred);
       const lastIndex = this.window.lastIndex;
+      // Synced, so that a reopened WAL starts from durable bytes. Only a commit index: a failure to
+      // write it loses nothing (the next start learns it again), so it does not fail the close.
       await this.wal
-        .append({ frames: [frame], lastIndex, maxIndex: 0, hardStateFrame: frame }, false)
-        .catch(() => {}); // only a commit index: losing it loses nothing
+        .append({ frames: [frame], lastIndex, maxIndex: 0, hardStateFrame: frame }, true)
+        .catch(() => {});
     }
     await this.snapshots.flush();
     try {
@@ -232,11 +234,11 @@ export class FileStorage implements LogStorage {
     }
     // A deferred commit-only hard state rides along unless the batch brings a newer one.
     const hardState = batch.hardState ?? this.deferredHardState;
-    this.deferredHardState = undefined;
     const hardStateFrame = hardState && hardStateRecord(hardState);
-    if (hardState !== undefined) this.writtenCommit = hardState.commit;
     const { window, logDiscarded } = applyPersistBatch(this.window, batch);
     this.window = window;
+    this.deferredHardState = undefined;
+    if (hardState !== undefined) this.writtenCommit = hardState.commit;
     if (batch.snapshot !== undefined) this.snapshot = batch.snapshot;
     if (batch.hardState !== undefined) this.hardState = batch.hardState;
     const frames: Uint8Array[] = [];

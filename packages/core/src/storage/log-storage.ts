@@ -45,7 +45,12 @@ export interface PersistBatch {
 export interface LogStorage {
   /** Everything persisted so far: after a restart, exactly what a crash-free shutdown left durable. */
   load(): Promise<RecoveredState>;
-  /** Applies `batch`; resolves once it is durable when `batch.sync` (and once written otherwise). */
+  /**
+   * Applies `batch`; resolves once it is durable when `batch.sync`, and once
+   * handed to the disk otherwise. An unsynced batch may be written later, with
+   * the next one (a hard state that only moves the commit index), and is lost
+   * by a crash before that: the caller counts on nothing it did not sync.
+   */
   persist(batch: PersistBatch): Promise<void>;
   /**
    * Stores a snapshot the member took of its own applied state. Once it is

@@ -140,6 +140,9 @@ export class Wal {
     this.active = await open(join(this.dir, last.file), 'r+');
     this.activeDsync = await openDsync(join(this.dir, last.file));
     this.activeBytes = (await this.active.stat()).size;
+    // The previous process may have left bytes it never synced (a SIGKILL): an O_DSYNC write
+    // flushes only its own range, so the first durable round must datasync the whole file.
+    this.unsynced = this.activeBytes > 0;
   }
 
   /** Appends `write`; resolves once written, and fsynced when `sync`. */
@@ -178,12 +181,10 @@ export class Wal {
   async close(): Promise<void> {
     this.closed = true;
     while (this.running !== undefined) await this.running;
-    const active = this.active;
-    const activeDsync = this.activeDsync;
+    const handles = [this.active, this.activeDsync];
     this.active = undefined;
     this.activeDsync = undefined;
-    await active?.close();
-    await activeDsync?.close();
+    await closeAll(handles);
   }
 
   private refusal(): BatonError | undefined {
@@ -309,10 +310,10 @@ export class Wal {
   /** A full segment is fsynced before the next one exists, so only the last segment can ever be torn. */
   private async rollOver(): Promise<void> {
     await this.syncActive();
-    await this.active!.close();
-    await this.activeDsync?.close();
+    const handles = [this.active, this.activeDsync];
     this.active = undefined;
     this.activeDsync = undefined;
+    await closeAll(handles);
     await this.createSegment(this.segments.at(-1)!.seq + 1);
   }
 
@@ -354,8 +355,20 @@ export class Wal {
   }
 }
 
-/** `path` opened for writing with O_DSYNC, or undefined where the platform has no such flag. */
+/**
+ * `path` opened for writing with O_DSYNC on Linux, else undefined. Not on
+ * macOS: there libuv's datasync is F_FULLFSYNC, which also flushes the
+ * drive's cache, and an O_DSYNC write does not.
+ */
 async function openDsync(path: string): Promise<FileHandle | undefined> {
   const { O_DSYNC, O_WRONLY } = constants;
-  return O_DSYNC === undefined ? undefined : await open(path, O_WRONLY | O_DSYNC);
+  if (process.platform !== 'linux' || O_DSYNC === undefined) return undefined;
+  return await open(path, O_WRONLY | O_DSYNC);
+}
+
+/** Closes every handle, even when one fails to close; rethrows the first failure. */
+async function closeAll(handles: readonly (FileHandle | undefined)[]): Promise<void> {
+  const results = await Promise.allSettled(handles.map((handle) => handle?.close()));
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }

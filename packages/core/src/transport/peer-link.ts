@@ -100,16 +100,7 @@ export class PeerLink {
   };
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    const socket = this.socket;
-    if (this.state !== 'up' || socket === undefined) return;
-    // One write call for every frame of the turn; ws corks each frame's header and payload the same way.
-    const raw = netSocketOf(socket);
-    raw?.cork();
-    try {
-      this.drain();
-    } finally {
-      raw?.uncork();
-    }
+    this.writeQueued();
   };
 
   constructor(private readonly options: PeerLinkOptions) {
@@ -131,9 +122,16 @@ export class PeerLink {
   /** Queues `frame` for the end of this turn (see the class); returns false when it was dropped. Never throws. */
   send(frame: Uint8Array): boolean {
     if (this.state !== 'up' || this.socket === undefined) return this.recordDropLinkDown();
-    // A turn's frames that overflow the queue (a leader catching a follower up) go to the socket
-    // now, as far as it takes them, before anything is dropped.
-    if (!this.queue.fits(frame)) this.flush();
+    if (!this.queue.fits(frame)) {
+      // A turn's frames that overflow the queue (a leader catching a follower up) go to the socket
+      // now, as far as it takes them, before anything is dropped.
+      this.writeQueued();
+      // A frame bigger than the whole queue (maxFrameBytes may exceed sendQueueBytesMax) goes to an idle socket.
+      if (this.queue.length === 0 && this.socket.bufferedAmount < this.options.socketBufferedBytesMax) {
+        this.write(this.socket, frame);
+        return true;
+      }
+    }
     if (this.queue.push(frame)) {
       this.scheduleFlush();
       return true;
@@ -169,6 +167,9 @@ export class PeerLink {
   /** Stops for good: no redial, socket destroyed. Idempotent; resolves once the socket closed. */
   close(): Promise<void> {
     if (this.closedPromise !== undefined) return this.closedPromise;
+    // What this turn sent still leaves: a member that stops says its last words (a vote granted in a
+    // hand-over, an acknowledgement) before its transport closes.
+    this.writeQueued();
     this.state = 'closed';
     clearTimeout(this.deadline);
     clearTimeout(this.redial);
@@ -371,6 +372,20 @@ export class PeerLink {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(this.flush);
+  }
+
+  /** Writes queued frames as far as the socket takes them, in one corked write call. */
+  private writeQueued(): void {
+    const socket = this.socket;
+    if (this.state !== 'up' || socket === undefined || this.queue.length === 0) return;
+    // ws corks each frame's header and payload; corking around them makes the turn one write call.
+    const raw = netSocketOf(socket);
+    raw?.cork();
+    try {
+      this.drain();
+    } finally {
+      raw?.uncork();
+    }
   }
 
   private drain(): void {

@@ -82,6 +82,26 @@ describe('FileStorage fsyncs before it reports', () => {
     }
   });
 
+  it('the first synced persist after a reopen flushes with a datasync: the last process may have left unsynced bytes', async () => {
+    const first = await FileStorage.open(dir);
+    await first.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 0), sync: true });
+    await first.persist({ entries: commands(4, 4, 1), sync: false });
+    await first.close(); // as after a SIGKILL: the last write was never synced
+    const storage = await FileStorage.open(dir);
+    try {
+      journal.events.length = 0;
+      await storage.persist({ entries: commands(5, 5, 1), sync: true });
+      const events = [...journal.events];
+      const lastWrite = events.findLastIndex((e) => /^write(v)?(\(dsync\))? \/wal\//.test(e));
+      expect(events[lastWrite], events.join('\n')).not.toContain('(dsync)');
+      expect(events.slice(lastWrite + 1), events.join('\n')).toContain(
+        `datasync ${events[lastWrite]!.split(' ')[1]}`,
+      );
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('a batch that only moves the commit index writes nothing: it goes out with the next write', async () => {
     const storage = await FileStorage.open(dir);
     try {

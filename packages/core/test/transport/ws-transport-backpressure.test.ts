@@ -118,6 +118,42 @@ describe('WsTransport send queue', () => {
   );
 });
 
+describe("WsTransport: a turn's frames on a healthy link", () => {
+  async function linkedToSlow(overrides: Parameters<MemberPool['start']>[1] = {}) {
+    const a = await pool.start('a', overrides);
+    const slow = await slowPeer();
+    a.transport.setPeers({ slow: slow.url });
+    await a.peerEvents.waitFor((e) => e.kind === 'up' && e.peer === 'slow', 'a → slow up');
+    await within(slow.socket, 'slow accepts a');
+    return { a, slow };
+  }
+
+  it('more frames in one turn than the queue holds all leave, in order', async () => {
+    const { a, slow } = await linkedToSlow({ sendQueueMessagesMax: 4 });
+    for (let round = 1; round <= 50; round++) a.transport.send(heartbeat('a', 'slow', round));
+    await slow.inbox.waitForCount((m) => m.type === 'heartbeat', 50, '50 heartbeats');
+    expect(slow.inbox.items.map((m) => (m.type === 'heartbeat' ? m.round : -1))).toEqual(
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    expect(a.transport.peerStats('slow')?.droppedQueueFull).toBe(0);
+  });
+
+  it('a frame bigger than the whole queue still goes to an idle socket', async () => {
+    const { a, slow } = await linkedToSlow({ sendQueueBytesMax: 64 * 1024 });
+    const requestId = `big:${'x'.repeat(200_000)}`;
+    expect(a.transport.send({ type: 'readIndex', from: 'a', to: 'slow', term: 1, requestId })).toBe(true);
+    await slow.inbox.waitForCount((m) => m.type === 'readIndex', 1, 'the big frame');
+    expect(a.transport.peerStats('slow')?.droppedQueueFull).toBe(0);
+  });
+
+  it('frames sent in the turn the transport closes still leave', async () => {
+    const { a, slow } = await linkedToSlow();
+    for (let round = 1; round <= 3; round++) a.transport.send(heartbeat('a', 'slow', round));
+    await a.transport.close();
+    await slow.inbox.waitForCount((m) => m.type === 'heartbeat', 3, 'the last turn’s 3 heartbeats');
+  });
+});
+
 describe('WsTransport keep-alive', () => {
   it('redials a link whose peer stopped answering pings, though the kernel still accepts writes', async () => {
     const a = await pool.start('a', { keepAliveMs: 50 });
