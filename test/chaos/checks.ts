@@ -75,22 +75,16 @@ function describe(i: Interval): string {
 }
 
 /**
- * The fenced counters: each equals the increments it accepted, every
- * increment a worker was told succeeded is among them, no compare-and-set
- * failed under a current token, and no token reached the store from two
- * holders.
+ * The fenced counters: no compare-and-set failed under a current token (two
+ * holders read the same value: one increment would have been lost), no token
+ * reached the store from two holders, and no worker reported more successful
+ * increments than the store accepted (a worker acting on a refusal). The
+ * store counts value and accepted increments together, so comparing those
+ * two could never fail and is not done.
  */
 export function checkCounters(store: FencedStore, acknowledged: ReadonlyMap<string, number>): Anomaly[] {
   const anomalies: Anomaly[] = [];
   const totals = new Map(store.totals().map((t) => [t.name, t]));
-  for (const { name, value, accepted } of totals.values()) {
-    if (value !== accepted) {
-      anomalies.push({
-        check: 'lost increment',
-        detail: `${name}: value ${value} after ${accepted} increments`,
-      });
-    }
-  }
   for (const [name, count] of acknowledged) {
     const accepted = totals.get(name)?.accepted ?? 0;
     if (count > accepted) {
