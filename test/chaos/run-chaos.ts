@@ -1,7 +1,9 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatSeed } from '../../packages/core/src/sim/rng.js';
+import { onAbruptEnd } from '../support/abrupt-end.js';
 import { holdFreePorts } from '../support/free-port.js';
 import { monotonicNowMs, type WorkloadConfig } from './chaos-protocol.js';
 import { type Anomaly, checkCounters, checkHistory, checkIntervals } from './checks.js';
@@ -61,6 +63,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   for (const step of schedule) log(`  ${describeStep(step)}`);
 
   const dir = await mkdtemp(join(tmpdir(), 'baton-chaos-'));
+  // Registered before any member starts, so an abrupt end removes it after they are killed.
+  const forgetDir = onAbruptEnd(() => rmSync(dir, { recursive: true, force: true }));
   // The members' ports stay held while the proxies bind theirs (port 0), so no proxy takes one.
   const held = await holdFreePorts(ids.length);
   const ports: Record<string, number> = Object.fromEntries(ids.map((id, i) => [id, held.ports[i]!]));
@@ -134,6 +138,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await cluster.close();
     await mesh.close();
     await rm(dir, { recursive: true, force: true });
+    forgetDir();
   }
   for (const message of record.memberErrors) anomalies.push({ check: 'member error', detail: message });
   anomalies.push(...checkIntervals(record.validity.intervals()));

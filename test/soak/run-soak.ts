@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,8 @@ import { converge } from '../chaos/convergence.js';
 import { createMemberSet } from '../chaos/member-set.js';
 import { ProxyMesh } from '../chaos/proxy-mesh.js';
 import type { RunRecord } from '../chaos/run-record.js';
-import { freePort } from '../support/free-port.js';
+import { onAbruptEnd } from '../support/abrupt-end.js';
+import { holdFreePorts } from '../support/free-port.js';
 import { LinkWatch } from './link-watch.js';
 import { ReconnectDriver } from './reconnect-driver.js';
 import { ResourceSampler, type Sample } from './resource-sampler.js';
@@ -79,6 +81,8 @@ interface SoakRun {
   readonly limits: WalLimits;
   readonly sampleEveryMs: number;
   readonly dir: string;
+  /** Withdraws the removal of `dir` on an abrupt end, once the run removed it itself. */
+  readonly forgetDir: () => void;
   readonly mesh: ProxyMesh;
   readonly watch: LinkWatch;
   readonly cluster: ChaosCluster;
@@ -116,6 +120,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await run.cluster.close();
     await run.mesh.close();
     await rm(run.dir, { recursive: true, force: true });
+    run.forgetDir();
   }
   const { record, watch, driver, sampler, ids } = run;
   checks.push(...resourceChecks(sampler.samples, run.limits));
@@ -136,9 +141,12 @@ async function setUp(options: SoakOptions): Promise<SoakRun> {
   const ids = Array.from({ length: options.members }, (_, i) => `n${i + 1}`);
   const limits: WalLimits = { ...DEFAULT_WAL_LIMITS, ...options.storage };
   const dir = await mkdtemp(join(tmpdir(), 'baton-soak-'));
-  const ports: Record<string, number> = {};
-  for (const id of ids) ports[id] = await freePort();
-  const mesh = await ProxyMesh.start(ports);
+  // Registered before any member starts, so an abrupt end removes it after they are killed.
+  const forgetDir = onAbruptEnd(() => rmSync(dir, { recursive: true, force: true }));
+  // The members' ports stay held, all distinct, while the proxies bind theirs (port 0).
+  const held = await holdFreePorts(ids.length);
+  const ports: Record<string, number> = Object.fromEntries(ids.map((id, i) => [id, held.ports[i]!]));
+  const mesh = await ProxyMesh.start(ports).finally(held.release);
   const watch = new LinkWatch();
   const { cluster, record } = createMemberSet({
     ids,
@@ -157,6 +165,7 @@ async function setUp(options: SoakOptions): Promise<SoakRun> {
     sampleEveryMs:
       options.sampleEveryMs ?? Math.min(DEFAULT_SAMPLE_EVERY_MS, options.durationMs / SAMPLES_MIN),
     dir,
+    forgetDir,
     mesh,
     watch,
     cluster,
