@@ -64,7 +64,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
   const dir = await mkdtemp(join(tmpdir(), 'baton-chaos-'));
   // Registered before any member starts, so an abrupt end removes it after they are killed.
-  const forgetDir = onAbruptEnd(() => rmSync(dir, { recursive: true, force: true }));
+  // Retried: a member just SIGKILLed may still be writing in it for a moment.
+  const forgetDir = onAbruptEnd(() =>
+    rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }),
+  );
   // The members' ports stay held while the proxies bind theirs (port 0), so no proxy takes one.
   const held = await holdFreePorts(ids.length);
   const ports: Record<string, number> = Object.fromEntries(ids.map((id, i) => [id, held.ports[i]!]));

@@ -142,7 +142,10 @@ async function setUp(options: SoakOptions): Promise<SoakRun> {
   const limits: WalLimits = { ...DEFAULT_WAL_LIMITS, ...options.storage };
   const dir = await mkdtemp(join(tmpdir(), 'baton-soak-'));
   // Registered before any member starts, so an abrupt end removes it after they are killed.
-  const forgetDir = onAbruptEnd(() => rmSync(dir, { recursive: true, force: true }));
+  // Retried: a member just SIGKILLed may still be writing in it for a moment.
+  const forgetDir = onAbruptEnd(() =>
+    rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }),
+  );
   // The members' ports stay held, all distinct, while the proxies bind theirs (port 0).
   const held = await holdFreePorts(ids.length);
   const ports: Record<string, number> = Object.fromEntries(ids.map((id, i) => [id, held.ports[i]!]));
