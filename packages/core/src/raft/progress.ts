@@ -98,6 +98,18 @@ export class Progress {
     }
   }
 
+  /** The last index of the newest unacknowledged append (replicate state), or undefined. */
+  lastInflight(): LogIndex | undefined {
+    return this.inflight[this.inflight.length - 1];
+  }
+
+  /** The newest unacknowledged append now carries entries up to `lastIndex` (it was extended before it left). */
+  extendLastInflight(lastIndex: LogIndex): void {
+    if (this.inflight.length === 0) return;
+    this.inflight[this.inflight.length - 1] = lastIndex;
+    this.next = lastIndex + 1;
+  }
+
   /** Frees in-flight slots for appends acknowledged up to `index`. */
   freeTo(index: LogIndex): void {
     let n = 0;

@@ -2,7 +2,8 @@ import { releaseRead } from './leader-reads.js';
 import type { Progress } from './progress.js';
 import { quorumIndex } from './quorum.js';
 import type { Raft } from './raft.js';
-import type { MemberId } from './types.js';
+import { entryBytes } from './raft-log.js';
+import type { Entry, LogIndex, MemberId } from './types.js';
 
 /**
  * The leader's side of log replication (paper §5.3): what to send each
@@ -25,6 +26,7 @@ export function sendAppend(r: Raft, to: MemberId, sendIfEmpty = true): boolean {
       ? [] // probing: find the match point before streaming entries
       : r.log.slice(pr.next, r.log.lastIndex(), r.opts.entriesPerMessageMax, r.opts.bytesPerMessageMax);
   if (entries.length === 0 && !sendIfEmpty) return false;
+  if (pr.state === 'replicate' && extendQueuedAppend(r, to, prevLogIndex, entries)) return true;
   r.send({
     type: 'append',
     from: r.id,
@@ -37,6 +39,44 @@ export function sendAppend(r: Raft, to: MemberId, sendIfEmpty = true): boolean {
   });
   pr.sentEntries(prevLogIndex + entries.length, entries.length);
   return true;
+}
+
+/**
+ * Adds `entries` (which follow `prevLogIndex`) to the append for `to` still
+ * queued in `r.msgs`, instead of queueing one more, when they continue it and
+ * it is both the last message queued for `to` and the last append in flight
+ * to it, within the per-message limits. Proposals made in one turn then cost
+ * each follower one append (and one answer) instead of one per proposal; the
+ * follower sees the same entries in the same order, and the newer commit
+ * index. Returns whether it did.
+ */
+function extendQueuedAppend(
+  r: Raft,
+  to: MemberId,
+  prevLogIndex: LogIndex,
+  entries: readonly Entry[],
+): boolean {
+  if (entries.length === 0) return false;
+  for (let i = r.msgs.length - 1; i >= 0; i--) {
+    const m = r.msgs[i]!;
+    if (m.to !== to) continue;
+    if (m.type !== 'append' || m.term !== r.term || m.entries.length === 0) return false;
+    const queuedLast = m.prevLogIndex + m.entries.length;
+    const pr = r.progress.get(to)!;
+    if (queuedLast !== prevLogIndex || pr.lastInflight() !== queuedLast) return false;
+    if (m.entries.length + entries.length > r.opts.entriesPerMessageMax) return false;
+    if (sumBytes(m.entries) + sumBytes(entries) > r.opts.bytesPerMessageMax) return false;
+    r.msgs[i] = { ...m, entries: [...m.entries, ...entries], commit: r.log.committed };
+    pr.extendLastInflight(prevLogIndex + entries.length);
+    return true;
+  }
+  return false;
+}
+
+function sumBytes(entries: readonly Entry[]): number {
+  let bytes = 0;
+  for (const e of entries) bytes += entryBytes(e);
+  return bytes;
 }
 
 function sendSnapshot(r: Raft, to: MemberId, pr: Progress): boolean {

@@ -27,8 +27,12 @@ describe('flow control of replication', () => {
   it('§5.3 no more than inflightMessagesMax appends are in flight to one follower', () => {
     const c = new TestCluster({ inflightMessagesMax: 2 });
     c.elect('n1');
-    for (const text of ['a', 'b', 'c', 'd', 'e']) c.node('n1').propose(command(text));
-    const appends = c.flushAndTake(msg('append', 'n1', 'n2'));
+    // Each proposal taken out on its own (proposals of one Ready share an append).
+    for (const text of ['a', 'b', 'c', 'd', 'e']) {
+      c.node('n1').propose(command(text));
+      c.flush();
+    }
+    const appends = c.takeMessages(msg('append', 'n1', 'n2'));
     c.takeMessages();
     expect(appends.map((m) => (m.type === 'append' ? commandsOf(m.entries) : []))).toEqual([['a'], ['b']]);
     // One acknowledgement frees one slot; the backlog goes out in one message.
@@ -37,6 +41,23 @@ describe('flow control of replication', () => {
     c.deliver(c.takeMessages(msg('appendResp', 'n2', 'n1'))[0]!);
     const more = c.flushAndTake(msg('append', 'n1', 'n2'));
     expect(more.map((m) => (m.type === 'append' ? commandsOf(m.entries) : []))).toEqual([['c', 'd', 'e']]);
+  });
+
+  it('§5.3 proposals made before the leader’s messages are taken share one append per follower', () => {
+    const c = new TestCluster({ entriesPerMessageMax: 3 });
+    c.elect('n1');
+    for (const text of ['a', 'b', 'c', 'd']) c.node('n1').propose(command(text));
+    const appends = c.flushAndTake(msg('append', 'n1', 'n2'));
+    c.takeMessages();
+    // Within entriesPerMessageMax: the fourth starts another append.
+    expect(appends.map((m) => (m.type === 'append' ? commandsOf(m.entries) : []))).toEqual([
+      ['a', 'b', 'c'],
+      ['d'],
+    ]);
+    c.deliver(appends[0]!);
+    c.deliver(appends[1]!);
+    c.stabilize();
+    expect(c.appliedCommands('n2')).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('§5.3 a catching-up follower gets batches of at most entriesPerMessageMax entries', () => {
@@ -95,8 +116,10 @@ describe('flow control of replication', () => {
   it('§5.3 a lost append in replicate state is detected by the next one’s rejection and resent', () => {
     const c = new TestCluster();
     c.elect('n1');
-    for (const text of ['a', 'b', 'c']) c.node('n1').propose(command(text));
-    c.flush();
+    for (const text of ['a', 'b', 'c']) {
+      c.node('n1').propose(command(text));
+      c.flush();
+    }
     const toN2 = c.takeMessages(msg('append', 'n1', 'n2'));
     expect(toN2).toHaveLength(3);
     // The append carrying 'a' is lost; 'b' and 'c' arrive.

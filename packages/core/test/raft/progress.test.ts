@@ -82,4 +82,16 @@ describe('Progress (the leader’s nextIndex/matchIndex for one follower)', () =
     pr.becomeProbe();
     expect([pr.state, pr.next, pr.pendingSnapshot]).toEqual(['probe', 21, 0]);
   });
+
+  it('§5.3 an append extended before it left still takes one in-flight slot, freed by its last index', () => {
+    const pr = new Progress(1);
+    pr.becomeReplicate();
+    pr.sentEntries(2, 2);
+    pr.extendLastInflight(5);
+    expect([pr.next, pr.lastInflight(), pr.inflightCount()]).toEqual([6, 5, 1]);
+    pr.freeTo(4);
+    expect(pr.inflightCount()).toBe(1);
+    pr.freeTo(5);
+    expect([pr.inflightCount(), pr.lastInflight()]).toEqual([0, undefined]);
+  });
 });
