@@ -103,11 +103,19 @@ export class Progress {
     return this.inflight[this.inflight.length - 1];
   }
 
-  /** The newest unacknowledged append now carries entries up to `lastIndex` (it was extended before it left). */
-  extendLastInflight(lastIndex: LogIndex): void {
-    if (this.inflight.length === 0) return;
-    this.inflight[this.inflight.length - 1] = lastIndex;
-    this.next = lastIndex + 1;
+  /**
+   * The newest unacknowledged append, which ends at `from`, now carries
+   * entries up to `to` (it was extended before it left): it keeps its one
+   * slot, now freed by `to`. Returns false, changing nothing, unless this
+   * follower is replicating and that append is the newest in flight — an
+   * append without a slot (a probe) must not grow, or `next` would fall
+   * behind what was sent.
+   */
+  extendLastInflight(from: LogIndex, to: LogIndex): boolean {
+    if (this.state !== 'replicate' || this.lastInflight() !== from) return false;
+    this.inflight[this.inflight.length - 1] = to;
+    this.next = to + 1;
+    return true;
   }
 
   /** Frees in-flight slots for appends acknowledged up to `index`. */

@@ -63,11 +63,11 @@ function extendQueuedAppend(
     if (m.type !== 'append' || m.term !== r.term || m.entries.length === 0) return false;
     const queuedLast = m.prevLogIndex + m.entries.length;
     const pr = r.progress.get(to)!;
-    if (queuedLast !== prevLogIndex || pr.lastInflight() !== queuedLast) return false;
+    if (queuedLast !== prevLogIndex) return false;
     if (m.entries.length + entries.length > r.opts.entriesPerMessageMax) return false;
     if (sumBytes(m.entries) + sumBytes(entries) > r.opts.bytesPerMessageMax) return false;
+    if (!pr.extendLastInflight(queuedLast, prevLogIndex + entries.length)) return false;
     r.msgs[i] = { ...m, entries: [...m.entries, ...entries], commit: r.log.committed };
-    pr.extendLastInflight(prevLogIndex + entries.length);
     return true;
   }
   return false;

@@ -50,8 +50,8 @@ export interface ReadyDriverHost {
  * orders them: note the lease round's time; send what the core lets leave at
  * once and apply the entries already durable; write; then send and apply what
  * persisted() releases; advance; take a snapshot when one is due. While a
- * write is under way, a leader's new appends and heartbeats still leave at
- * once (RawNode.takeLeaderMessages): a slow fsync must not silence it past
+ * write is under way, a leader's new appends and heartbeats still leave on
+ * each pump() (RawNode.takeLeaderMessages): a slow fsync must not silence it past
  * its followers' election timeout. Every other input waits in the core and
  * goes out with the next Ready — group commit without a timer.
  *

@@ -134,7 +134,11 @@ describe('flow control of replication', () => {
     const c = new TestCluster({ inflightMessagesMax: 2 });
     c.elect('n1');
     c.filter = (m) => !(m.type === 'append' && m.to === 'n2');
-    for (const text of ['a', 'b', 'c']) c.node('n1').propose(command(text));
+    // Each proposal taken out on its own, so that three appends fill the pipeline.
+    for (const text of ['a', 'b', 'c']) {
+      c.node('n1').propose(command(text));
+      c.flush();
+    }
     c.stabilize();
     c.heal();
     expect(c.node('n2').status().lastIndex).toBe(1);

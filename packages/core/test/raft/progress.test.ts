@@ -87,11 +87,20 @@ describe('Progress (the leader’s nextIndex/matchIndex for one follower)', () =
     const pr = new Progress(1);
     pr.becomeReplicate();
     pr.sentEntries(2, 2);
-    pr.extendLastInflight(5);
+    expect(pr.extendLastInflight(3, 5)).toBe(false); // not the newest in flight: nothing changes
+    expect([pr.next, pr.lastInflight()]).toEqual([3, 2]);
+    expect(pr.extendLastInflight(2, 5)).toBe(true);
     expect([pr.next, pr.lastInflight(), pr.inflightCount()]).toEqual([6, 5, 1]);
     pr.freeTo(4);
     expect(pr.inflightCount()).toBe(1);
     pr.freeTo(5);
     expect([pr.inflightCount(), pr.lastInflight()]).toEqual([0, undefined]);
+  });
+
+  it('§5.3 a probe append holds no in-flight slot, so it is never extended', () => {
+    const pr = new Progress(1);
+    pr.sentEntries(2, 2);
+    expect(pr.extendLastInflight(2, 5)).toBe(false);
+    expect(pr.state).toBe('probe');
   });
 });
