@@ -48,8 +48,12 @@ export async function settleAndCheckLocks(
   const fail = (what: string) => ({ failure: `seed=${formatSeed(sim.opts.seed)}: ${what}` });
   const fromMs = sim.nowMs;
   workload.stop();
-  if (!(await sim.runUntilTrue(() => workload.idle, budgetMs))) {
-    return fail(`lock clients still busy ${budgetMs} ms after healing: ${workload.busy()}`);
+  // Loss goes on after healing: a forwarded command (a lease grant, an acquire, a release) whose request
+  // or answer is lost is sent again one answer timeout later, and a client's last acquire and its release
+  // may each lose one (a release applied everywhere still waits out its lost answer).
+  const busyBudgetMs = budgetMs + 2 * sim.answerTimeoutMs;
+  if (!(await sim.runUntilTrue(() => workload.idle, busyBudgetMs))) {
+    return fail(`lock clients still busy ${busyBudgetMs} ms after healing: ${workload.busy()}`);
   }
   // Leases of crashed incarnations expire one TTL after the leader last restarted them.
   const quietBudgetMs = budgetMs + 3 * workload.opts.ttlMs;

@@ -60,6 +60,8 @@ export class RuntimeSim {
   private readonly links: SimLinks;
   /** The members' resolved options (timing, lease), as Cluster.start would resolve them. */
   readonly options: ReturnType<typeof resolveClusterOptions>;
+  /** How long a member's Forwarder waits for the leader's answer before it sends a command again (as Cluster). */
+  readonly answerTimeoutMs: number;
   private readonly appliedTerms: AppliedTerms = new Map();
   /** The coordination effects of every applied entry, compared across members and restarts. */
   readonly effects = new AppliedEffects();
@@ -82,6 +84,7 @@ export class RuntimeSim {
       driftBound: opts.driftBound,
       snapshotEntries: opts.snapshotEntries,
     });
+    this.answerTimeoutMs = 2 * this.options.electionTimeoutMs[1];
     const drift = this.options.driftBound;
     const clocks = this.rng.fork('clocks');
     const extremes = this.rng.fork('clock-extremes');
@@ -261,7 +264,7 @@ export class RuntimeSim {
       env,
       send: (msg) => this.send(m, incarnation, msg),
       logger: silentLogger,
-      answerTimeoutMs: 2 * o.electionTimeoutMs[1],
+      answerTimeoutMs: this.answerTimeoutMs,
       pendingMax: 4096,
       readRetryMs: o.electionTimeoutMs[0],
       unsentRetryMs: o.heartbeatMs,
