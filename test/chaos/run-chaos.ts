@@ -1,16 +1,11 @@
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { formatSeed } from '../../packages/core/src/sim/rng.js';
-import { onAbruptEnd } from '../support/abrupt-end.js';
-import { holdFreePorts } from '../support/free-port.js';
 import { monotonicNowMs, type WorkloadConfig } from './chaos-protocol.js';
 import { type Anomaly, checkCounters, checkHistory, checkIntervals } from './checks.js';
 import { type Convergence, converge } from './convergence.js';
 import { type FaultCounts, FaultExecutor } from './fault-executor.js';
 import { createMemberSet } from './member-set.js';
-import { ProxyMesh } from './proxy-mesh.js';
+import { startProxiedRun } from './proxied-run.js';
+import type { ProxyMesh } from './proxy-mesh.js';
 import type { RunRecord } from './run-record.js';
 import { describeStep, makeSchedule } from './schedule.js';
 
@@ -62,16 +57,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   );
   for (const step of schedule) log(`  ${describeStep(step)}`);
 
-  const dir = await mkdtemp(join(tmpdir(), 'baton-chaos-'));
-  // Registered before any member starts, so an abrupt end removes it after they are killed.
-  // Retried: a member just SIGKILLed may still be writing in it for a moment.
-  const forgetDir = onAbruptEnd(() =>
-    rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }),
-  );
-  // The members' ports stay held while the proxies bind theirs (port 0), so no proxy takes one.
-  const held = await holdFreePorts(ids.length);
-  const ports: Record<string, number> = Object.fromEntries(ids.map((id, i) => [id, held.ports[i]!]));
-  const mesh = await ProxyMesh.start(ports).finally(held.release);
+  const { dir, ports, mesh, removeDir } = await startProxiedRun(ids, 'baton-chaos-');
   const t0 = monotonicNowMs();
   const leaderWaiters = new Set<() => void>();
   const { cluster, record } = createMemberSet({
@@ -140,8 +126,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await executor.healAll().catch(() => {});
     await cluster.close();
     await mesh.close();
-    await rm(dir, { recursive: true, force: true });
-    forgetDir();
+    await removeDir();
   }
   for (const message of record.memberErrors) anomalies.push({ check: 'member error', detail: message });
   anomalies.push(...checkIntervals(record.validity.intervals()));

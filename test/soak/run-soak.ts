@@ -1,16 +1,11 @@
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ChaosCluster } from '../chaos/chaos-cluster.js';
 import { monotonicNowMs } from '../chaos/chaos-protocol.js';
 import { checkCounters, checkIntervals } from '../chaos/checks.js';
 import { converge } from '../chaos/convergence.js';
 import { createMemberSet } from '../chaos/member-set.js';
-import { ProxyMesh } from '../chaos/proxy-mesh.js';
+import { startProxiedRun } from '../chaos/proxied-run.js';
+import type { ProxyMesh } from '../chaos/proxy-mesh.js';
 import type { RunRecord } from '../chaos/run-record.js';
-import { onAbruptEnd } from '../support/abrupt-end.js';
-import { holdFreePorts } from '../support/free-port.js';
 import { LinkWatch } from './link-watch.js';
 import { ReconnectDriver } from './reconnect-driver.js';
 import { ResourceSampler, type Sample } from './resource-sampler.js';
@@ -81,8 +76,8 @@ interface SoakRun {
   readonly limits: WalLimits;
   readonly sampleEveryMs: number;
   readonly dir: string;
-  /** Withdraws the removal of `dir` on an abrupt end, once the run removed it itself. */
-  readonly forgetDir: () => void;
+  /** Removes `dir` once the members are stopped. */
+  readonly removeDir: () => Promise<void>;
   readonly mesh: ProxyMesh;
   readonly watch: LinkWatch;
   readonly cluster: ChaosCluster;
@@ -119,8 +114,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await run.sampler.stop();
     await run.cluster.close();
     await run.mesh.close();
-    await rm(run.dir, { recursive: true, force: true });
-    run.forgetDir();
+    await run.removeDir();
   }
   const { record, watch, driver, sampler, ids } = run;
   checks.push(...resourceChecks(sampler.samples, run.limits));
@@ -140,16 +134,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 async function setUp(options: SoakOptions): Promise<SoakRun> {
   const ids = Array.from({ length: options.members }, (_, i) => `n${i + 1}`);
   const limits: WalLimits = { ...DEFAULT_WAL_LIMITS, ...options.storage };
-  const dir = await mkdtemp(join(tmpdir(), 'baton-soak-'));
-  // Registered before any member starts, so an abrupt end removes it after they are killed.
-  // Retried: a member just SIGKILLed may still be writing in it for a moment.
-  const forgetDir = onAbruptEnd(() =>
-    rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 50 }),
-  );
-  // The members' ports stay held, all distinct, while the proxies bind theirs (port 0).
-  const held = await holdFreePorts(ids.length);
-  const ports: Record<string, number> = Object.fromEntries(ids.map((id, i) => [id, held.ports[i]!]));
-  const mesh = await ProxyMesh.start(ports).finally(held.release);
+  const { dir, ports, mesh, removeDir } = await startProxiedRun(ids, 'baton-soak-');
   const watch = new LinkWatch();
   const { cluster, record } = createMemberSet({
     ids,
@@ -168,7 +153,7 @@ async function setUp(options: SoakOptions): Promise<SoakRun> {
     sampleEveryMs:
       options.sampleEveryMs ?? Math.min(DEFAULT_SAMPLE_EVERY_MS, options.durationMs / SAMPLES_MIN),
     dir,
-    forgetDir,
+    removeDir,
     mesh,
     watch,
     cluster,

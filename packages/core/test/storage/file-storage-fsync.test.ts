@@ -72,11 +72,7 @@ describe('FileStorage fsyncs before it reports', () => {
       journal.events.length = 0;
       await storage.persist({ entries: commands(1, 3, 1), sync: false });
       await storage.persist({ entries: commands(4, 5, 1), hardState: hardState(1, 0), sync: true });
-      const events = [...journal.events];
-      const lastWrite = events.findLastIndex((e) => /^write(v)?(\(dsync\))? \/wal\//.test(e));
-      const file = events[lastWrite]!.split(' ')[1];
-      expect(events[lastWrite], events.join('\n')).not.toContain('(dsync)');
-      expect(events.slice(lastWrite + 1), events.join('\n')).toContain(`datasync ${file}`);
+      expectLastWalWriteDatasynced([...journal.events]);
     } finally {
       await storage.close();
     }
@@ -91,12 +87,7 @@ describe('FileStorage fsyncs before it reports', () => {
     try {
       journal.events.length = 0;
       await storage.persist({ entries: commands(5, 5, 1), sync: true });
-      const events = [...journal.events];
-      const lastWrite = events.findLastIndex((e) => /^write(v)?(\(dsync\))? \/wal\//.test(e));
-      expect(events[lastWrite], events.join('\n')).not.toContain('(dsync)');
-      expect(events.slice(lastWrite + 1), events.join('\n')).toContain(
-        `datasync ${events[lastWrite]!.split(' ')[1]}`,
-      );
+      expectLastWalWriteDatasynced([...journal.events]);
     } finally {
       await storage.close();
     }
@@ -137,11 +128,24 @@ describe('FileStorage fsyncs before it reports', () => {
   });
 });
 
+/** The last write to the WAL in `events`: its index, operation and file. */
+function lastWalWrite(events: readonly string[]): { at: number; op: string; file: string } {
+  const at = events.findLastIndex((e) => /^write(v)?(\(dsync\))? \/wal\//.test(e));
+  expect(at, events.join('\n')).toBeGreaterThanOrEqual(0);
+  const [op, file] = events[at]!.split(' ');
+  return { at, op: op!, file: file! };
+}
+
 /** The last write to the WAL in `events` was durable when it returned, or a datasync of its file follows it. */
 function expectLastWalWriteDurable(events: readonly string[]): void {
-  const lastWrite = events.findLastIndex((e) => /^write(v)?(\(dsync\))? \/wal\//.test(e));
-  expect(lastWrite, events.join('\n')).toBeGreaterThanOrEqual(0);
-  const [op, file] = events[lastWrite]!.split(' ');
-  if (op!.endsWith('(dsync)')) return;
-  expect(events.slice(lastWrite + 1), events.join('\n')).toContain(`datasync ${file}`);
+  const { at, op, file } = lastWalWrite(events);
+  if (op.endsWith('(dsync)')) return;
+  expect(events.slice(at + 1), events.join('\n')).toContain(`datasync ${file}`);
+}
+
+/** The last write to the WAL in `events` went through the plain handle, and a datasync of its file follows it. */
+function expectLastWalWriteDatasynced(events: readonly string[]): void {
+  const { at, op, file } = lastWalWrite(events);
+  expect(op, events.join('\n')).not.toContain('(dsync)');
+  expect(events.slice(at + 1), events.join('\n')).toContain(`datasync ${file}`);
 }
