@@ -53,9 +53,18 @@ export class LocalClock {
     return ((localMs - this.offsetMs) * US_PER_MS) / this.rate;
   }
 
-  /** The first whole global microsecond at or after the local reading `localMs`. */
+  /**
+   * The first whole global microsecond at or after the local reading
+   * `localMs` (within a microsecond: rounding may pick the next one), and
+   * never one at which the local clock reads less than `localMs`. The round
+   * trip through floating point can land on a microsecond that reads a hair
+   * below it; a timer fired there would find its deadline not reached and
+   * ask again for that same instant, forever, so it is skipped.
+   */
   globalUsCeil(localMs: number): number {
-    return Math.ceil(this.globalUs(localMs));
+    let us = Math.ceil(this.globalUs(localMs));
+    while (this.localMs(us) < localMs) us++;
+    return us;
   }
 }
 

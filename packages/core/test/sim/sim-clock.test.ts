@@ -22,6 +22,25 @@ describe('LocalClock', () => {
     expect(clock.globalUs(Number.NEGATIVE_INFINITY)).toBe(Number.NEGATIVE_INFINITY);
   });
 
+  it('maps a local reading to a whole microsecond that reads at least that much, at most one late', () => {
+    // At rate 0.95, 133 local ms are exactly 140,000 global µs: the round trip lands on a microsecond
+    // whose reading, in floating point, is a hair below the one asked for.
+    const edge = new LocalClock(0.95, 8775.654172059149);
+    const target = edge.localMs(8_612_597) + 133;
+    expect(Math.ceil(edge.globalUs(target))).toBe(8_752_597);
+    expect(edge.localMs(8_752_597)).toBeLessThan(target);
+    expect(edge.globalUsCeil(target)).toBe(8_752_598);
+
+    const rng = Rng.fromSeed(3);
+    for (let i = 0; i < 5_000; i++) {
+      const clock = new LocalClock(rng.pick([0.95, 1.05, rng.real(0.95, 1.05)]), rng.real(0, 10_000));
+      const localMs = clock.localMs(rng.int(0, 10_000_000)) + rng.pick([rng.int(1, 2000), rng.real(0, 2000)]);
+      const us = clock.globalUsCeil(localMs);
+      expect(clock.localMs(us)).toBeGreaterThanOrEqual(localMs);
+      expect(us - clock.globalUs(localMs)).toBeLessThan(2);
+    }
+  });
+
   it('picks rates within the drift bound from the seed, extremes included', () => {
     const rng = Rng.fromSeed(1);
     const rates = Array.from({ length: 300 }, () => pickLocalClock(rng, 0.05).rate);
