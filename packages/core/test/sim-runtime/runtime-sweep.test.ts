@@ -48,6 +48,9 @@ describe('random fault schedules and a write-path workload against the productio
     const outcome = await runRuntimeScenario(0x2a, 3, { caps: { eventsMax: 500, virtualMsMax: 100_000 } });
     expect(outcome.capHit).toBe(true);
     expect(outcome.failure).toMatch(/^seed=0x2a: run cap hit: over 500 events/);
+    // What ran last, by member, kind and function or message: a loop that fills the cap shows there.
+    expect(outcome.failure).toMatch(/the last 501 events, over [\d.]+ ms: \d+ × n\d (io|timer) /);
+    expect(outcome.failure).toMatch(/× n\d io append(Resp)? from n\d/);
     const late = await runRuntimeScenario(0x2a, 3, { caps: { eventsMax: 100_000, virtualMsMax: 500 } });
     expect(late.failure).toMatch(/^seed=0x2a: run cap hit: past 500 ms of virtual time/);
   });

@@ -6,6 +6,8 @@ import type { LocalClock, SimClock } from '../sim-clock.js';
 export interface SimJob {
   run(): void;
   dead?(): boolean;
+  /** What it is, for a report of the events before a run cap: whose, which kind, which function. */
+  label?(): string;
 }
 
 /** A one-shot timer as a job: cancelling it makes it dead, and the simulation skips it unrun. */
@@ -25,6 +27,17 @@ export class SimTimer implements SimJob, TimerHandle {
   cancel(): void {
     this.cancelled = true;
   }
+
+  label(): string {
+    return functionLabel(this.fn);
+  }
+}
+
+/** A function as a run-cap report names it: its name, else the start of its source (arrow functions). */
+export function functionLabel(fn: () => void): string {
+  if (fn.name !== '' && fn.name !== 'run') return fn.name;
+  const source = String(fn).replace(/\s+/g, ' ');
+  return source.length > 70 ? `${source.slice(0, 69)}…` : source;
 }
 
 /**

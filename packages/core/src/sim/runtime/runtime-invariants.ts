@@ -77,9 +77,23 @@ function violation(v: InvariantView, what: string): Error {
 /** A run took more events or virtual time than its caps allow: a livelock, or a workload out of bounds. */
 export class RunCapExceeded extends Error {}
 
-/** Counts a run's events and fails it, naming the seed, past its caps. */
+/** How many of the last events a run-cap report tallies. */
+const RECENT_EVENTS = 1000;
+
+/** An event as a run-cap report names it (SimJob's label). */
+export interface LabelledEvent {
+  label?(): string;
+}
+
+/**
+ * Counts a run's events and fails it, naming the seed, past its caps. The
+ * report tallies the last RECENT_EVENTS events by label (member, timer or
+ * I/O, function; dropped ones apart) with the virtual time they spanned:
+ * a loop that fills the cap shows there.
+ */
 export class RunCaps {
   private count = 0;
+  private readonly recent: { atUs: number; event: LabelledEvent; dead: boolean }[] = [];
 
   constructor(
     private readonly seed: number,
@@ -92,8 +106,15 @@ export class RunCaps {
     return this.count;
   }
 
-  /** Counts the event due at `atUs`; throws RunCapExceeded past a cap. */
-  onEvent(atUs: number): void {
+  /** Counts the event due at `atUs` (`dead`: dropped unrun); throws RunCapExceeded past a cap. */
+  onEvent(atUs: number, event: LabelledEvent = {}, dead = false): void {
+    const slot = this.count % RECENT_EVENTS;
+    const kept = this.recent[slot];
+    if (kept) {
+      kept.atUs = atUs;
+      kept.event = event;
+      kept.dead = dead;
+    } else this.recent[slot] = { atUs, event, dead };
     const over =
       ++this.count > this.eventsMax
         ? `over ${this.eventsMax} events`
@@ -102,8 +123,24 @@ export class RunCaps {
           : undefined;
     if (over !== undefined) {
       throw new RunCapExceeded(
-        `seed=${formatSeed(this.seed)}: run cap hit: ${over} (at ${(atUs / US_PER_MS).toFixed(3)} ms, event ${this.count})`,
+        `seed=${formatSeed(this.seed)}: run cap hit: ${over} (at ${(atUs / US_PER_MS).toFixed(3)} ms, event ${this.count}); ` +
+          this.recentReport(atUs),
       );
     }
+  }
+
+  private recentReport(nowUs: number): string {
+    const tally = new Map<string, number>();
+    let fromUs = nowUs;
+    for (const r of this.recent) {
+      const label = `${r.event.label?.() ?? 'unlabelled'}${r.dead ? ' (dropped)' : ''}`;
+      tally.set(label, (tally.get(label) ?? 0) + 1);
+      fromUs = Math.min(fromUs, r.atUs);
+    }
+    const top = [...tally].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 8);
+    return (
+      `the last ${this.recent.length} events, over ${((nowUs - fromUs) / US_PER_MS).toFixed(3)} ms: ` +
+      top.map(([label, n]) => `${n} × ${label}`).join(', ')
+    );
   }
 }

@@ -9,7 +9,7 @@ import type { DelayedDisk } from './delayed-disk.js';
 import type { DurableApplyCheck } from './durable-apply-check.js';
 import type { KvRegisterMachine } from './kv-register-machine.js';
 import type { MemberCoordination } from './member-coordination.js';
-import type { SimJob } from './member-env.js';
+import { functionLabel, type SimJob } from './member-env.js';
 import type { RoutedMachine } from './routed-machine.js';
 
 /** A running member incarnation's coordination services and Env, for workloads that run inside it. */
@@ -79,5 +79,10 @@ export class MemberJob implements SimJob {
 
   dead(): boolean {
     return this.m.incarnation !== this.incarnation || !this.m.loop || this.job.dead?.() === true;
+  }
+
+  label(): string {
+    const what = this.job.label?.() ?? functionLabel(this.job.run);
+    return `${this.m.id} ${this.kind} ${what}`;
   }
 }

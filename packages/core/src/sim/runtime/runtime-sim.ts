@@ -378,10 +378,11 @@ export class RuntimeSim {
   private async runEvent(): Promise<void> {
     const next = this.queue.pop();
     if (!next) return;
-    this.caps.onEvent(next.atUs);
+    const dead = next.item.dead?.() === true;
+    this.caps.onEvent(next.atUs, next.item, dead);
     this.clock.advanceTo(next.atUs);
     // Nothing would run: no async code to let run, and no state changed that the checkers could see.
-    if (next.item.dead?.()) return;
+    if (dead) return;
     next.item.run();
     await drainMicrotasks();
     this.checkInvariants();
@@ -454,14 +455,17 @@ export class RuntimeSim {
     if (route.kind === 'refused') return false;
     const toIncarnation = to.incarnation;
     // Routed as Cluster routes them: Raft to the loop, forwarding to the forwarder, keep-alives to the leases.
-    const deliver = isRaftMessage(msg)
-      ? () => {
-          this.links.noteStepped(msg.from, msg.to, this.nowMs);
-          to.loop?.step(msg);
-        }
-      : msg.type === 'forward' || msg.type === 'forwardResp'
-        ? () => to.forwarder?.onMessage(msg)
-        : () => to.services?.leases.onMessage(msg);
+    const deliver: SimJob = {
+      run: isRaftMessage(msg)
+        ? () => {
+            this.links.noteStepped(msg.from, msg.to, this.nowMs);
+            to.loop?.step(msg);
+          }
+        : msg.type === 'forward' || msg.type === 'forwardResp'
+          ? () => to.forwarder?.onMessage(msg)
+          : () => to.services?.leases.onMessage(msg),
+      label: () => `${msg.type} from ${msg.from}`,
+    };
     if (route.kind === 'held') {
       // Released all at once, a tenth of a millisecond later (still in order).
       const release = () => this.scheduleFor(to, toIncarnation, this.clock.nowUs + 100, deliver, 'io');
