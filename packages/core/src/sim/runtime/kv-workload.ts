@@ -121,10 +121,6 @@ export class KvWorkload {
         settled = true;
         watchdog.cancel();
         this.inFlight--;
-        if (who === 'probe' && process.env.DBG)
-          console.log(
-            `${(this.sim.clock.nowUs / 1000).toFixed(1)} probe ${input.op} ${key} on ${member}: ${outcome} ${code ?? ''} role=${this.sim.loop(member)?.status().role} term=${this.sim.loop(member)?.status().term}`,
-          );
         resolve(code === undefined ? { outcome } : { outcome, code });
       };
       this.inFlight++;

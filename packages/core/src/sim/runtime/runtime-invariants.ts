@@ -75,7 +75,10 @@ function violation(v: InvariantView, what: string): Error {
 }
 
 /** A run took more events or virtual time than its caps allow: a livelock, or a workload out of bounds. */
-export class RunCapExceeded extends Error {}
+/** A run went past its event or virtual-time cap (`code` is stable; the message tallies its last events). */
+export class RunCapExceeded extends Error {
+  readonly code = 'SIM_RUN_CAP';
+}
 
 /** How many of the last events a run-cap report tallies. */
 const RECENT_EVENTS = 1000;
