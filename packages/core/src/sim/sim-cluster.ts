@@ -82,6 +82,7 @@ export class SimCluster {
         snapshotEvery: o.snapshotEvery,
         fsyncMinUs: o.fsyncMinUs,
         fsyncMaxUs: o.fsyncMaxUs,
+        turnWindowUsMax: o.inputTurns ? o.turnWindowUsMax : undefined,
         clock,
         rng: root.fork(`member:${id}`),
       };
@@ -299,6 +300,9 @@ export class SimCluster {
       case 'fsync':
         this.member(ev.member).onFsyncDone(ev.incarnation, ev.syncId);
         return ev.member;
+      case 'pump':
+        this.member(ev.member).onPump(ev.incarnation);
+        return ev.member;
       case 'deliver':
         return this.deliver(ev.message);
       case 'crash':
@@ -338,6 +342,8 @@ export class SimCluster {
         this.queue.push(atUs, { kind: 'tick', member, incarnation }),
       scheduleFsync: (atUs, member, incarnation, syncId) =>
         this.queue.push(atUs, { kind: 'fsync', member, incarnation, syncId }),
+      schedulePump: (atUs, member, incarnation) =>
+        this.queue.push(atUs, { kind: 'pump', member, incarnation }),
       scheduleCrash: (atUs, member, incarnation) =>
         this.queue.push(atUs, { kind: 'crash', member, incarnation }),
       send: (message) => {

@@ -9,6 +9,8 @@ export type SimEvent =
       readonly incarnation: number;
       readonly syncId: number;
     }
+  /** The end of a member's turn: its driver carries out what the turn's inputs produced (inputTurns). */
+  | { readonly kind: 'pump'; readonly member: MemberId; readonly incarnation: number }
   | { readonly kind: 'crash'; readonly member: MemberId; readonly incarnation: number }
   | { readonly kind: 'restart'; readonly member: MemberId }
   /** Strike a leader soon after its election (crash or isolate it), before it can settle in. */

@@ -28,6 +28,8 @@ export interface MemberHost {
   nowUs(): number;
   scheduleTick(atUs: number, member: MemberId, incarnation: number): void;
   scheduleFsync(atUs: number, member: MemberId, incarnation: number, syncId: number): void;
+  /** The end of this incarnation's turn at `atUs`: then call onPump. */
+  schedulePump(atUs: number, member: MemberId, incarnation: number): void;
   /** A crash of this incarnation at `atUs` (used to cut an fsync short). */
   scheduleCrash(atUs: number, member: MemberId, incarnation: number): void;
   send(message: Message): void;
@@ -53,6 +55,12 @@ export interface SimMemberConfig {
   /** fsync takes a uniform latency in [min, max] µs. */
   readonly fsyncMinUs: number;
   readonly fsyncMaxUs: number;
+  /**
+   * Undefined: the driver runs after every input. Otherwise inputs share
+   * turns, as in NodeLoop: the driver runs once at the end of a turn, a
+   * uniform [0, turnWindowUsMax] µs after its first input.
+   */
+  readonly turnWindowUsMax: number | undefined;
   readonly clock: LocalClock;
   /** This member's own random stream (raft timeouts, fsync latencies). */
   readonly rng: Rng;
@@ -70,6 +78,8 @@ interface Running {
   /** The fsync under way (at most one: the driver writes one Ready at a time), and what to call when it ends. */
   inFlight: { readonly syncId: number; readonly done: () => void } | undefined;
   nextTickLocalMs: number;
+  /** The end of the current turn is scheduled (inputTurns). */
+  turnOpen: boolean;
 }
 
 /**
@@ -78,7 +88,9 @@ interface Running {
  * simulator's clock, disk and network. A write is durable only once its
  * fsync event fires; a crash before that loses it. While an fsync is in
  * flight the member keeps ticking and receiving, and the driver sends only
- * what the core lets leave before a write.
+ * what the core lets leave before a write. With turns, as in NodeLoop, the
+ * driver runs once after all the inputs of a turn, so the core merges the
+ * turn's proposals into one append per follower.
  */
 export class SimMember {
   readonly id: MemberId;
@@ -92,6 +104,7 @@ export class SimMember {
   private readonly config: SimMemberConfig;
   private readonly host: MemberHost;
   private readonly diskRng: Rng;
+  private readonly turnRng: Rng;
   private running: Running | undefined;
 
   constructor(config: SimMemberConfig, host: MemberHost) {
@@ -100,6 +113,7 @@ export class SimMember {
     this.config = config;
     this.host = host;
     this.diskRng = config.rng.fork('disk');
+    this.turnRng = config.rng.fork('turns');
   }
 
   get up(): boolean {
@@ -177,6 +191,7 @@ export class SimMember {
       appliedConfig: snapshot?.meta.config ?? initialConfig(this.config.voters),
       snapshotMeta: snapshot?.meta,
       inFlight: undefined,
+      turnOpen: false,
       nextTickLocalMs:
         nowLocal + this.config.rng.fork(`phase#${this.incarnation}`).real(0, this.config.tickMs),
     };
@@ -186,7 +201,7 @@ export class SimMember {
     );
     if (snapshot) this.host.onRestore(this.id, snapshot.meta.index, sm.stateHash);
     this.scheduleNextTick();
-    this.pump();
+    run.driver.pump();
   }
 
   /** Exchanges disks with another member (both down): a swapped mount, a copied volume. */
@@ -213,7 +228,7 @@ export class SimMember {
     run.node.tick();
     run.nextTickLocalMs += this.config.tickMs;
     this.scheduleNextTick();
-    this.pump();
+    this.afterInput(run);
   }
 
   /** The fsync `syncId` finished: the in-flight Ready is durable, so carry on with it. */
@@ -226,12 +241,20 @@ export class SimMember {
     done(); // the driver carries on with the Ready, and with the next ones
   }
 
+  /** The turn `incarnation` opened has ended: the driver carries out what its inputs produced. */
+  onPump(incarnation: number): void {
+    const run = this.running;
+    if (!run || incarnation !== this.incarnation) return;
+    run.turnOpen = false;
+    run.driver.pump();
+  }
+
   /** A message arrived from the network (dropped while crashed). */
   deliver(message: Message): void {
     const run = this.running;
     if (!run) return;
     run.node.step(message);
-    this.pump();
+    this.afterInput(run);
   }
 
   /** A client proposes `data` here; undefined while crashed. */
@@ -239,7 +262,7 @@ export class SimMember {
     const run = this.running;
     if (!run) return undefined;
     const result = run.node.propose(data);
-    this.pump();
+    this.afterInput(run);
     return result;
   }
 
@@ -248,7 +271,7 @@ export class SimMember {
     const run = this.running;
     if (!run) return false;
     run.node.readIndex(requestId);
-    this.pump();
+    this.afterInput(run);
     return true;
   }
 
@@ -257,7 +280,7 @@ export class SimMember {
     const run = this.running;
     if (!run) return undefined;
     const result = run.node.proposeConfigChange(change);
-    this.pump();
+    this.afterInput(run);
     return result;
   }
 
@@ -266,7 +289,7 @@ export class SimMember {
     const run = this.running;
     if (!run) return;
     run.node.transferLeadership(to);
-    this.pump();
+    this.afterInput(run);
   }
 
   /** Global µs until which this member holds a valid leader lease; -Infinity if none or crashed. */
@@ -315,9 +338,21 @@ export class SimMember {
     this.host.scheduleTick(atUs, this.id, this.incarnation);
   }
 
-  /** Lets the driver carry out whatever the last input produced. */
-  private pump(): void {
-    this.running?.driver.pump();
+  /**
+   * After an input: the driver runs at once, or (with turns) at the end of
+   * the turn, which the first input with something to carry out opens —
+   * NodeLoop.schedulePump, with virtual time instead of a microtask.
+   */
+  private afterInput(run: Running): void {
+    const windowUsMax = this.config.turnWindowUsMax;
+    if (windowUsMax === undefined) {
+      run.driver.pump();
+      return;
+    }
+    if (run.turnOpen || !run.node.hasReady()) return;
+    run.turnOpen = true;
+    const atUs = this.host.nowUs() + (windowUsMax > 0 ? this.turnRng.int(0, windowUsMax) : 0);
+    this.host.schedulePump(atUs, this.id, this.incarnation);
   }
 
   /** The driver's write: buffered on the disk at once, durable when its fsync event fires (if it must sync). */

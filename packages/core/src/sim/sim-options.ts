@@ -32,6 +32,22 @@ export interface SimulatorOptions {
   readonly clockRates?: readonly number[];
   /** The drift bound the leader lease is computed with. Default `driftMax`. */
   readonly leaseDriftBound?: number;
+  /**
+   * Whether a member's inputs share turns, as in NodeLoop, whose driver runs
+   * in a microtask after every input of a turn of the event loop: proposals
+   * and answers stepped before that pump leave together, so the core merges
+   * a turn's new entries into the append still queued for each follower.
+   * Off: the driver runs after every input. Default: drawn from the seed.
+   */
+  readonly inputTurns?: boolean;
+  /**
+   * With `inputTurns`, a turn's pump comes at a uniform delay in
+   * [0, turnWindowUsMax] µs after its first input; every input of the member
+   * until then joins the turn (0: only inputs at the same instant). Stands
+   * for a busy event loop, and for any point at which a driver may take the
+   * Ready: the core must be correct whenever that is. Default: drawn from the seed.
+   */
+  readonly turnWindowUsMax?: number;
   /** Members snapshot every this many applied entries (0 never). Default: drawn from the seed. */
   readonly snapshotEvery?: number;
   /** The network at the start (the safety phase varies it). Default RELIABLE_NETWORK. */
@@ -71,7 +87,8 @@ export const FAST_NETWORK: NetworkFaults = Object.freeze({
  * Fills in defaults; `rng` draws what the options leave to the seed — the
  * timing profile (heartbeat and election spread), the clocks (spread over the
  * drift range, or all at its extremes), the network and disk speed, the
- * snapshot interval, the replication batch and window sizes. Every draw happens whether or not an option overrides
+ * snapshot interval, the replication batch and window sizes, whether inputs
+ * share turns. Every draw happens whether or not an option overrides
  * it, so overriding one option does not change the others. Throws RangeError
  * on nonsense.
  */
@@ -93,6 +110,9 @@ export function resolveSimulatorOptions(options: SimulatorOptions, rng: Rng): Re
     inflightMessagesMax: rng.pick([1, 4, 256]),
     // Production campaigns two ticks past the stickiness window; 0 (the core's default) is the tightest race.
     campaignMarginTicks: rng.pick([0, 2, 2]),
+    // Drawn last, so that every draw above is the same as before turns existed.
+    inputTurns: rng.chance(0.5),
+    turnWindowUsMax: rng.pick([0, 200, 2_000]),
   };
   const resolved: ResolvedSimulatorOptions = {
     seed: options.seed,
@@ -108,6 +128,8 @@ export function resolveSimulatorOptions(options: SimulatorOptions, rng: Rng): Re
         ? drawn.clockSigns.slice(0, members).map((fast) => 1 + (fast ? driftMax : -driftMax))
         : undefined),
     leaseDriftBound: options.leaseDriftBound ?? driftMax,
+    inputTurns: options.inputTurns ?? drawn.inputTurns,
+    turnWindowUsMax: options.turnWindowUsMax ?? drawn.turnWindowUsMax,
     snapshotEvery: options.snapshotEvery ?? drawn.snapshotEvery,
     network: options.network ?? (drawn.fastNetwork ? FAST_NETWORK : RELIABLE_NETWORK),
     fsyncMinUs: options.fsyncMinUs ?? (drawn.fastDisk ? 5 : 100),
@@ -140,6 +162,8 @@ function checkResolved(r: ResolvedSimulatorOptions): void {
   }
   if (!(r.leaseDriftBound >= 0 && r.leaseDriftBound < 1))
     throw new RangeError('leaseDriftBound must be in [0, 1)');
+  if (!(Number.isSafeInteger(r.turnWindowUsMax) && r.turnWindowUsMax >= 0))
+    throw new RangeError(`turnWindowUsMax must be an integer >= 0: ${r.turnWindowUsMax}`);
   if (!(r.safetyTicks >= 0 && r.livenessTicksMax >= 1))
     throw new RangeError('phase lengths must be positive');
 }
@@ -149,7 +173,8 @@ export function describeOptions(o: ResolvedSimulatorOptions): string {
   return (
     `members=${o.members} hb=${o.heartbeatTicks} election=[${o.electionTicks},${o.electionTicksMax}) ` +
     `delay=${o.network.delayMinUs}..${o.network.delayMaxUs}us fsync=${o.fsyncMinUs}..${o.fsyncMaxUs}us ` +
-    `snapshotEvery=${o.snapshotEvery} batch=${o.raft.entriesPerMessageMax} inflight=${o.raft.inflightMessagesMax} margin=${o.raft.campaignMarginTicks}`
+    `snapshotEvery=${o.snapshotEvery} batch=${o.raft.entriesPerMessageMax} inflight=${o.raft.inflightMessagesMax} margin=${o.raft.campaignMarginTicks} ` +
+    `turns=${o.inputTurns ? `0..${o.turnWindowUsMax}us` : 'off'}`
   );
 }
 

@@ -75,3 +75,33 @@ describe('Simulator scripting API', () => {
     expect(outcome.report.split('\n').length).toBeGreaterThan(5);
   });
 });
+
+describe('Simulator input turns', () => {
+  /** Sizes of the appends with entries the leader sends after three proposals made at one instant. */
+  function appendsAfterBurst(inputTurns: boolean): number[] {
+    const sim = new Simulator({
+      seed: 11,
+      members: 3,
+      inputTurns,
+      turnWindowUsMax: 0,
+      raft: { entriesPerMessageMax: 256, inflightMessagesMax: 256 },
+    });
+    expect(sim.runUntil(() => sim.leader() !== undefined, { ticksMax: 200 })).toBe(true);
+    sim.runFor(5); // the followers acknowledged the leader's first entry: it streams to them
+    const leader = sim.leader() as string;
+    const sizes: number[] = [];
+    sim.network.setInterceptor((m) => {
+      if (m.type === 'append' && m.entries.length > 0) sizes.push(m.entries.length);
+      return m;
+    });
+    for (const text of ['a', 'b', 'c']) sim.propose(leader, text);
+    sim.runFor(5);
+    return sizes;
+  }
+
+  it('inputs of one instant share a turn, so a burst of proposals travels in one append per follower', () => {
+    expect(appendsAfterBurst(true)).toEqual([3, 3]);
+    // Driven after every input, each proposal leaves on its own: nothing is left to merge with.
+    expect(appendsAfterBurst(false)).toEqual([1, 1, 1, 1, 1, 1]);
+  });
+});
