@@ -40,6 +40,8 @@ export class Simulator extends SimCluster implements FaultTarget {
   private readonly faults: FaultInjector;
   private readonly clientRng: Rng;
   private readonly restartRng: Rng;
+  /** Extra proposals made in the same turn as a client's (only with inputTurns, see clientAct). */
+  private readonly burstRng: Rng;
   private phase: 'script' | 'safety' | 'liveness' = 'script';
   private ambushArmed = false;
   /** Members seen leading at their last check, to spot new leaders. */
@@ -51,6 +53,7 @@ export class Simulator extends SimCluster implements FaultTarget {
     this.faults = new FaultInjector(this.rootRng.fork('faults'), this, this.options.network);
     this.clientRng = this.rootRng.fork('client');
     this.restartRng = this.rootRng.fork('restarts');
+    this.burstRng = this.rootRng.fork('bursts');
   }
 
   /** The randomized run: safety phase with faults, then the liveness phase. Once per Simulator. */
@@ -118,11 +121,27 @@ export class Simulator extends SimCluster implements FaultTarget {
       const anyone = this.clientRng.pick(up);
       const id = toLeader ? (this.leader() ?? anyone) : anyone;
       if (this.clientRng.chance(0.2)) this.read(this.readTarget(up) ?? id, `r${n}`);
-      else this.propose(id, `c${n}`);
+      else {
+        this.propose(id, `c${n}`);
+        for (let k = 1; k <= this.burstExtra(); k++) this.propose(id, `c${n}.${k}`);
+      }
     }
     this.schedule(this.nowUs + this.clientRng.int(Math.ceil(this.tickUs / 10), 2 * this.tickUs), {
       kind: 'client',
     });
+  }
+
+  /**
+   * How many more proposals go to the same member at the same instant — an
+   * application that makes several requests in one turn of its event loop
+   * (Promise.all over some locks). With inputTurns the member steps them all
+   * before its driver runs, so they share an append per follower, as they do
+   * in production. Without turns, none: those seeds replay as they did
+   * before turns existed (bursts draw from a stream of their own).
+   */
+  private burstExtra(): number {
+    if (!this.options.inputTurns || !this.burstRng.chance(0.3)) return 0;
+    return this.burstRng.int(1, 4);
   }
 
   /**
