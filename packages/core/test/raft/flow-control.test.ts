@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/raft/types.js';
-import { command, commandsOf, msg, TestCluster, type TestClusterOptions } from './harness.js';
+import { as, command, commandsOf, msg, TestCluster, type TestClusterOptions } from './harness.js';
 
 /** Entries carried by each append from n1 to `to` that passes the network, in order. */
 function recordAppends(c: TestCluster, to: string): number[] {
@@ -58,6 +58,27 @@ describe('flow control of replication', () => {
     c.deliver(appends[1]!);
     c.stabilize();
     expect(c.appliedCommands('n2')).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('§5.3 an append that new entries join carries the newest commit index: the follower need not wait for a heartbeat', () => {
+    const c = new TestCluster({ inflightMessagesMax: 2 });
+    c.elect('n1');
+    c.node('n1').propose(command('a'));
+    const first = c.flushAndTake(msg('append', 'n1', 'n2'));
+    c.takeMessages();
+    // One turn of n1: 'b' fills n2's pipeline and 'c' waits; then n2's answer
+    // for 'a' commits it and frees a slot, and 'c' joins the append of 'b'.
+    c.node('n1').propose(command('b'));
+    c.node('n1').propose(command('c'));
+    c.deliver(first[0]!);
+    c.flushOne('n2');
+    c.deliver(c.takeMessages(msg('appendResp', 'n2', 'n1'))[0]!);
+    const merged = as(c.flushAndTake(msg('append', 'n1', 'n2'))[0], 'append');
+    expect(commandsOf(merged.entries)).toEqual(['b', 'c']);
+    expect(c.appliedCommands('n2')).toEqual([]);
+    c.deliver(merged);
+    c.flushOne('n2');
+    expect(c.appliedCommands('n2')).toEqual(['a']);
   });
 
   it('§5.3 a catching-up follower gets batches of at most entriesPerMessageMax entries', () => {
