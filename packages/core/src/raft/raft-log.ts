@@ -180,6 +180,9 @@ export class RaftLog {
   compact(index: LogIndex): void {
     if (index <= this.snapshotIndex) return;
     if (index > this.applied) throw new Error(`compact ${index} beyond applied ${this.applied}`);
+    // Entries not yet durable here must stay in memory until their write ends: with the log
+    // compacted past them, the core would keep offering them and every Ready would be empty.
+    if (index > this.stableIndex) throw new Error(`compact ${index} beyond durable ${this.stableIndex}`);
     const term = this.term(index)!;
     this.entries = this.entries.slice(index - this.snapshotIndex);
     this.snapshotIndex = index;

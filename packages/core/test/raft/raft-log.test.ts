@@ -128,6 +128,16 @@ describe('RaftLog', () => {
     expect(log.matchTerm(3, 2)).toBe(true);
   });
 
+  it('compaction never reaches entries not yet durable, even applied ones', () => {
+    const log = logOf([1, 1], 2);
+    log.append(entries([1, 1], 3));
+    log.applied = 4;
+    expect(log.stableIndex).toBe(2);
+    expect(() => log.compact(3)).toThrow();
+    log.compact(2);
+    expect(log.snapshotIndex).toBe(2);
+  });
+
   it('§7 installing a snapshot replaces the whole log and commits up to it', () => {
     const log = logOf([1, 1, 1], 1);
     const snap = snapshotAt(10, 4);
