@@ -38,7 +38,7 @@ describe('decodeMessage against structured mutations', () => {
     (kind) => {
       const rng = Rng.fromSeed(SEED).fork(kind);
       const outcomes = { accepted: 0, refused: 0 };
-      let slowest = { ms: 0, bytes: new Uint8Array(0) };
+      let slowest: { ms: number; bytes: Uint8Array } = { ms: 0, bytes: new Uint8Array(0) };
       for (let i = 0; i < FRAMES_PER_KIND; i++) {
         const { bytes } = mutateFrame(rng, kind);
         const where = `seed=${formatSeed(SEED)} ${kind} #${i}: ${Buffer.from(bytes.slice(0, 80)).toString('hex')}`;
