@@ -92,7 +92,14 @@ export class ReadyDriver {
       return;
     }
     try {
-      while (!this.failed && !this.busy && this.node.hasReady()) this.begin(this.node.ready());
+      let empty = 0;
+      while (!this.failed && !this.busy && this.node.hasReady()) {
+        const rd = this.node.ready();
+        // A core that keeps saying it has work and hands out nothing is broken: stop rather than spin.
+        empty = isEmpty(rd) ? empty + 1 : 0;
+        if (empty > EMPTY_READIES_MAX) throw new Error(`the core handed out ${empty} empty Readies in a row`);
+        this.begin(rd);
+      }
     } catch (error) {
       // A Ready half carried out cannot be resumed (e.g. the state machine threw): stop.
       this.fail(error);
@@ -192,6 +199,23 @@ export class ReadyDriver {
   private wakeIdle(): void {
     for (const wake of this.idleWaiters.splice(0)) wake();
   }
+}
+
+/** Empty Readies in a row that one pump() accepts (one may be legitimate, e.g. a read round with no one to ask). */
+const EMPTY_READIES_MAX = 100;
+
+function isEmpty(rd: Ready): boolean {
+  return (
+    rd.softState === undefined &&
+    rd.hardState === undefined &&
+    rd.snapshot === undefined &&
+    rd.heartbeatRound === undefined &&
+    rd.entries.length === 0 &&
+    rd.messages.length === 0 &&
+    rd.committedEntries.length === 0 &&
+    rd.readStates.length === 0 &&
+    rd.readFailures.length === 0
+  );
 }
 
 function writeOf(rd: Ready): PersistBatch {

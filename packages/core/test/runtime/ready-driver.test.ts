@@ -102,6 +102,19 @@ describe('ReadyDriver: the Ready contract, carried out for NodeLoop and the simu
     expect(commandsOf(host.applied)).toEqual(['a']);
   });
 
+  it('stops with a fatal error, instead of spinning, when the core keeps handing out empty Readies', () => {
+    const { host, driver, c } = drivenFollower();
+    const node = c.node('n2');
+    driver.pump();
+    // A core bug: it says it has work and has none to give (bounded, so a driver without the guard
+    // fails this test instead of hanging it).
+    let calls = 0;
+    node.hasReady = () => ++calls < 10_000;
+    driver.pump();
+    expect(host.fatalErrors).toHaveLength(1);
+    expect(driver.isFailed).toBe(true);
+  });
+
   it('while a leader writes, its new heartbeats leave at once and start a lease round', () => {
     const c = new TestCluster();
     c.elect('n1');
