@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FileStorage } from '../../src/storage/file-storage.js';
-import { commands, hardState, makeTempDir, removeTempDir, snapshotAt } from './storage-test-kit.js';
+import {
+  commands,
+  hardState,
+  makeTempDir,
+  removeTempDir,
+  snapshotAt,
+  withFileStorage,
+} from './storage-test-kit.js';
 
 /**
  * SIGKILL keeps the page cache, so no crash test can tell a missing fsync.
@@ -56,26 +63,20 @@ afterEach(async () => {
 
 describe('FileStorage fsyncs before it reports', () => {
   it('a synced persist (a vote, acknowledged entries) resolves only once its write is durable', async () => {
-    const storage = await FileStorage.open(dir);
-    try {
+    await withFileStorage(dir, async (storage) => {
       journal.events.length = 0;
       await storage.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 0), sync: true });
       expectLastWalWriteDurable([...journal.events]);
-    } finally {
-      await storage.close();
-    }
+    });
   });
 
   it('a synced persist after an unsynced one flushes both with a datasync, never leaving the earlier bytes unsynced', async () => {
-    const storage = await FileStorage.open(dir);
-    try {
+    await withFileStorage(dir, async (storage) => {
       journal.events.length = 0;
       await storage.persist({ entries: commands(1, 3, 1), sync: false });
       await storage.persist({ entries: commands(4, 5, 1), hardState: hardState(1, 0), sync: true });
       expectLastWalWriteDatasynced([...journal.events]);
-    } finally {
-      await storage.close();
-    }
+    });
   });
 
   it('the first synced persist after a reopen flushes with a datasync: the last process may have left unsynced bytes', async () => {
@@ -83,33 +84,26 @@ describe('FileStorage fsyncs before it reports', () => {
     await first.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 0), sync: true });
     await first.persist({ entries: commands(4, 4, 1), sync: false });
     await first.close(); // as after a SIGKILL: the last write was never synced
-    const storage = await FileStorage.open(dir);
-    try {
+    await withFileStorage(dir, async (storage) => {
       journal.events.length = 0;
       await storage.persist({ entries: commands(5, 5, 1), sync: true });
       expectLastWalWriteDatasynced([...journal.events]);
-    } finally {
-      await storage.close();
-    }
+    });
   });
 
   it('a batch that only moves the commit index writes nothing: it goes out with the next write', async () => {
-    const storage = await FileStorage.open(dir);
-    try {
+    await withFileStorage(dir, async (storage) => {
       await storage.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 0), sync: true });
       journal.events.length = 0;
       await storage.persist({ entries: [], hardState: hardState(1, 2), sync: false });
       expect(journal.events).toEqual([]);
       await storage.persist({ entries: commands(4, 4, 1), sync: true });
       expectLastWalWriteDurable([...journal.events]);
-    } finally {
-      await storage.close();
-    }
+    });
   });
 
   it('a snapshot is written to a temp file, fsynced, renamed into place, and then its directory fsynced', async () => {
-    const storage = await FileStorage.open(dir);
-    try {
+    await withFileStorage(dir, async (storage) => {
       await storage.persist({ entries: commands(1, 5, 1), hardState: hardState(1, 5), sync: true });
       journal.events.length = 0;
       await storage.saveSnapshot(snapshotAt(3, 1));
@@ -122,9 +116,7 @@ describe('FileStorage fsyncs before it reports', () => {
       expect(before.indexOf(`sync ${temp}`)).toBeGreaterThan(before.indexOf(`writeFile ${temp}`));
       expect(final).toMatch(/^\/snap\//);
       expect(events.slice(rename + 1)).toContain(`sync ${join('/snap')}`);
-    } finally {
-      await storage.close();
-    }
+    });
   });
 });
 

@@ -16,6 +16,7 @@ import {
   shape,
   snapshotAt,
   walSegments,
+  withFileStorage,
 } from './storage-test-kit.js';
 
 let dir: string;
@@ -32,12 +33,7 @@ async function withStorage<T>(
   run: (storage: FileStorage) => Promise<T>,
   logger = recordingLogger(),
 ): Promise<T> {
-  const storage = await FileStorage.open(dir, { logger });
-  try {
-    return await run(storage);
-  } finally {
-    await storage.close();
-  }
+  return withFileStorage(dir, run, { logger });
 }
 
 async function indexesAfterOpen(logger = recordingLogger()): Promise<number[]> {

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Entry, HardState, LogIndex, Snapshot, Term } from '../../src/raft/types.js';
+import { FileStorage, type FileStorageOptions } from '../../src/storage/file-storage.js';
 import type { StorageLogger } from '../../src/storage/log-storage.js';
 
 /** Command entries `from..to` of `term`, each carrying its index as data. */
@@ -20,6 +21,20 @@ export function hardState(term: Term, commit: LogIndex, vote: string | undefined
 
 export function snapshotAt(index: LogIndex, term: Term, data: Uint8Array = Uint8Array.of(1, 2, 3)): Snapshot {
   return { meta: { index, term, config: { voters: ['n1', 'n2', 'n3'], learners: [], addresses: {} } }, data };
+}
+
+/** Opens a FileStorage on `dir`, runs `run` on it, and closes it whatever `run` did. */
+export async function withFileStorage<T>(
+  dir: string,
+  run: (storage: FileStorage) => Promise<T>,
+  options?: FileStorageOptions,
+): Promise<T> {
+  const storage = await FileStorage.open(dir, options);
+  try {
+    return await run(storage);
+  } finally {
+    await storage.close();
+  }
 }
 
 /** `[index, term]` pairs: enough to compare logs without the noise of whole entries. */
