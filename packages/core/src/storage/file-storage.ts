@@ -62,6 +62,8 @@ export class FileStorage implements LogStorage {
   private deferredHardState: HardState | undefined;
   /** The commit index of the newest hard state handed to the WAL. */
   private writtenCommit: LogIndex = 0;
+  /** Committed entries up to here were looked at for configuration changes already (see isCommitOnly). */
+  private configCheckedTo: LogIndex = 0;
   private snapshot: Snapshot | undefined;
   /** Settles once every earlier persist has handed its records to the WAL, which keeps them in call order. */
   private enqueued: Promise<void> = Promise.resolve();
@@ -267,20 +269,23 @@ export class FileStorage implements LogStorage {
       this.hardState !== undefined &&
       hardState.term === this.hardState.term &&
       hardState.vote === this.hardState.vote &&
-      !this.commitsConfigChange(this.writtenCommit, hardState.commit)
+      !this.commitsConfigChange(hardState.commit)
     );
   }
 
   /**
-   * Whether an entry after `from` up to `to` changes the configuration: a
-   * restarted member rebuilds the configuration in force from the entries up
-   * to its stored commit index, so that index is written at once when it
-   * passes one.
+   * Whether a committed entry after the written commit index, up to `to`,
+   * changes the configuration: a restarted member rebuilds the configuration
+   * in force from the entries up to its stored commit index, so that index is
+   * written at once when it passes one.
    */
-  private commitsConfigChange(from: LogIndex, to: LogIndex): boolean {
-    for (let index = Math.max(from, this.window.baseIndex) + 1; index <= to; index++) {
+  private commitsConfigChange(to: LogIndex): boolean {
+    // Committed entries never change, so each is looked at once, not again for every commit-only batch.
+    const from = Math.max(this.writtenCommit, this.configCheckedTo, this.window.baseIndex);
+    for (let index = from + 1; index <= to; index++) {
       if (this.window.entryAt(index)?.type === 'config') return true;
     }
+    this.configCheckedTo = Math.max(this.configCheckedTo, to);
     return false;
   }
 
