@@ -10,7 +10,13 @@
  * (kept until the process dies).
  */
 
-import { createHistogram, monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
+import {
+  createHistogram,
+  monitorEventLoopDelay,
+  PerformanceObserver,
+  performance,
+  type RecordableHistogram,
+} from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Cluster } from '@baton/core';
 import { Election, type ElectionLeadership } from '@baton/election';
@@ -118,47 +124,74 @@ async function load(proposers: number, durationMs: number): Promise<void> {
 let lockSet: Locks | undefined;
 
 /**
- * Unmeasured round trips before each timed lock or election workload, as the
- * anchors (../shared/anchors) make before theirs: the first hundreds of calls
- * run while V8 is still compiling the path, in the etcd client as here.
+ * Every lock and election workload first runs unmeasured, in its own shape,
+ * for the warm-up the benchmark asks (at least this many round trips): the
+ * lease must exist, and V8 must have compiled the path. Cold, the first
+ * seconds of round trips cost twice the CPU of later ones (three member
+ * processes tier up together), as the etcd client of the anchors
+ * (../shared/anchors) warms up with 100 round trips before its timing.
  */
-const WARM_UP_OPS = 100;
+const WARM_UP_OPS_MIN = 100;
+
+type LockMode = 'roundtrip' | 'distinct' | 'one';
 
 /**
- * Lock workloads: 'roundtrip' — `count` sequential acquire+release of one
- * lock of this member's; 'distinct' — `workers` workers, each on a lock of
- * its own, acquire+release in a loop; 'one' — `workers` workers on the one
- * lock 'hot' (FIFO hand-offs, empty critical section).
+ * Runs a lock workload until `count` round trips (mode 'roundtrip') or until
+ * `endMs` (the others), recording each round trip's latency in `latencyUs`
+ * when given. Returns how many calls failed.
  */
-async function lockLoad(mode: string, workers: number, durationMs: number, count: number): Promise<void> {
-  lockSet ??= new Locks(cluster, { ttlMs: 10_000 });
-  const locks = lockSet;
-  // The lease exists, and the lock path is compiled, before timing.
-  for (let i = 0; i < WARM_UP_OPS; i++) await (await locks.acquire(`warm-${config.id}`)).release();
-  const latencyUs = createHistogram();
+async function lockWorkload(
+  locks: Locks,
+  mode: LockMode,
+  workers: number,
+  stop: { count: number; endMs: number },
+  latencyUs?: RecordableHistogram,
+): Promise<number> {
   let failed = 0;
   const once = async (name: string) => {
     const t = nowMs();
     try {
       const held = await locks.acquire(name, { waitMs: 30_000 });
       await held.release();
-      latencyUs.record(Math.max(1, Math.round((nowMs() - t) * 1000)));
+      latencyUs?.record(Math.max(1, Math.round((nowMs() - t) * 1000)));
     } catch {
       failed++;
     }
   };
-  const t0 = nowMs();
   if (mode === 'roundtrip') {
-    for (let i = 0; i < count; i++) await once(`rt-${config.id}`);
-  } else {
-    const end = t0 + durationMs;
-    await Promise.all(
-      Array.from({ length: workers }, async (_, i) => {
-        const name = mode === 'one' ? 'hot' : `w-${config.id}-${i}`;
-        while (nowMs() < end) await once(name);
-      }),
-    );
+    for (let i = 0; i < stop.count || nowMs() < stop.endMs; i++) await once(`rt-${config.id}`);
+    return failed;
   }
+  await Promise.all(
+    Array.from({ length: workers }, async (_, i) => {
+      const name = mode === 'one' ? 'hot' : `w-${config.id}-${i}`;
+      while (nowMs() < stop.endMs) await once(name);
+    }),
+  );
+  return failed;
+}
+
+/**
+ * Lock workloads: 'roundtrip' — `count` sequential acquire+release of one
+ * lock of this member's; 'distinct' — `workers` workers, each on a lock of
+ * its own, acquire+release in a loop; 'one' — `workers` workers on the one
+ * lock 'hot' (FIFO hand-offs, empty critical section). Each after `warmUpMs`
+ * of the same workload unmeasured.
+ */
+async function lockLoad(
+  mode: LockMode,
+  workers: number,
+  durationMs: number,
+  count: number,
+  warmUpMs: number,
+): Promise<void> {
+  lockSet ??= new Locks(cluster, { ttlMs: 10_000 });
+  const locks = lockSet;
+  const warmUpStop = { count: WARM_UP_OPS_MIN, endMs: nowMs() + warmUpMs };
+  await lockWorkload(locks, mode, mode === 'roundtrip' ? 1 : workers, warmUpStop);
+  const latencyUs = createHistogram();
+  const t0 = nowMs();
+  const failed = await lockWorkload(locks, mode, workers, { count, endMs: t0 + durationMs }, latencyUs);
   const elapsed = nowMs() - t0;
   report({
     type: 'locks-result',
@@ -171,11 +204,12 @@ async function lockLoad(mode: string, workers: number, durationMs: number, count
   });
 }
 
-/** `count` sequential campaign → elected → resign round trips on an election of this member's own. */
-async function electionRoundTrips(count: number): Promise<void> {
+/** `count` sequential campaign → elected → resign round trips on an election of this member's own, after `warmUpMs` of them unmeasured. */
+async function electionRoundTrips(count: number, warmUpMs: number): Promise<void> {
   const election = new Election(cluster, `rt-${config.id}`, { ttlMs: 10_000 });
-  // The lease exists, and the election path is compiled, before timing.
-  for (let i = 0; i < WARM_UP_OPS / 2; i++) await (await election.campaign()).resign();
+  const warmUpEnd = nowMs() + warmUpMs;
+  for (let i = 0; i < WARM_UP_OPS_MIN / 2 || nowMs() < warmUpEnd; i++)
+    await (await election.campaign()).resign();
   const latencyUs = createHistogram();
   let failed = 0;
   const t0 = nowMs();
@@ -217,13 +251,20 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     mode?: string;
     workers?: number;
     count?: number;
+    warmUpMs?: number;
     name?: string;
     ttlMs?: number;
   };
   if (cmd.cmd === 'load') void load(cmd.proposers ?? 1, cmd.durationMs ?? 5000);
   if (cmd.cmd === 'locks')
-    void lockLoad(cmd.mode ?? 'roundtrip', cmd.workers ?? 1, cmd.durationMs ?? 5000, cmd.count ?? 1000);
-  if (cmd.cmd === 'election-rt') void electionRoundTrips(cmd.count ?? 300);
+    void lockLoad(
+      (cmd.mode ?? 'roundtrip') as LockMode,
+      cmd.workers ?? 1,
+      cmd.durationMs ?? 5000,
+      cmd.count ?? 1000,
+      cmd.warmUpMs ?? 0,
+    );
+  if (cmd.cmd === 'election-rt') void electionRoundTrips(cmd.count ?? 300, cmd.warmUpMs ?? 0);
   if (cmd.cmd === 'campaign') {
     void campaign(cmd.name ?? 'bench', cmd.ttlMs ?? 2000).catch((e: unknown) =>
       report({ type: 'campaign-failed', error: String(e) }),

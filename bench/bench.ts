@@ -12,11 +12,16 @@
  *   the leader and on a follower (--election-count); SIGKILL of a named
  *   election's winner → the next candidate's token valid (--election-trials,
  *   TTL --election-ttl-ms).
- * Each lock and election workload starts after 100 (elections: 50)
- * unmeasured round trips on the same member, as the anchors do.
+ * Each lock and election workload first runs unmeasured in its own shape for
+ * --warm-up-ms (and at least 100 round trips; elections 50): the anchors warm
+ * their etcd client up with 100, but here the three member processes are
+ * JavaScript too, and their first seconds of lock calls cost about twice the
+ * CPU of later ones while V8 compiles the path.
  * Options: --trials 20  --load-ms 5000  --soak-ms 0 (a long 16-proposer run
  * that counts spurious elections)  --members 3  --cpu-prof DIR (each member
- * writes a V8 CPU profile there; members are stopped gracefully at the end).
+ * writes a V8 CPU profile there; members are stopped gracefully at the end)
+ * --lock-ms 10000  --lock-count 1000  --warm-up-ms 5000  --election-count 300
+ * --election-trials 5  --election-ttl-ms 2000.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -43,6 +48,7 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     'lock-ms': { type: 'string', default: '10000' },
     'lock-count': { type: 'string', default: '1000' },
+    'warm-up-ms': { type: 'string', default: '5000' },
     'election-count': { type: 'string', default: '300' },
     'election-trials': { type: 'string', default: '5' },
     'election-ttl-ms': { type: 'string', default: '2000' },
@@ -50,6 +56,7 @@ const { values: args } = parseArgs({
 });
 const lockMs = Number(args['lock-ms']);
 const lockCount = Number(args['lock-count']);
+const warmUpMs = Number(args['warm-up-ms']);
 const electionCount = Number(args['election-count']);
 const electionTrials = Number(args['election-trials']);
 const electionTtlMs = Number(args['election-ttl-ms']);
@@ -235,8 +242,8 @@ async function electionBench(): Promise<void> {
       ['leader', leader],
       ['follower', follower],
     ] as const) {
-      const result = waitFor((e) => e.type === 'election-rt-result' && e.id === id, 300_000);
-      send(id, { cmd: 'election-rt', count: electionCount });
+      const result = waitFor((e) => e.type === 'election-rt-result' && e.id === id, warmUpMs + 300_000);
+      send(id, { cmd: 'election-rt', count: electionCount, warmUpMs });
       const r = (await result) as Ev & { ops: number; elapsedMs: number; p50: number; p99: number };
       console.log(
         `| campaign → resign, sequential (${electionCount}) | ${on} | ${fmtRate(r)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.failed} |`,
@@ -310,11 +317,11 @@ async function lockBench(): Promise<void> {
 /** Runs a lock workload on `on`, `workers` split between them; sums the members' results. */
 async function runLocks(on: readonly string[], mode: string, workers: number, durationMs: number) {
   const results = on.map((id) =>
-    waitFor((e) => e.type === 'locks-result' && e.id === id, durationMs + 120_000),
+    waitFor((e) => e.type === 'locks-result' && e.id === id, warmUpMs + durationMs + 120_000),
   );
   on.forEach((id, i) => {
     const share = Math.floor(workers / on.length) + (i < workers % on.length ? 1 : 0);
-    send(id, { cmd: 'locks', mode, workers: share, durationMs, count: lockCount });
+    send(id, { cmd: 'locks', mode, workers: share, durationMs, count: lockCount, warmUpMs });
   });
   const rs = await Promise.all(results);
   const ops = rs.reduce((n, r) => n + (r.ops as number), 0);
