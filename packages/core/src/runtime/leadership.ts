@@ -28,6 +28,8 @@ export class Leadership {
   private token: LeadershipToken | undefined;
   private readonly waiters = new Set<Waiter>();
   private expiry: TimerHandle | undefined;
+  /** When `expiry` fires, on the monotonic clock. */
+  private expiryAt = Number.POSITIVE_INFINITY;
   private stopped = false;
   private lastView: LeadershipView | undefined;
 
@@ -109,12 +111,20 @@ export class Leadership {
     this.waiters.clear();
   }
 
-  /** A timer at the lease deadline, so the signal aborts even if no message arrives. */
+  /**
+   * A timer at the lease deadline, so the signal aborts even if no message
+   * arrives. The leader calls update() on every input and Ready, and almost
+   * every call only moves the deadline later: a timer already due at or
+   * before the deadline is kept, and when it fires early, update() sets the
+   * next one. Only a deadline earlier than the timer needs a new timer.
+   */
   private scheduleExpiry(): void {
+    const token = this.token;
+    if (token && this.expiry && this.expiryAt <= token.deadline) return;
     this.expiry?.cancel();
     this.expiry = undefined;
-    const token = this.token;
     if (!token) return;
+    this.expiryAt = token.deadline;
     this.expiry = this.timers.setTimeout(
       () => {
         this.expiry = undefined;

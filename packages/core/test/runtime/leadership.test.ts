@@ -85,6 +85,48 @@ describe('Leadership', () => {
     expect(await leadership.wait()).toBe(token);
   });
 
+  it('keeps one expiry timer while renewals only move the deadline later, and still aborts at the last deadline', async () => {
+    const { time, view } = setUp();
+    let timersSet = 0;
+    const timers = time.timers;
+    const counting = new Leadership(time.clock, {
+      setTimeout: (fn, ms) => {
+        timersSet++;
+        return timers.setTimeout(fn, ms);
+      },
+    });
+    counting.update(view());
+    const token = await counting.wait();
+    for (let i = 0; i < 50; i++) {
+      time.advance(2);
+      counting.update(view()); // each renewal: lease until now + 200
+    }
+    expect(timersSet).toBe(1);
+    const deadline = time.now + 200;
+    time.advance(199);
+    expect(token.signal.aborted).toBe(false);
+    expect(token.valid).toBe(true);
+    time.advance(1);
+    expect(time.now).toBe(deadline);
+    expect(causeOf(token.signal)).toBe('lease-expired');
+    expect(timersSet).toBeLessThanOrEqual(3);
+  });
+
+  it('sets an earlier timer when a new token ends before the kept one would fire', async () => {
+    const { time, leadership, view } = setUp();
+    leadership.update(view({}, { leaseUntil: time.now + 500 }));
+    const first = await leadership.wait();
+    // A new term in one update: the first token goes, a second comes with a shorter lease.
+    leadership.update(view({ term: 5 }, { leaseUntil: time.now + 100 }));
+    expect(causeOf(first.signal)).toBe('higher-term');
+    const second = await leadership.wait();
+    expect(second.term).toBe(5);
+    time.advance(99);
+    expect(second.signal.aborted).toBe(false);
+    time.advance(1);
+    expect(causeOf(second.signal)).toBe('lease-expired');
+  });
+
   it('stop aborts the token with cause stopped, rejects waiters and later waits with BATON_STOPPED', async () => {
     const { leadership, view } = setUp();
     leadership.update(view());
