@@ -18,6 +18,11 @@ export const INVARIANTS = [
   'read-linearizability',
   /** The core asked the disk for something impossible (a gap in the log, a snapshot going back). */
   'storage',
+  /**
+   * No member finds it lost entries it acknowledged (a heartbeat's commit
+   * index past its log): the simulated disks lose only unsynced writes.
+   */
+  'acked-entries-kept',
   /** After healing, a leader is elected and a fresh proposal is applied everywhere within the tick budget. */
   'liveness',
 ] as const;

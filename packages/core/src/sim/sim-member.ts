@@ -16,6 +16,7 @@ import type { PersistBatch } from '../storage/log-storage.js';
 import { checkDataDirIdentity, identityOf } from '../storage/member-identity.js';
 import type { AppliedRecord } from './apply-checker.js';
 import { describeReady } from './describe.js';
+import { InvariantViolation } from './invariant-violation.js';
 import type { MemberView } from './member-view.js';
 import type { Rng } from './rng.js';
 import type { LocalClock } from './sim-clock.js';
@@ -254,6 +255,16 @@ export class SimMember {
     const run = this.running;
     if (!run) return;
     run.node.step(message);
+    // Production stops such a member with BATON_STORAGE_CORRUPT (NodeLoop); here it means a durability bug.
+    if (message.type === 'heartbeat') {
+      const lost = run.node.status().lostEntries;
+      if (lost) {
+        throw new InvariantViolation(
+          'acked-entries-kept',
+          `${this.id} acknowledged entries up to ${lost.commit} to ${lost.leaderId} (term ${lost.term}) but its log ends at ${lost.lastIndex}`,
+        );
+      }
+    }
     this.afterInput(run);
   }
 

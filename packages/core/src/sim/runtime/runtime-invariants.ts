@@ -14,6 +14,7 @@ export interface InvariantView {
   readonly members: Iterable<{
     readonly id: MemberId;
     readonly loop: NodeLoop | undefined;
+    readonly fatal: unknown;
     readonly stateMachine: { readonly violation: string | undefined };
   }>;
 }
@@ -30,7 +31,8 @@ export function validHolders(tokens: readonly TokenRecord[]): MemberId[] {
  * never two valid tokens (DESIGN.md §2.1), no member leading a newer term
  * while an older token is valid, never two leaders in one term over the
  * whole run, and no violation noted by a running member's state machine
- * (applied before durable, applied twice, two entries at one index).
+ * (applied before durable, applied twice, two entries at one index), and
+ * no member stopped by a fatal error (its simulated disk never fails).
  * Runs after every event: plain loops, no closures.
  */
 export function checkRuntimeInvariants(v: InvariantView): void {
@@ -67,6 +69,10 @@ export function checkRuntimeInvariants(v: InvariantView): void {
       }
     }
     if (m.loop && m.stateMachine.violation) throw violation(v, `${m.id} ${m.stateMachine.violation}`);
+    if (m.fatal !== undefined) {
+      const why = m.fatal instanceof Error ? m.fatal.message : String(m.fatal);
+      throw violation(v, `${m.id} stopped on a fatal error: ${why}`);
+    }
   }
 }
 

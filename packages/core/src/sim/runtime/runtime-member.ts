@@ -27,6 +27,8 @@ export interface SimMember {
   /** The running incarnation's disk, with its writes in flight. */
   disk: DelayedDisk | undefined;
   loop: NodeLoop | undefined;
+  /** Why the running incarnation's loop stopped itself (a failed write, lost acknowledged entries), if it did. */
+  fatal: unknown;
   /** The running incarnation's state machine. */
   stateMachine: DurableApplyCheck;
   /** The registers of the write-path workload, inside `stateMachine`. */

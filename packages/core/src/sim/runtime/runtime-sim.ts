@@ -104,6 +104,7 @@ export class RuntimeSim {
         forwarder: undefined,
         services: undefined,
         env: undefined,
+        fatal: undefined,
         onCrash: [],
         incarnation: 0,
         pausedUntilUs: 0,
@@ -250,6 +251,10 @@ export class RuntimeSim {
       send: (msg) => void this.send(m, incarnation, msg),
       stateMachine: m.stateMachine,
       logger: silentLogger,
+      // The simulated disk never fails a write and loses only unsynced ones: a fatal error here is a bug.
+      onFatal: (error) => {
+        if (m.incarnation === incarnation) m.fatal = error;
+      },
       // As Cluster does: forwarded requests to an old leader get no answer, their waiters look again.
       onSoftState: (soft) => {
         if (soft.leaderId === leaderId) return;
