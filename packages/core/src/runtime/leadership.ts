@@ -101,7 +101,7 @@ export class Leadership {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.expiry?.cancel();
+    this.cancelExpiry();
     this.token?.abort('stopped');
     this.token = undefined;
     for (const w of this.waiters) {
@@ -121,17 +121,23 @@ export class Leadership {
   private scheduleExpiry(): void {
     const token = this.token;
     if (token && this.expiry && this.expiryAt <= token.deadline) return;
-    this.expiry?.cancel();
-    this.expiry = undefined;
+    this.cancelExpiry();
     if (!token) return;
     this.expiryAt = token.deadline;
     this.expiry = this.timers.setTimeout(
       () => {
         this.expiry = undefined;
+        this.expiryAt = Number.POSITIVE_INFINITY;
         if (this.lastView) this.update(this.lastView);
       },
       Math.max(0, token.deadline - this.clock.now()),
     );
+  }
+
+  private cancelExpiry(): void {
+    this.expiry?.cancel();
+    this.expiry = undefined;
+    this.expiryAt = Number.POSITIVE_INFINITY;
   }
 }
 

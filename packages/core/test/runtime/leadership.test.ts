@@ -127,6 +127,35 @@ describe('Leadership', () => {
     expect(causeOf(second.signal)).toBe('lease-expired');
   });
 
+  it('after the kept timer fired early and was set again, a new token with a shorter lease still aborts at its deadline', async () => {
+    const { time, leadership, view } = setUp(); // starts at 1000
+    leadership.update(view()); // lease until 1200: the timer is due at 1200
+    const first = await leadership.wait();
+    time.advance(100);
+    leadership.update(view()); // renewed until 1300: the timer due at 1200 is kept
+    time.advance(100); // it fires at 1200, early, and is set again for 1300
+    expect(first.valid).toBe(true);
+    leadership.update(view({ term: 5 }, { leaseUntil: 1250 })); // a new term's token, until 1250
+    const second = await leadership.wait();
+    expect(second.term).toBe(5);
+    time.advance(49);
+    expect(second.signal.aborted).toBe(false);
+    time.advance(1);
+    expect(causeOf(second.signal)).toBe('lease-expired');
+  });
+
+  it('a new token whose deadline is a millisecond before the kept timer aborts at its own deadline', async () => {
+    const { time, leadership, view } = setUp();
+    leadership.update(view({}, { leaseUntil: 1200 }));
+    await leadership.wait();
+    leadership.update(view({ term: 5 }, { leaseUntil: 1199 }));
+    const second = await leadership.wait();
+    time.advance(198);
+    expect(second.signal.aborted).toBe(false);
+    time.advance(1);
+    expect(causeOf(second.signal)).toBe('lease-expired');
+  });
+
   it('stop aborts the token with cause stopped, rejects waiters and later waits with BATON_STOPPED', async () => {
     const { leadership, view } = setUp();
     leadership.update(view());
