@@ -246,6 +246,14 @@ export class RawNode {
     if (lastApplied !== undefined) r.log.applied = Math.max(r.log.applied, lastApplied);
   }
 
+  /**
+   * Evidence that this member lost entries it acknowledged (status().lostEntries
+   * without building the whole status): the runtime looks after every input.
+   */
+  lostEntries(): LostEntries | undefined {
+    return this.raft.lostEntries;
+  }
+
   status(): RaftStatus {
     const r = this.raft;
     return {

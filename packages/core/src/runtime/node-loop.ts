@@ -289,7 +289,7 @@ export class NodeLoop {
   }
 
   private afterInput(): void {
-    const lost = this.node.status().lostEntries;
+    const lost = this.node.lostEntries();
     if (lost && !this.stopped) {
       this.fatal(
         new BatonError(

@@ -102,6 +102,15 @@ export class SimDisk {
     this.syncingCount = 0;
   }
 
+  /**
+   * Drops the last `count` durable entries, as a disk that acknowledged an
+   * fsync it never did would: for tests that the simulator's durability
+   * check fires. The simulator itself never calls it.
+   */
+  loseDurableTail(count: number): void {
+    this.entries.splice(Math.max(0, this.entries.length - count));
+  }
+
   /** A copy of the durable state, as a restarted member would read it. */
   recover(): DurableState {
     return { hardState: this.hardState, snapshot: this.snapshot, entries: this.entries.slice() };

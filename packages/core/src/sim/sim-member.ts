@@ -255,16 +255,6 @@ export class SimMember {
     const run = this.running;
     if (!run) return;
     run.node.step(message);
-    // Production stops such a member with BATON_STORAGE_CORRUPT (NodeLoop); here it means a durability bug.
-    if (message.type === 'heartbeat') {
-      const lost = run.node.status().lostEntries;
-      if (lost) {
-        throw new InvariantViolation(
-          'acked-entries-kept',
-          `${this.id} acknowledged entries up to ${lost.commit} to ${lost.leaderId} (term ${lost.term}) but its log ends at ${lost.lastIndex}`,
-        );
-      }
-    }
     this.afterInput(run);
   }
 
@@ -355,6 +345,15 @@ export class SimMember {
    * NodeLoop.schedulePump, with virtual time instead of a microtask.
    */
   private afterInput(run: Running): void {
+    // Production stops such a member with BATON_STORAGE_CORRUPT (NodeLoop); these disks lose only
+    // unsynced writes, so here it is a durability bug.
+    const lost = run.node.lostEntries();
+    if (lost) {
+      throw new InvariantViolation(
+        'acked-entries-kept',
+        `${this.id} acknowledged entries up to ${lost.commit} to ${lost.leaderId} (term ${lost.term}) but its log ends at ${lost.lastIndex}`,
+      );
+    }
     const windowUsMax = this.config.turnWindowUsMax;
     if (windowUsMax === undefined) {
       run.driver.pump();

@@ -254,6 +254,25 @@ describe.each(SEEDS)('scenarios, seed %i', (seed) => {
     commitEverywhere(sim, 'after');
   });
 
+  it('a member whose disk lost an entry it acknowledged fails the run with acked-entries-kept', () => {
+    const sim = scenario(seed, 3);
+    const leader = awaitLeader(sim);
+    commitEverywhere(sim, 'before');
+    const [victim] = others(sim, leader) as [string];
+    const acked = proposeOk(sim, leader, 'lost-on-the-victim');
+    sim.runUntil(() => appliedOn(sim, acked), { ticksMax: ELECTION_TICKS_MAX });
+    sim.crash(victim);
+    sim.member(victim).disk.loseDurableTail(1);
+    sim.restart(victim);
+    let caught: unknown;
+    try {
+      sim.runFor(ELECTION_TICKS_MAX);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toMatchObject({ invariant: 'acked-entries-kept' });
+  });
+
   it('agreement on an unreliable network: loss, duplication and reordering', () => {
     const sim = scenario(seed, 5, {
       network: {

@@ -71,13 +71,13 @@ export function checkRuntimeInvariants(v: InvariantView): void {
     if (m.loop && m.stateMachine.violation) throw violation(v, `${m.id} ${m.stateMachine.violation}`);
     if (m.fatal !== undefined) {
       const why = m.fatal instanceof Error ? m.fatal.message : String(m.fatal);
-      throw violation(v, `${m.id} stopped on a fatal error: ${why}`);
+      throw violation(v, `${m.id} stopped on a fatal error: ${why}`, m.fatal);
     }
   }
 }
 
-function violation(v: InvariantView, what: string): Error {
-  return new Error(`seed=${formatSeed(v.seed)}: ${what}`);
+function violation(v: InvariantView, what: string, cause?: unknown): Error {
+  return new Error(`seed=${formatSeed(v.seed)}: ${what}`, cause === undefined ? undefined : { cause });
 }
 
 /** A run took more events or virtual time than its caps allow: a livelock, or a workload out of bounds. */

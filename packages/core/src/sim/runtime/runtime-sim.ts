@@ -217,6 +217,7 @@ export class RuntimeSim {
     if (m.loop) throw new Error(`${id} is running`);
     m.incarnation++;
     const incarnation = m.incarnation;
+    m.fatal = undefined;
     m.storage = await m.storage.reopen();
     m.disk = this.diskFor(m, incarnation);
     m.kv = new KvRegisterMachine(this.appliedTerms);
@@ -251,7 +252,8 @@ export class RuntimeSim {
       send: (msg) => void this.send(m, incarnation, msg),
       stateMachine: m.stateMachine,
       logger: silentLogger,
-      // The simulated disk never fails a write and loses only unsynced ones: a fatal error here is a bug.
+      // The simulated disk loses only unsynced writes and fails none the loop makes (it keeps one in
+      // flight, far below DelayedDisk's cap): a fatal error here is a bug.
       onFatal: (error) => {
         if (m.incarnation === incarnation) m.fatal = error;
       },
@@ -324,6 +326,28 @@ export class RuntimeSim {
   /** Batches `id` has written but not made durable yet (empty when it is down). */
   writesInFlight(id: MemberId): readonly PersistBatch[] {
     return this.member(id).disk?.writesInFlight() ?? [];
+  }
+
+  /**
+   * While `id` is down, its disk loses its last `count` durable entries, as
+   * a disk that acknowledged an fsync it never did (the commit index kept
+   * within what is left). For tests that the fatal-error check fires; the
+   * simulation itself never calls it.
+   */
+  async loseDurableTail(id: MemberId, count: number): Promise<void> {
+    const m = this.member(id);
+    if (m.loop) throw new Error(`${id} is running`);
+    const { hardState, snapshot, entries } = await m.storage.load();
+    const kept = entries.slice(0, Math.max(0, entries.length - count));
+    const last = kept.at(-1)?.index ?? snapshot?.meta.index ?? 0;
+    const storage = new MemoryStorage();
+    if (snapshot) await storage.persist({ snapshot, entries: [], sync: true });
+    await storage.persist({
+      entries: kept,
+      ...(hardState ? { hardState: { ...hardState, commit: Math.min(hardState.commit, last) } } : {}),
+      sync: true,
+    });
+    m.storage = storage;
   }
 
   /** What `id`'s disk holds durably: what it would recover from if it crashed now. */
