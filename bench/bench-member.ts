@@ -136,15 +136,16 @@ const WARM_UP_OPS_MIN = 100;
 type LockMode = 'roundtrip' | 'distinct' | 'one';
 
 /**
- * Runs a lock workload until `count` round trips (mode 'roundtrip') or until
- * `endMs` (the others), recording each round trip's latency in `latencyUs`
- * when given. Returns how many calls failed.
+ * Runs a lock workload until both `stop.minOps` round trips are done (in
+ * all; shared among the workers) and `stop.endMs` has passed, recording
+ * each round trip's latency in `latencyUs` when given. Returns how many
+ * calls failed.
  */
 async function lockWorkload(
   locks: Locks,
   mode: LockMode,
   workers: number,
-  stop: { count: number; endMs: number },
+  stop: { minOps: number; endMs: number },
   latencyUs?: RecordableHistogram,
 ): Promise<number> {
   let failed = 0;
@@ -159,13 +160,14 @@ async function lockWorkload(
     }
   };
   if (mode === 'roundtrip') {
-    for (let i = 0; i < stop.count || nowMs() < stop.endMs; i++) await once(`rt-${config.id}`);
+    for (let i = 0; i < stop.minOps || nowMs() < stop.endMs; i++) await once(`rt-${config.id}`);
     return failed;
   }
+  const minOpsEach = Math.ceil(stop.minOps / workers);
   await Promise.all(
-    Array.from({ length: workers }, async (_, i) => {
-      const name = mode === 'one' ? 'hot' : `w-${config.id}-${i}`;
-      while (nowMs() < stop.endMs) await once(name);
+    Array.from({ length: workers }, async (_, w) => {
+      const name = mode === 'one' ? 'hot' : `w-${config.id}-${w}`;
+      for (let i = 0; i < minOpsEach || nowMs() < stop.endMs; i++) await once(name);
     }),
   );
   return failed;
@@ -187,17 +189,21 @@ async function lockLoad(
 ): Promise<void> {
   lockSet ??= new Locks(cluster, { ttlMs: 10_000 });
   const locks = lockSet;
-  const warmUpStop = { count: WARM_UP_OPS_MIN, endMs: nowMs() + warmUpMs };
-  await lockWorkload(locks, mode, mode === 'roundtrip' ? 1 : workers, warmUpStop);
+  const warmUpStop = { minOps: WARM_UP_OPS_MIN, endMs: nowMs() + warmUpMs };
+  const warmUpFailed = await lockWorkload(locks, mode, workers, warmUpStop);
   const latencyUs = createHistogram();
   const t0 = nowMs();
-  const failed = await lockWorkload(locks, mode, workers, { count, endMs: t0 + durationMs }, latencyUs);
+  // The timed part: `count` sequential round trips, or the workers for `durationMs`.
+  const timedStop =
+    mode === 'roundtrip' ? { minOps: count, endMs: t0 } : { minOps: 0, endMs: t0 + durationMs };
+  const failed = await lockWorkload(locks, mode, workers, timedStop, latencyUs);
   const elapsed = nowMs() - t0;
   report({
     type: 'locks-result',
     mode,
     ops: latencyUs.count,
     failed,
+    warmUpFailed,
     elapsedMs: elapsed,
     p50: latencyUs.percentile(50) / 1000,
     p99: latencyUs.percentile(99) / 1000,
@@ -208,8 +214,14 @@ async function lockLoad(
 async function electionRoundTrips(count: number, warmUpMs: number): Promise<void> {
   const election = new Election(cluster, `rt-${config.id}`, { ttlMs: 10_000 });
   const warmUpEnd = nowMs() + warmUpMs;
-  for (let i = 0; i < WARM_UP_OPS_MIN / 2 || nowMs() < warmUpEnd; i++)
-    await (await election.campaign()).resign();
+  let warmUpFailed = 0;
+  for (let i = 0; i < WARM_UP_OPS_MIN / 2 || nowMs() < warmUpEnd; i++) {
+    try {
+      await (await election.campaign()).resign();
+    } catch {
+      warmUpFailed++;
+    }
+  }
   const latencyUs = createHistogram();
   let failed = 0;
   const t0 = nowMs();
@@ -227,6 +239,7 @@ async function electionRoundTrips(count: number, warmUpMs: number): Promise<void
     type: 'election-rt-result',
     ops: latencyUs.count,
     failed,
+    warmUpFailed,
     elapsedMs: nowMs() - t0,
     p50: latencyUs.percentile(50) / 1000,
     p99: latencyUs.percentile(99) / 1000,

@@ -13,7 +13,7 @@
  *   election's winner → the next candidate's token valid (--election-trials,
  *   TTL --election-ttl-ms).
  * Each lock and election workload first runs unmeasured in its own shape for
- * --warm-up-ms (and at least 100 round trips; elections 50): the anchors warm
+ * --warm-up-ms (and at least 100 round trips in all; elections 50): the anchors warm
  * their etcd client up with 100, but here the three member processes are
  * JavaScript too, and their first seconds of lock calls cost about twice the
  * CPU of later ones while V8 compiles the path.
@@ -244,9 +244,16 @@ async function electionBench(): Promise<void> {
     ] as const) {
       const result = waitFor((e) => e.type === 'election-rt-result' && e.id === id, warmUpMs + 300_000);
       send(id, { cmd: 'election-rt', count: electionCount, warmUpMs });
-      const r = (await result) as Ev & { ops: number; elapsedMs: number; p50: number; p99: number };
+      const r = (await result) as Ev & {
+        ops: number;
+        elapsedMs: number;
+        p50: number;
+        p99: number;
+        failed: number;
+        warmUpFailed: number;
+      };
       console.log(
-        `| campaign → resign, sequential (${electionCount}) | ${on} | ${fmtRate(r)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.failed} |`,
+        `| campaign → resign, sequential (${electionCount}) | ${on} | ${fmtRate(r)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${failures(r)} |`,
       );
     }
   }
@@ -301,14 +308,14 @@ async function lockBench(): Promise<void> {
   ] as const) {
     const r = await runLocks([id], 'roundtrip', 1, 0);
     console.log(
-      `| round trip, sequential (${lockCount}) | ${on} | ${fmtRate(r)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.failed} |`,
+      `| round trip, sequential (${lockCount}) | ${on} | ${fmtRate(r)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${failures(r)} |`,
     );
   }
   for (const mode of ['distinct', 'one'] as const) {
     const r = await runLocks(ids, mode, 16, lockMs);
     const label = mode === 'distinct' ? '16 workers, distinct locks' : '16 workers, one lock (hand-offs)';
     console.log(
-      `| ${label} | all ${ids.length} members | ${fmtRate(r)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${r.failed} |`,
+      `| ${label} | all ${ids.length} members | ${fmtRate(r)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${failures(r)} |`,
     );
   }
   leader = currentLeader() ?? leader;
@@ -330,10 +337,17 @@ async function runLocks(on: readonly string[], mode: string, workers: number, du
     ops,
     elapsedMs,
     failed: rs.reduce((n, r) => n + (r.failed as number), 0),
+    warmUpFailed: rs.reduce((n, r) => n + (r.warmUpFailed as number), 0),
     // Percentiles of the member with the most operations (the load is spread evenly).
     p50: Math.max(...rs.map((r) => r.p50 as number)),
     p99: Math.max(...rs.map((r) => r.p99 as number)),
   };
+}
+
+/** The failed column: timed calls that failed, and any that failed during the warm-up. */
+function failures(r: { failed?: unknown; warmUpFailed?: unknown }): string {
+  const warmUp = Number(r.warmUpFailed ?? 0);
+  return warmUp > 0 ? `${r.failed} (warm-up: ${warmUp})` : `${r.failed}`;
 }
 
 function fmtRate(r: { ops: number; elapsedMs: number }): string {
