@@ -125,11 +125,11 @@ let lockSet: Locks | undefined;
 
 /**
  * Every lock and election workload first runs unmeasured, in its own shape,
- * for the warm-up the benchmark asks (at least this many round trips): the
- * lease must exist, and V8 must have compiled the path. Cold, the first
- * seconds of round trips cost twice the CPU of later ones (three member
- * processes tier up together), as the etcd client of the anchors
- * (../shared/anchors) warms up with 100 round trips before its timing.
+ * for the warm-up the benchmark asks (at least this many round trips in
+ * all): the lease must exist, and V8 should have compiled the path. In a
+ * cluster that ran nothing before, the first seconds of round trips cost
+ * about twice the CPU of later ones (BENCHMARKS.md, run J). The etcd client
+ * of the anchors (../shared/anchors) warms up with 100 round trips.
  */
 const WARM_UP_OPS_MIN = 100;
 

@@ -15,8 +15,8 @@
  * Each lock and election workload first runs unmeasured in its own shape for
  * --warm-up-ms (and at least 100 round trips in all; elections 50): the anchors warm
  * their etcd client up with 100, but here the three member processes are
- * JavaScript too, and their first seconds of lock calls cost about twice the
- * CPU of later ones while V8 compiles the path.
+ * JavaScript too: in a cluster that ran nothing before, the first seconds of
+ * lock calls cost about twice the CPU of later ones (BENCHMARKS.md, run J).
  * Options: --trials 20  --load-ms 5000  --soak-ms 0 (a long 16-proposer run
  * that counts spurious elections)  --members 3  --cpu-prof DIR (each member
  * writes a V8 CPU profile there; members are stopped gracefully at the end)
