@@ -25,6 +25,7 @@ describe('the runtime simulator fails a run in which a member stops itself on a 
       await sim.start(victim);
       // The leader's next heartbeat carries a commit index past the victim's log.
       await expect(sim.runUntil(sim.nowMs + 3000), `seed=${seed}`).rejects.toMatchObject({
+        code: 'SIM_RUNTIME_INVARIANT',
         cause: { code: 'BATON_STORAGE_CORRUPT' },
       });
       expect(sim.loop(victim)?.isStopped, `seed=${seed}`).toBe(true);

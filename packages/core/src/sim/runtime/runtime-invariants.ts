@@ -1,7 +1,7 @@
 import type { MemberId } from '../../raft/types.js';
 import type { NodeLoop } from '../../runtime/node-loop.js';
 import { formatSeed } from '../rng.js';
-import { US_PER_MS } from '../sim-clock.js';
+import { type LocalClock, US_PER_MS } from '../sim-clock.js';
 import type { LeadersByTerm } from './leaders-by-term.js';
 import type { TokenRecord } from './runtime-sim.js';
 
@@ -9,12 +9,17 @@ import type { TokenRecord } from './runtime-sim.js';
 export interface InvariantView {
   readonly seed: number;
   readonly nowMs: number;
+  /** Global time now, µs. */
+  readonly nowUs: number;
   readonly tokens: readonly TokenRecord[];
   readonly leaders: LeadersByTerm;
   readonly members: Iterable<{
     readonly id: MemberId;
     readonly loop: NodeLoop | undefined;
     readonly fatal: unknown;
+    readonly incarnation: number;
+    readonly clock: LocalClock;
+    readonly pausedUntilUs: number;
     readonly stateMachine: { readonly violation: string | undefined };
   }>;
 }
@@ -69,6 +74,7 @@ export function checkRuntimeInvariants(v: InvariantView): void {
       }
     }
     if (m.loop && m.stateMachine.violation) throw violation(v, `${m.id} ${m.stateMachine.violation}`);
+    checkSignalsAborted(v, m);
     if (m.fatal !== undefined) {
       const why = m.fatal instanceof Error ? m.fatal.message : String(m.fatal);
       throw violation(v, `${m.id} stopped on a fatal error: ${why}`, m.fatal);
@@ -76,8 +82,51 @@ export function checkRuntimeInvariants(v: InvariantView): void {
   }
 }
 
+/** How far past its deadline, on its member's clock, a token's signal may still be unaborted (rounding to µs). */
+const SIGNAL_LATE_MS_MAX = 0.01;
+
+/**
+ * DESIGN.md §2.1: a token's signal aborts at its deadline at the latest, as
+ * far as the event loop lets it run. So once the member's timers due by now
+ * have had their turn — it runs the incarnation that got the token (a
+ * crashed one has no timers), and it is neither paused nor still running
+ * what a pause held back (that runs at the pause's end and a microsecond
+ * later) — no token of it may be unaborted past its deadline.
+ */
+function checkSignalsAborted(
+  v: InvariantView,
+  m: {
+    readonly id: MemberId;
+    readonly loop: NodeLoop | undefined;
+    readonly incarnation: number;
+    readonly clock: LocalClock;
+    readonly pausedUntilUs: number;
+  },
+): void {
+  if (!m.loop || v.nowUs <= m.pausedUntilUs + 1) return;
+  const localMs = m.clock.localMs(v.nowUs);
+  for (const t of v.tokens) {
+    if (t.member !== m.id || t.incarnation !== m.incarnation || t.token.signal.aborted) continue;
+    if (localMs - t.token.deadline > SIGNAL_LATE_MS_MAX) {
+      throw violation(
+        v,
+        `${m.id}'s token of term ${t.token.term} is not aborted ${(localMs - t.token.deadline).toFixed(3)} ms ` +
+          `after its deadline (at ${v.nowMs.toFixed(3)} ms)`,
+      );
+    }
+  }
+}
+
+/** A broken invariant of RuntimeSim (`code` is stable; the message names the seed and what was seen). */
+export class RuntimeInvariantViolation extends Error {
+  readonly code = 'SIM_RUNTIME_INVARIANT';
+}
+
 function violation(v: InvariantView, what: string, cause?: unknown): Error {
-  return new Error(`seed=${formatSeed(v.seed)}: ${what}`, cause === undefined ? undefined : { cause });
+  return new RuntimeInvariantViolation(
+    `seed=${formatSeed(v.seed)}: ${what}`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /** A run took more events or virtual time than its caps allow: a livelock, or a workload out of bounds. */

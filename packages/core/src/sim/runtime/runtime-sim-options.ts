@@ -39,6 +39,8 @@ export interface RuntimeSimOptions {
 /** A token issued to a member, with the global times it was issued and (once) lost. */
 export interface TokenRecord {
   readonly member: MemberId;
+  /** The member's incarnation that got it: a crashed incarnation's token keeps no timer. */
+  readonly incarnation: number;
   readonly token: LeadershipToken;
   readonly issuedUs: number;
   /** The last index the member's state machine had applied when the token reached it. */

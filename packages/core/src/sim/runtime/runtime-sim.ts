@@ -427,6 +427,7 @@ export class RuntimeSim {
     checkRuntimeInvariants({
       seed: this.opts.seed,
       nowMs: this.nowMs,
+      nowUs: this.clock.nowUs,
       tokens: this.tokens,
       leaders: this.leaders,
       members: this.members.values(),
@@ -456,6 +457,7 @@ export class RuntimeSim {
       if (m.incarnation !== incarnation) return;
       this.tokens.push({
         member: m.id,
+        incarnation,
         token,
         issuedUs: this.clock.nowUs,
         appliedIndexAtIssue: m.stateMachine.lastIndex,
