@@ -5,22 +5,34 @@ import { LeadersByTerm } from '../../src/sim/runtime/leaders-by-term.js';
 import { checkRuntimeInvariants, type InvariantView } from '../../src/sim/runtime/runtime-invariants.js';
 import { LocalClock, US_PER_MS } from '../../src/sim/sim-clock.js';
 
-/** A running member seen by the checks (not leading: only the token checks apply), its clock reading global time. */
-function member(over: { incarnation?: number; pausedUntilUs?: number } = {}) {
+/** Its local clock: 5 % fast and 5 s ahead of global time, so a check reading global time would be wrong. */
+const CLOCK = new LocalClock(1.05, 5000);
+
+/** The global time, ms, at which the member's clock reads `localMs`. */
+function globalMsAt(localMs: number): number {
+  return CLOCK.globalUs(localMs) / US_PER_MS;
+}
+
+/** A running member seen by the checks (not leading: only the token checks apply). */
+function member(over: { incarnation?: number; pausedUntilUs?: number; crashed?: boolean } = {}) {
   return {
     id: 'n1',
-    loop: { status: () => ({ role: 'follower' }) } as unknown as NodeLoop,
+    loop: over.crashed ? undefined : ({ status: () => ({ role: 'follower' }) } as unknown as NodeLoop),
     fatal: undefined,
     incarnation: over.incarnation ?? 1,
-    clock: new LocalClock(1, 0),
+    clock: CLOCK,
     pausedUntilUs: over.pausedUntilUs ?? 0,
     stateMachine: { violation: undefined },
   };
 }
 
-/** The view at global time `nowMs`, with one unaborted token of n1's incarnation 1 whose deadline is 100 ms. */
-function viewAt(nowMs: number, m: ReturnType<typeof member>): InvariantView {
-  const token = new LeadershipToken(3, 100, { now: () => nowMs });
+/**
+ * The view at global time `nowMs`, with one token of n1's incarnation 1
+ * whose deadline is local 6000 ms (aborted first when `aborted`).
+ */
+function viewAt(nowMs: number, m: ReturnType<typeof member>, aborted = false): InvariantView {
+  const token = new LeadershipToken(3, DEADLINE, { now: () => CLOCK.localMs(nowMs * US_PER_MS) });
+  if (aborted) token.abort('lease-expired');
   return {
     seed: 1,
     nowMs,
@@ -40,30 +52,37 @@ function viewAt(nowMs: number, m: ReturnType<typeof member>): InvariantView {
   };
 }
 
+const DEADLINE = 6000;
+/** Global ms: the deadline, and 0.02 ms (local) past it. */
+const AT_DEADLINE = globalMsAt(DEADLINE);
+const LATE = globalMsAt(DEADLINE + 0.02);
+const violationOf = expect.objectContaining({ code: 'SIM_RUNTIME_INVARIANT' });
+
 describe('runtime invariants: a token signal aborts by its deadline (DESIGN.md §2.1)', () => {
-  it('accepts an unaborted token up to its deadline', () => {
-    expect(() => checkRuntimeInvariants(viewAt(100, member()))).not.toThrow();
+  it('accepts an unaborted token up to its deadline on the member’s own clock', () => {
+    expect(() => checkRuntimeInvariants(viewAt(AT_DEADLINE, member()))).not.toThrow();
   });
 
-  it('fails a run in which a running member’s token is still unaborted past its deadline', () => {
-    expect(() => checkRuntimeInvariants(viewAt(101, member()))).toThrow(
-      expect.objectContaining({ code: 'SIM_RUNTIME_INVARIANT' }),
+  it('fails a run in which a running member’s token is still unaborted 0.02 ms past its deadline', () => {
+    expect(() => checkRuntimeInvariants(viewAt(LATE, member()))).toThrow(violationOf);
+  });
+
+  it('accepts an aborted token past its deadline', () => {
+    expect(() => checkRuntimeInvariants(viewAt(LATE + 10, member(), true))).not.toThrow();
+  });
+
+  it('waits while the member is paused and during the microsecond after, not longer', () => {
+    const nowUs = Math.ceil(LATE * US_PER_MS) + 100;
+    const at = nowUs / US_PER_MS;
+    expect(() => checkRuntimeInvariants(viewAt(at, member({ pausedUntilUs: nowUs + 5000 })))).not.toThrow();
+    expect(() => checkRuntimeInvariants(viewAt(at, member({ pausedUntilUs: nowUs - 1 })))).not.toThrow();
+    expect(() => checkRuntimeInvariants(viewAt(at, member({ pausedUntilUs: nowUs - 2 })))).toThrow(
+      violationOf,
     );
   });
 
-  it('waits while the member is paused, and while what the pause held back runs', () => {
-    expect(() =>
-      checkRuntimeInvariants(viewAt(150, member({ pausedUntilUs: 200 * US_PER_MS }))),
-    ).not.toThrow();
-    expect(() =>
-      checkRuntimeInvariants(viewAt(150, member({ pausedUntilUs: 150 * US_PER_MS + 1 }))),
-    ).not.toThrow();
-    expect(() => checkRuntimeInvariants(viewAt(150, member({ pausedUntilUs: 140 * US_PER_MS })))).toThrow(
-      /not aborted/,
-    );
-  });
-
-  it('ignores a token of an incarnation that crashed: it keeps no timer', () => {
-    expect(() => checkRuntimeInvariants(viewAt(150, member({ incarnation: 2 })))).not.toThrow();
+  it('ignores a token of an incarnation that crashed, and a member that is down: no timer is left', () => {
+    expect(() => checkRuntimeInvariants(viewAt(LATE + 10, member({ incarnation: 2 })))).not.toThrow();
+    expect(() => checkRuntimeInvariants(viewAt(LATE + 10, member({ crashed: true })))).not.toThrow();
   });
 });

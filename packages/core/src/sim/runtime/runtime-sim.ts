@@ -403,13 +403,18 @@ export class RuntimeSim {
     return true;
   }
 
-  /** Runs the next event and the async code it lets run, then checks the invariants. */
+  /**
+   * Runs the next event and the async code it lets run, checking the
+   * invariants at its instant before it runs (a signal that should have
+   * aborted by now is seen even if this event is another member's) and after.
+   */
   private async runEvent(): Promise<void> {
     const next = this.queue.pop();
     if (!next) return;
     const dead = next.item.dead?.() === true;
     this.caps.onEvent(next.atUs, next.item, dead);
     this.clock.advanceTo(next.atUs);
+    this.checkInvariants();
     // Nothing would run: no async code to let run, and no state changed that the checkers could see.
     if (dead) return;
     next.item.run();
