@@ -125,8 +125,8 @@ let lockSet: Locks | undefined;
 
 /**
  * Every lock and election workload first runs unmeasured, in its own shape,
- * for the warm-up the benchmark asks (at least this many round trips in
- * all): the lease must exist, and V8 should have compiled the path. In a
+ * for the warm-up the benchmark asks (at least this many round trips on
+ * each member that runs it): the lease must exist, and V8 should have compiled the path. In a
  * cluster that ran nothing before, the first seconds of round trips cost
  * about twice the CPU of later ones (BENCHMARKS.md, run J). The etcd client
  * of the anchors (../shared/anchors) warms up with 100 round trips.
@@ -136,8 +136,9 @@ const WARM_UP_OPS_MIN = 100;
 type LockMode = 'roundtrip' | 'distinct' | 'one';
 
 /**
- * Runs a lock workload until both `stop.minOps` round trips are done (in
- * all; shared among the workers) and `stop.endMs` has passed, recording
+ * Runs a lock workload until both `stop.minOps` round trips are done (on
+ * this member, shared among its workers; given up at `stop.capMs`) and
+ * `stop.endMs` has passed, recording
  * each round trip's latency in `latencyUs` when given. Returns how many
  * calls failed.
  */
@@ -145,7 +146,7 @@ async function lockWorkload(
   locks: Locks,
   mode: LockMode,
   workers: number,
-  stop: { minOps: number; endMs: number },
+  stop: { minOps: number; endMs: number; capMs: number },
   latencyUs?: RecordableHistogram,
 ): Promise<number> {
   let failed = 0;
@@ -160,14 +161,15 @@ async function lockWorkload(
     }
   };
   if (mode === 'roundtrip') {
-    for (let i = 0; i < stop.minOps || nowMs() < stop.endMs; i++) await once(`rt-${config.id}`);
+    for (let i = 0; (i < stop.minOps && nowMs() < stop.capMs) || nowMs() < stop.endMs; i++)
+      await once(`rt-${config.id}`);
     return failed;
   }
   const minOpsEach = Math.ceil(stop.minOps / workers);
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       const name = mode === 'one' ? 'hot' : `w-${config.id}-${w}`;
-      for (let i = 0; i < minOpsEach || nowMs() < stop.endMs; i++) await once(name);
+      for (let i = 0; (i < minOpsEach && nowMs() < stop.capMs) || nowMs() < stop.endMs; i++) await once(name);
     }),
   );
   return failed;
@@ -189,13 +191,20 @@ async function lockLoad(
 ): Promise<void> {
   lockSet ??= new Locks(cluster, { ttlMs: 10_000 });
   const locks = lockSet;
-  const warmUpStop = { minOps: WARM_UP_OPS_MIN, endMs: nowMs() + warmUpMs };
+  // A sick cluster must not keep the warm-up past the harness's wait (warm-up + duration + 120 s).
+  const warmUpStop = {
+    minOps: WARM_UP_OPS_MIN,
+    endMs: nowMs() + warmUpMs,
+    capMs: nowMs() + warmUpMs + 60_000,
+  };
   const warmUpFailed = await lockWorkload(locks, mode, workers, warmUpStop);
   const latencyUs = createHistogram();
   const t0 = nowMs();
   // The timed part: `count` sequential round trips, or the workers for `durationMs`.
   const timedStop =
-    mode === 'roundtrip' ? { minOps: count, endMs: t0 } : { minOps: 0, endMs: t0 + durationMs };
+    mode === 'roundtrip'
+      ? { minOps: count, endMs: t0, capMs: Number.POSITIVE_INFINITY }
+      : { minOps: 0, endMs: t0 + durationMs, capMs: t0 };
   const failed = await lockWorkload(locks, mode, workers, timedStop, latencyUs);
   const elapsed = nowMs() - t0;
   report({

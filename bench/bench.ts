@@ -13,7 +13,7 @@
  *   election's winner → the next candidate's token valid (--election-trials,
  *   TTL --election-ttl-ms).
  * Each lock and election workload first runs unmeasured in its own shape for
- * --warm-up-ms (and at least 100 round trips in all; elections 50): the anchors warm
+ * --warm-up-ms (and at least 100 round trips on each member; elections 50): the anchors warm
  * their etcd client up with 100, but here the three member processes are
  * JavaScript too: in a cluster that ran nothing before, the first seconds of
  * lock calls cost about twice the CPU of later ones (BENCHMARKS.md, run J).

@@ -38,7 +38,7 @@ export function validHolders(tokens: readonly TokenRecord[]): MemberId[] {
  * whole run, and no violation noted by a running member's state machine
  * (applied before durable, applied twice, two entries at one index), and
  * no member stopped by a fatal error (its simulated disk never fails).
- * Runs after every event: plain loops, no closures.
+ * Runs at every event, before and after it runs: plain loops, no closures.
  */
 export function checkRuntimeInvariants(v: InvariantView): void {
   let valid: TokenRecord | undefined;
