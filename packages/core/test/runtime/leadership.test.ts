@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RaftStatus } from '../../src/raft/raw-node.js';
 import { Leadership, type LeadershipView } from '../../src/runtime/leadership.js';
-import { manualTime } from '../support/manual-time.js';
+import type { LeadershipToken } from '../../src/runtime/leadership-token.js';
+import { type ManualTime, manualTime } from '../support/manual-time.js';
 
 const leading: RaftStatus = {
   id: 'n1',
@@ -33,6 +34,15 @@ function setUp() {
 
 function causeOf(signal: AbortSignal): unknown {
   return (signal.reason as { code: string; cause: unknown }).cause;
+}
+
+/** The token is still valid 1 ms before `ms` from now, and its signal aborts with lease-expired at it. */
+function expectExpiresIn(time: ManualTime, token: LeadershipToken, ms: number): void {
+  time.advance(ms - 1);
+  expect(token.signal.aborted).toBe(false);
+  expect(token.valid).toBe(true);
+  time.advance(1);
+  expect(causeOf(token.signal)).toBe('lease-expired');
 }
 
 describe('Leadership', () => {
@@ -102,13 +112,7 @@ describe('Leadership', () => {
       counting.update(view()); // each renewal: lease until now + 200
     }
     expect(timersSet).toBe(1);
-    const deadline = time.now + 200;
-    time.advance(199);
-    expect(token.signal.aborted).toBe(false);
-    expect(token.valid).toBe(true);
-    time.advance(1);
-    expect(time.now).toBe(deadline);
-    expect(causeOf(token.signal)).toBe('lease-expired');
+    expectExpiresIn(time, token, 200);
     expect(timersSet).toBeLessThanOrEqual(3);
   });
 
@@ -121,10 +125,7 @@ describe('Leadership', () => {
     expect(causeOf(first.signal)).toBe('higher-term');
     const second = await leadership.wait();
     expect(second.term).toBe(5);
-    time.advance(99);
-    expect(second.signal.aborted).toBe(false);
-    time.advance(1);
-    expect(causeOf(second.signal)).toBe('lease-expired');
+    expectExpiresIn(time, second, 100);
   });
 
   it('after the kept timer fired early and was set again, a new token with a shorter lease still aborts at its deadline', async () => {
@@ -138,10 +139,7 @@ describe('Leadership', () => {
     leadership.update(view({ term: 5 }, { leaseUntil: 1250 })); // a new term's token, until 1250
     const second = await leadership.wait();
     expect(second.term).toBe(5);
-    time.advance(49);
-    expect(second.signal.aborted).toBe(false);
-    time.advance(1);
-    expect(causeOf(second.signal)).toBe('lease-expired');
+    expectExpiresIn(time, second, 50);
   });
 
   it('a new token whose deadline is a millisecond before the kept timer aborts at its own deadline', async () => {
@@ -150,10 +148,7 @@ describe('Leadership', () => {
     await leadership.wait();
     leadership.update(view({ term: 5 }, { leaseUntil: 1199 }));
     const second = await leadership.wait();
-    time.advance(198);
-    expect(second.signal.aborted).toBe(false);
-    time.advance(1);
-    expect(causeOf(second.signal)).toBe('lease-expired');
+    expectExpiresIn(time, second, 199);
   });
 
   it('stop aborts the token with cause stopped, rejects waiters and later waits with BATON_STOPPED', async () => {
