@@ -32,17 +32,19 @@ export class HeldLock {
    * lock protects, which refuses any token lower than the highest it has seen.
    */
   readonly fencingToken: number;
-  /**
-   * Aborts when the lock is lost or released, with a BATON_LOCK_LOST
-   * `BatonError` whose `cause` is a {@link LockLostCause}.
-   */
-  readonly signal: AbortSignal;
-  readonly #controller = new AbortController();
   readonly #lease: Lease;
-  /** Listens on the lease's signal until this handle is lost: the lease outlives many handles. */
-  readonly #onLeaseLost: () => void;
   readonly #release: () => Promise<void>;
   #releasing: Promise<void> | undefined;
+  /** Why this handle stopped holding the lock, once it has. */
+  #lostCause: LockLostCause | undefined;
+  /**
+   * Made on the first read of `signal`: most handles (withLock around code
+   * that never looks) end without anyone listening, and an AbortController,
+   * a listener on the lease and an error with its stack for every lock cost
+   * more than the rest of the client's work for it.
+   */
+  #controller: AbortController | undefined;
+  #onLeaseLost: (() => void) | undefined;
 
   /** @internal Created by Locks. */
   constructor(name: string, fencingToken: number, lease: Lease, release: () => Promise<void>) {
@@ -50,32 +52,59 @@ export class HeldLock {
     this.fencingToken = fencingToken;
     this.#lease = lease;
     this.#release = release;
-    this.signal = this.#controller.signal;
-    this.#onLeaseLost = () => {
-      const cause = (lease.signal.reason as { cause?: unknown } | undefined)?.cause;
-      this.lost(typeof cause === 'string' ? (cause as LockLostCause) : 'expired');
-    };
-    if (lease.signal.aborted) this.#onLeaseLost();
-    else lease.signal.addEventListener('abort', this.#onLeaseLost, { once: true });
   }
 
-  /** True while the signal has not aborted and the lease's deadline has not passed, checked now. */
+  /**
+   * Aborts when the lock is lost or released, with a BATON_LOCK_LOST
+   * `BatonError` whose `cause` is a {@link LockLostCause}; already aborted
+   * when read after that happened.
+   */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      const controller = new AbortController();
+      this.#controller = controller;
+      const cause = this.#cause();
+      if (cause !== undefined) controller.abort(this.#reason(cause));
+      else {
+        this.#onLeaseLost = () => this.lost(leaseCause(this.#lease));
+        this.#lease.signal.addEventListener('abort', this.#onLeaseLost, { once: true });
+      }
+    }
+    return this.#controller.signal;
+  }
+
+  /** True while the lock has not been lost or released and the lease's deadline has not passed, checked now. */
   get valid(): boolean {
-    return !this.signal.aborted && this.#lease.valid;
+    return this.#cause() === undefined && this.#lease.valid;
   }
 
   /** @internal The lock is no longer this handle's. */
   lost(cause: LockLostCause): void {
-    if (this.signal.aborted) return;
-    this.#lease.signal.removeEventListener('abort', this.#onLeaseLost);
-    this.#controller.abort(
-      new BatonError(
-        'BATON_LOCK_LOST',
-        `lock ${JSON.stringify(this.name)} (token ${this.fencingToken}) lost: ${cause}`,
-        {
-          cause,
-        },
-      ),
+    if (this.#lostCause !== undefined) return;
+    // A lease that ended before this call ended the hold first, as a listener on it would have said.
+    this.#lostCause = this.#lease.signal.aborted ? leaseCause(this.#lease) : cause;
+    if (this.#controller === undefined) return;
+    if (this.#onLeaseLost) this.#lease.signal.removeEventListener('abort', this.#onLeaseLost);
+    this.#controller.abort(this.#reason(this.#lostCause));
+  }
+
+  /** @internal The reason `signal` aborts with (or would), once the lock is lost; else undefined. */
+  lostReason(): BatonError | undefined {
+    return this.#cause() === undefined ? undefined : (this.signal.reason as BatonError);
+  }
+
+  /** The recorded cause, or the lease's if it ended before anything was recorded. */
+  #cause(): LockLostCause | undefined {
+    if (this.#lostCause === undefined && this.#lease.signal.aborted)
+      this.#lostCause = leaseCause(this.#lease);
+    return this.#lostCause;
+  }
+
+  #reason(cause: LockLostCause): BatonError {
+    return new BatonError(
+      'BATON_LOCK_LOST',
+      `lock ${JSON.stringify(this.name)} (token ${this.fencingToken}) lost: ${cause}`,
+      { cause },
     );
   }
 
@@ -98,11 +127,17 @@ export class HeldLock {
 
   /** Releases the lock; a lock already lost (its signal aborted earlier) disposes quietly. */
   async [Symbol.asyncDispose](): Promise<void> {
-    const lostBefore = this.signal.aborted;
+    const lostBefore = this.#cause() !== undefined;
     try {
       await this.release();
     } catch (error) {
       if (!(lostBefore && isBatonError(error, 'BATON_NOT_HELD'))) throw error;
     }
   }
+}
+
+/** Why the lease ended, as a lock's cause: the lease's reason carries it ('expired' if it says nothing). */
+function leaseCause(lease: Lease): LockLostCause {
+  const cause = (lease.signal.reason as { cause?: unknown } | undefined)?.cause;
+  return typeof cause === 'string' ? (cause as LockLostCause) : 'expired';
 }

@@ -90,9 +90,9 @@ export class Locks {
       await held[Symbol.asyncDispose]().catch(() => {});
       throw error;
     }
-    const lostWhileRunning = held.signal.aborted;
+    const lostWhileRunning = held.lostReason();
     await held[Symbol.asyncDispose]();
-    if (lostWhileRunning) throw held.signal.reason;
+    if (lostWhileRunning) throw lostWhileRunning;
     return value;
   }
 
@@ -142,7 +142,7 @@ export class Locks {
     const startedAt = performance.now();
     const { signal } = options;
     for (let attempt = 0; ; attempt++) {
-      const lease = await this.leaseWithin(name, options, startedAt);
+      const lease = this.lease.live ?? (await this.leaseWithin(name, options, startedAt));
       const waitMs =
         options.waitMs === undefined
           ? undefined

@@ -49,4 +49,45 @@ describe('HeldLock', () => {
     await expect(lost[Symbol.asyncDispose]()).resolves.toBeUndefined();
     await expect(lost.release()).rejects.toMatchObject({ code: 'BATON_NOT_HELD' });
   });
+
+  it('a signal read before its lease ends fires its abort event when the lease ends', () => {
+    const lease = new Lease(1, 1000, Number.POSITIVE_INFINITY, clock, async () => {});
+    const held = new HeldLock('x', 5, lease, async () => {});
+    const reasons: unknown[] = [];
+    held.signal.addEventListener('abort', () => reasons.push(held.signal.reason));
+    lease.abort('expired');
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toMatchObject({ code: 'BATON_LOCK_LOST', cause: 'expired' });
+  });
+
+  it('keeps the lease’s cause when release() comes after the lease ended, whenever the signal is read', async () => {
+    const lease = new Lease(1, 1000, Number.POSITIVE_INFINITY, clock, async () => {});
+    const held = new HeldLock('x', 5, lease, async () => {});
+    lease.abort('keepalive-timeout');
+    await held.release();
+    expect(held.signal.reason).toMatchObject({ code: 'BATON_LOCK_LOST', cause: 'keepalive-timeout' });
+  });
+
+  it('listens on the lease only for handles whose signal was read, and warns of no leak past ten', async () => {
+    const lease = new Lease(1, 1000, Number.POSITIVE_INFINITY, clock, async () => {});
+    const unread = Array.from({ length: 20 }, (_, i) => new HeldLock('x', i + 1, lease, async () => {}));
+    expect(getEventListeners(lease.signal, 'abort')).toHaveLength(0);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const read = Array.from({ length: 20 }, (_, i) => new HeldLock('y', i + 1, lease, async () => {}));
+      for (const held of read) expect(held.signal.aborted).toBe(false);
+      expect(getEventListeners(lease.signal, 'abort')).toHaveLength(20);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+      lease.abort('expired');
+      for (const held of [...unread, ...read]) {
+        expect(held.valid).toBe(false);
+        expect(held.signal.reason).toMatchObject({ code: 'BATON_LOCK_LOST', cause: 'expired' });
+      }
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

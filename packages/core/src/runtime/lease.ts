@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { MonotonicClock } from '../env.js';
 import { BatonError } from '../errors.js';
 
@@ -50,6 +51,8 @@ export class Lease {
     this.#clock = clock;
     this.#revoke = revoke;
     this.signal = this.#controller.signal;
+    // Every lock or campaign held on this lease may listen to it: Node's warning of a leak past ten is wrong here.
+    setMaxListeners(0, this.signal);
   }
 
   /** True while the signal has not aborted and the deadline has not passed, checked now. */

@@ -28,6 +28,16 @@ export class SharedLease {
   ) {}
 
   /**
+   * The lease granted already, if it has not ended (its signal not aborted)
+   * and close() was not called; else undefined. Lets a caller skip get()'s
+   * promise and the timers it would arm around it when no grant is needed.
+   */
+  get live(): Lease | undefined {
+    const lease = this.granted; // close() clears it
+    return lease !== undefined && !lease.signal.aborted ? lease : undefined;
+  }
+
+  /**
    * The live lease, granting one if there is none. BATON_STOPPED once
    * closed; BATON_ABORTED as soon as `signal` aborts, also while waiting for
    * a grant another caller started (which goes on for the others).

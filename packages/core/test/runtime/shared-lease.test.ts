@@ -88,4 +88,29 @@ describe('SharedLease', () => {
     await closing;
     await expect(shared.get()).rejects.toMatchObject({ code: 'BATON_STOPPED' });
   });
+
+  it('live is the granted lease only while it has not ended and close() was not called', async () => {
+    const g = granter();
+    const shared = new SharedLease(g, 1000);
+    expect(shared.live).toBeUndefined();
+    const getting = shared.get();
+    expect(shared.live).toBeUndefined(); // still being granted
+    const controller = new AbortController();
+    const lease = { id: 3, signal: controller.signal, revoke: async () => {} } as Lease;
+    g.grants[0]!.resolve(lease);
+    await getting;
+    expect(shared.live).toBe(lease);
+    controller.abort();
+    expect(shared.live).toBeUndefined();
+
+    const regranting = shared.get();
+    await settle();
+    const next = { id: 4, signal: new AbortController().signal, revoke: async () => {} } as Lease;
+    g.grants[1]!.resolve(next);
+    expect(await regranting).toBe(next);
+    expect(shared.live).toBe(next);
+    const closing = shared.close();
+    expect(shared.live).toBeUndefined();
+    await closing;
+  });
 });
