@@ -31,15 +31,13 @@ const ASCII_LOOP_BYTES_MAX = 64;
  */
 export class ByteWriter {
   private buffer: Uint8Array;
-  private view: DataView;
   private position = 0;
   private readonly bytesMax: number;
 
   constructor(options: ByteWriterOptions = {}) {
     this.bytesMax = options.bytesMax ?? WRITER_BYTES_MAX_DEFAULT;
     const initialBytes = Math.min(Math.max(options.initialBytes ?? 256, 16), this.bytesMax);
-    this.buffer = new Uint8Array(initialBytes);
-    this.view = new DataView(this.buffer.buffer);
+    this.buffer = allocate(initialBytes);
   }
 
   /** Bytes written so far. */
@@ -66,7 +64,7 @@ export class ByteWriter {
   uint32(value: number): this {
     checkUint(value, UINT32_MAX, 'uint32');
     this.reserve(4);
-    this.view.setUint32(this.position, value, true);
+    setUint32(this.buffer, this.position, value);
     this.position += 4;
     return this;
   }
@@ -77,7 +75,7 @@ export class ByteWriter {
     if (!Number.isInteger(offset) || offset < 0 || offset + 4 > this.position) {
       throw new BatonError('BATON_PROTOCOL', `cannot patch uint32 at offset ${offset} of ${this.position}`);
     }
-    this.view.setUint32(offset, value, true);
+    setUint32(this.buffer, offset, value);
     return this;
   }
 
@@ -85,8 +83,8 @@ export class ByteWriter {
   uint53(value: number): this {
     checkUint(value, Number.MAX_SAFE_INTEGER, 'uint53');
     this.reserve(8);
-    this.view.setUint32(this.position, value % TWO_POW_32, true);
-    this.view.setUint32(this.position + 4, Math.floor(value / TWO_POW_32), true);
+    setUint32(this.buffer, this.position, value % TWO_POW_32);
+    setUint32(this.buffer, this.position + 4, Math.floor(value / TWO_POW_32));
     this.position += 8;
     return this;
   }
@@ -142,6 +140,7 @@ export class ByteWriter {
    * a copy: stop writing once you have taken it.
    */
   finish(): Uint8Array {
+    giveBack(this.buffer, this.position);
     return this.buffer.subarray(0, this.position);
   }
 
@@ -152,10 +151,53 @@ export class ByteWriter {
       throw new BatonError('BATON_PROTOCOL', `encoded size ${needed} would exceed bytesMax ${this.bytesMax}`);
     }
     const capacity = Math.min(Math.max(needed, this.buffer.length * 2), this.bytesMax);
-    const grown = new Uint8Array(capacity);
+    const grown = allocate(capacity);
     grown.set(this.buffer.subarray(0, this.position));
     this.buffer = grown;
-    this.view = new DataView(grown.buffer);
+  }
+}
+
+/** Writes `value` (0..2^32-1) little-endian at `offset`. */
+function setUint32(buffer: Uint8Array, offset: number, value: number): void {
+  buffer[offset] = value & 0xff;
+  buffer[offset + 1] = (value >>> 8) & 0xff;
+  buffer[offset + 2] = (value >>> 16) & 0xff;
+  buffer[offset + 3] = (value >>> 24) & 0xff;
+}
+
+/**
+ * Small buffers are cut from a shared slab, as Node's Buffer pool does:
+ * an ArrayBuffer of its own for every frame and record (each one memory
+ * outside V8's heap, tracked by the GC) cost more than encoding into it.
+ * A slice is never handed out twice, so it starts zeroed like any new
+ * buffer, and a frame kept for long keeps at most one slab alive.
+ */
+const SLAB_BYTES = 16 * 1024;
+/** Larger buffers get an ArrayBuffer of their own. */
+const SLAB_SLICE_BYTES_MAX = 2048;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+
+function allocate(bytes: number): Uint8Array {
+  if (bytes > SLAB_SLICE_BYTES_MAX) return new Uint8Array(bytes);
+  if (slabUsed + bytes > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const slice = new Uint8Array(slab, slabUsed, bytes);
+  slabUsed += bytes;
+  return slice;
+}
+
+/**
+ * Returns the unwritten tail of `buffer` to the slab when it was the last
+ * slice cut: the next writer starts right after the bytes just finished.
+ * The tail was never written (the writer only writes below its position),
+ * so it is still zero.
+ */
+function giveBack(buffer: Uint8Array, written: number): void {
+  if (buffer.buffer === slab && buffer.byteOffset + buffer.length === slabUsed) {
+    slabUsed = buffer.byteOffset + written;
   }
 }
 

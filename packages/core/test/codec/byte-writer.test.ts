@@ -63,6 +63,29 @@ describe('ByteWriter', () => {
     expect(out[10_001]).toBe(9);
   });
 
+  it('a finished frame never changes while later writers write, whatever their sizes', () => {
+    // Small buffers share slabs: each writer's bytes must be its own, and only its unwritten tail is reused.
+    const kept: { frame: Uint8Array; fill: number; length: number }[] = [];
+    let seed = 7;
+    for (let i = 0; i < 3000; i++) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      const length = [1, 15, 200, 255, 257, 2047, 2049, 5000][seed % 8]!;
+      const fill = i % 251;
+      // Two writers at once (one encoding while another is under way), finished in either order.
+      const w = new ByteWriter({ initialBytes: 1 + (seed % 300) });
+      const other = new ByteWriter({ initialBytes: 1 + (seed % 50) });
+      for (let j = 0; j < length; j++) w.uint8(fill);
+      other.uint8(250 - fill).uint8(250 - fill);
+      if (seed % 2 === 0) kept.push({ frame: w.finish(), fill, length });
+      kept.push({ frame: other.finish(), fill: 250 - fill, length: 2 });
+      if (seed % 2 === 1) kept.push({ frame: w.finish(), fill, length });
+    }
+    for (const { frame, fill, length } of kept) {
+      expect(frame.length).toBe(length);
+      expect(frame.every((b) => b === fill)).toBe(true);
+    }
+  });
+
   it('patches a uint32 already written', () => {
     const w = new ByteWriter().uint32(0).uint8(1);
     w.patchUint32(0, 0xdeadbeef);
