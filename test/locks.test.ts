@@ -150,7 +150,8 @@ describe('@baton/lock on an in-process cluster over real sockets', () => {
     const [a] = await startThree();
     const leases = captureLeases(a!);
     const locks = locksOn(a!);
-    for (let i = 0; i < 30; i++) await locks.withLock('cycle', () => undefined);
+    // Each fn reads its signal, which is what makes a held lock listen on the lease.
+    for (let i = 0; i < 30; i++) await locks.withLock('cycle', (held) => held.signal.aborted);
     expect(leases).toHaveLength(1);
     expect(getEventListeners(leases[0]!.signal, 'abort')).toHaveLength(0);
   });
@@ -171,6 +172,17 @@ describe('@baton/lock on an in-process cluster over real sockets', () => {
     expect(again.valid).toBe(false);
     expect(await codeOf(again.release())).toBe('BATON_NOT_HELD');
     expect(await locksOn(b!).holder('x')).toBeUndefined();
+  });
+
+  it('an acquire still out when close() is called rejects BATON_STOPPED and leaves the lock free', async () => {
+    const [a, b] = await startThree();
+    const locks = locksOn(a!);
+    await (await locks.acquire('warm')).release(); // the lease is granted and live
+    const late = locks.acquire('late');
+    const closing = locks.close();
+    expect(await codeOf(late)).toBe('BATON_STOPPED');
+    await closing;
+    expect(await locksOn(b!).holder('late')).toBeUndefined();
   });
 
   it('close() makes every lock it holds invalid at the call: a waiter on the leader is never granted while the holder on a follower is still valid', async () => {

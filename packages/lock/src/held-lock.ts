@@ -93,10 +93,11 @@ export class HeldLock {
     return this.#cause() === undefined ? undefined : (this.signal.reason as BatonError);
   }
 
-  /** The recorded cause, or the lease's if it ended before anything was recorded. */
+  /** The recorded cause, or the lease's if it ended before anything was recorded (recording it). */
   #cause(): LockLostCause | undefined {
-    if (this.#lostCause === undefined && this.#lease.signal.aborted)
-      this.#lostCause = leaseCause(this.#lease);
+    // Through lost(): a read signal whose lease listener has not run yet (another listener on the
+    // lease came first and looked here) must still abort.
+    if (this.#lostCause === undefined && this.#lease.signal.aborted) this.lost(leaseCause(this.#lease));
     return this.#lostCause;
   }
 

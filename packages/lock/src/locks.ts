@@ -153,6 +153,8 @@ export class Locks {
           { wait, signal, ...(waitMs === undefined ? {} : { waitMs }) },
         );
         if (outcome.type === 'held') return undefined;
+        // close() revoked the lease while this request was out: the grant ended with it.
+        if (this.closed) throw new BatonError('BATON_STOPPED', 'this Locks instance was closed');
         const { fencingToken } = outcome;
         return new HeldLock(name, fencingToken, lease, () =>
           this.coordination.release({ space: 'lock', name, leaseId: lease.id }, fencingToken),

@@ -29,7 +29,11 @@ describe('HeldLock', () => {
 
   it('a released handle stops listening on the lease that all locks of a Locks instance share', async () => {
     const lease = new Lease(1, 1000, Number.POSITIVE_INFINITY, clock, async () => {});
-    for (let i = 0; i < 50; i++) await new HeldLock('x', i + 1, lease, async () => {}).release();
+    for (let i = 0; i < 50; i++) {
+      const held = new HeldLock('x', i + 1, lease, async () => {});
+      expect(held.signal.aborted).toBe(false); // reading it makes it listen
+      await held.release();
+    }
     expect(getEventListeners(lease.signal, 'abort')).toHaveLength(0);
   });
 
@@ -89,5 +93,19 @@ describe('HeldLock', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+
+  it('a read signal aborts when its lease ends even if another listener on the lease looked at it first', () => {
+    const lease = new Lease(1, 1000, Number.POSITIVE_INFINITY, clock, async () => {});
+    const a = new HeldLock('a', 1, lease, async () => {});
+    const b = new HeldLock('b', 2, lease, async () => {});
+    let validSeen: boolean | undefined;
+    a.signal.addEventListener('abort', () => (validSeen = b.valid));
+    const bSignal = b.signal;
+    lease.abort('keepalive-timeout');
+    expect(validSeen).toBe(false);
+    expect(bSignal.aborted).toBe(true);
+    expect(bSignal.reason).toMatchObject({ code: 'BATON_LOCK_LOST', cause: 'keepalive-timeout' });
+    expect(b.lostReason()).toBe(bSignal.reason);
   });
 });

@@ -51,7 +51,8 @@ export class Lease {
     this.#clock = clock;
     this.#revoke = revoke;
     this.signal = this.#controller.signal;
-    // Every lock or campaign held on this lease may listen to it: Node's warning of a leak past ten is wrong here.
+    // Each lock or campaign held on this lease may listen to it until it ends: more than ten at once
+    // is normal here, so Node's leak warning would only alarm.
     setMaxListeners(0, this.signal);
   }
 
