@@ -6,6 +6,7 @@ import { ClientSessions, type ClientSessionsLimits } from '../state/client-sessi
 import { type AppliedOutcome, applySessioned } from '../state/sessioned-apply.js';
 import { decodeStateSnapshot, encodeStateSnapshot } from '../state/state-snapshot.js';
 import { PendingProposals, PendingReads } from './pending-requests.js';
+import { plainData } from './plain-data.js';
 import type { StateMachine } from './state-machine.js';
 
 /** How many applied entries' outcomes are remembered (see awaitApplied). */
@@ -36,7 +37,9 @@ export class Applier {
   readonly proposals = new PendingProposals();
   readonly reads = new PendingReads();
   private readonly sessions = new ClientSessions(CLIENT_SESSIONS_LIMITS);
-  private readonly recentResults = new Map<LogIndex, { term: Term; outcome: AppliedOutcome }>();
+  /** The outcomes of the last RECENT_RESULTS_MAX indexes applied, each at its index modulo that size. */
+  private readonly recentResults: ({ index: LogIndex; term: Term; outcome: AppliedOutcome } | undefined)[] =
+    new Array(RECENT_RESULTS_MAX);
 
   /** Starts from `snapshot` (restoring the state machine from it) or from the empty state. */
   constructor(
@@ -89,7 +92,8 @@ export class Applier {
    */
   awaitApplied(index: LogIndex, term: Term): { promise: Promise<AppliedOutcome>; cancel(): void } {
     if (index <= this.appliedIndex) {
-      const recent = this.recentResults.get(index);
+      const slot = this.recentResults[index % RECENT_RESULTS_MAX];
+      const recent = slot?.index === index ? slot : undefined;
       const promise =
         recent?.term === term
           ? Promise.resolve(recent.outcome)
@@ -148,26 +152,6 @@ export class Applier {
 
   /** Keeps the last outcomes, for a forwarded proposal whose answer arrives after its entry was applied. */
   private remember(index: LogIndex, term: Term, outcome: AppliedOutcome): void {
-    this.recentResults.set(index, { term, outcome });
-    if (this.recentResults.size > RECENT_RESULTS_MAX) {
-      const oldest = this.recentResults.keys().next().value;
-      if (oldest !== undefined) this.recentResults.delete(oldest);
-    }
-  }
-}
-
-/**
- * A result as every member will hold it: the session table answers retries
- * with it and carries it in snapshots as JSON, so the first caller gets the
- * JSON round trip too (undefined becomes null). A result JSON cannot encode
- * (a bigint, a cycle) is a bug of the state machine; it becomes null rather
- * than making every member fail its next snapshot.
- */
-function plainData(result: unknown): unknown {
-  try {
-    const text = JSON.stringify(result);
-    return text === undefined ? null : JSON.parse(text);
-  } catch {
-    return null;
+    this.recentResults[index % RECENT_RESULTS_MAX] = { index, term, outcome };
   }
 }

@@ -46,6 +46,22 @@ describe('Applier: command results are what every member holds', () => {
     }
   });
 
+  it('knows the outcomes of the last 4096 indexes applied, and says which it no longer knows', async () => {
+    const applier = new Applier(new ResultMachine(() => ({ ok: true })), undefined, voters);
+    applier.applyEntries([register(1)]);
+    const last = 5000;
+    applier.applyEntries(Array.from({ length: last - 1 }, (_, i) => cmd(i + 2, i + 1)));
+    const codeOf = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: { code?: string }) => e.code,
+      );
+    expect(await applier.awaitApplied(last, 1).promise).toStrictEqual({ kind: 'ok', result: { ok: true } });
+    expect(await codeOf(applier.awaitApplied(last - 4095, 1).promise)).toBe('resolved');
+    expect(await codeOf(applier.awaitApplied(last - 4096, 1).promise)).toBe('BATON_UNAVAILABLE');
+    expect(await codeOf(applier.awaitApplied(last, 2).promise)).toBe('BATON_NOT_LEADER');
+  });
+
   it('a result JSON cannot encode does not make the next snapshot fail', () => {
     const applier = new Applier(new ResultMachine(() => 10n), undefined, voters);
     applier.applyEntries([register(1), cmd(2, 1)]);
