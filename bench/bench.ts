@@ -17,6 +17,11 @@
  * their etcd client up with 100, but here the three member processes are
  * JavaScript too: in a cluster that ran nothing before, the first seconds of
  * lock calls cost about twice the CPU of later ones (BENCHMARKS.md, run J).
+ * Members run the compiled packages (`pnpm bench` builds them first), as an
+ * application would: run from the TypeScript sources through tsx, every
+ * closure pays for esbuild's name-keeping helper (one in-memory member spent
+ * 37-48 us of CPU per lock from source against 29-32 us compiled). `--from-source` runs the sources, for profiles whose
+ * frames name .ts lines.
  * Options: --trials 20  --load-ms 5000  --soak-ms 0 (a long 16-proposer run
  * that counts spurious elections)  --members 3  --cpu-prof DIR (each member
  * writes a V8 CPU profile there; members are stopped gracefully at the end)
@@ -52,6 +57,7 @@ const { values: args } = parseArgs({
     'election-count': { type: 'string', default: '300' },
     'election-trials': { type: 'string', default: '5' },
     'election-ttl-ms': { type: 'string', default: '2000' },
+    'from-source': { type: 'boolean', default: false },
   },
 });
 const lockMs = Number(args['lock-ms']);
@@ -107,7 +113,7 @@ function start(id: string, members: Record<string, string>): void {
     process.execPath,
     [
       ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []),
-      '--conditions=@baton/source',
+      ...(args['from-source'] ? ['--conditions=@baton/source'] : []),
       '--import',
       'tsx',
       join(import.meta.dirname, 'bench-member.ts'),
