@@ -137,7 +137,9 @@ export class ByteWriter {
 
   /**
    * The bytes written so far. The result is a view of the writer's buffer, not
-   * a copy: stop writing once you have taken it.
+   * a copy, and that buffer may be a slice of a slab shared with other
+   * writers: stop writing once you have taken it (the unwritten tail may
+   * already belong to the next writer).
    */
   finish(): Uint8Array {
     giveBack(this.buffer, this.position);
@@ -170,7 +172,8 @@ function setUint32(buffer: Uint8Array, offset: number, value: number): void {
  * an ArrayBuffer of its own for every frame and record (each one memory
  * outside V8's heap, tracked by the GC) cost more than encoding into it.
  * A slice is never handed out twice, so it starts zeroed like any new
- * buffer, and a frame kept for long keeps at most one slab alive.
+ * buffer. A kept slice keeps its whole slab alive: bytes kept for long
+ * (entries in the raft log) get a buffer of their own (encodeEnvelope).
  */
 const SLAB_BYTES = 16 * 1024;
 /** Larger buffers get an ArrayBuffer of their own. */

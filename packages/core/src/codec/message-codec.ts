@@ -73,7 +73,8 @@ const ENTRY_BYTES_ESTIMATE = 24;
  * is trusted to follow them; the receiver validates), but refuses with
  * `BatonError('BATON_PROTOCOL')` any value it cannot represent (negative or
  * unsafe integers, unknown types) and frames over `limits.bytesMax`.
- * The result is a fresh view the caller may keep.
+ * The result is a view of a slab shared with other frames (ByteWriter):
+ * keep it as long as needed, but never write to it.
  */
 export function encodeMessage(msg: Message, limits: MessageLimits = DEFAULT_MESSAGE_LIMITS): Uint8Array {
   const tag: number | undefined = MESSAGE_TYPE_TAGS[msg.type];

@@ -37,7 +37,7 @@ export class Applier {
   readonly proposals = new PendingProposals();
   readonly reads = new PendingReads();
   private readonly sessions = new ClientSessions(CLIENT_SESSIONS_LIMITS);
-  /** The outcomes of the last RECENT_RESULTS_MAX indexes applied, each at its index modulo that size. */
+  /** The outcomes of (at least) the last RECENT_RESULTS_MAX indexes applied, each at its index modulo that size. */
   private readonly recentResults: ({ index: LogIndex; term: Term; outcome: AppliedOutcome } | undefined)[] =
     new Array(RECENT_RESULTS_MAX);
 

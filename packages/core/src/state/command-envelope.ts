@@ -35,7 +35,7 @@ export type CommandEnvelope =
 /** Bytes an envelope adds to its payload at most (version, kind, three varUints, the payload's length). */
 export const ENVELOPE_OVERHEAD_BYTES_MAX = 2 + 3 * 8 + 8;
 
-/** Encodes an envelope as a command entry's data. */
+/** Encodes an envelope as a command entry's data, in a buffer of its own (see the end). */
 export function encodeEnvelope(envelope: CommandEnvelope): Uint8Array {
   const payloadBytes =
     envelope.kind === 'register' || envelope.kind === 'abandon' ? 0 : envelope.payload.byteLength;
@@ -56,7 +56,9 @@ export function encodeEnvelope(envelope: CommandEnvelope): Uint8Array {
       w.uint8(KIND_ABANDON).varUint(envelope.session).varUint(envelope.seq);
       break;
   }
-  return w.finish();
+  // The bytes become an entry the leader keeps in memory until compaction: a buffer of their own,
+  // where a slice of the writer's slab would keep the whole slab (and every frame in it) alive.
+  return w.finish().slice();
 }
 
 /**

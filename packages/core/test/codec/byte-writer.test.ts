@@ -86,6 +86,25 @@ describe('ByteWriter', () => {
     }
   });
 
+  it('a writer finished after the slab moved on gives nothing back to the new one', () => {
+    // Depends on the slab's sizes (16 KiB, slices up to 2 KiB): full slices line the slabs up.
+    const full = (fill: number) => {
+      const w = new ByteWriter({ initialBytes: 2048 });
+      for (let i = 0; i < 2048; i++) w.uint8(fill);
+      return w.finish();
+    };
+    while (full(1).byteOffset !== 0); // a fresh slab, its first 2 KiB used
+    const open = new ByteWriter({ initialBytes: 2048 }); // the next 2 KiB, left open
+    for (let i = 0; i < 6; i++) full(2); // the slab is full
+    const g = full(7); // the next slab's first 2 KiB
+    const h = full(8); // its next 2 KiB: that slab's used bytes now equal the open writer's end
+    expect(g.byteOffset).toBe(0);
+    expect(open.uint8(3).finish()).toStrictEqual(Uint8Array.of(3));
+    full(0xee);
+    expect(g.every((b) => b === 7)).toBe(true);
+    expect(h.every((b) => b === 8)).toBe(true);
+  });
+
   it('patches a uint32 already written', () => {
     const w = new ByteWriter().uint32(0).uint8(1);
     w.patchUint32(0, 0xdeadbeef);

@@ -21,6 +21,18 @@ class Point {
   }
 }
 
+class List<T> extends Array<T> {
+  toJSON(): string {
+    return 'a list';
+  }
+}
+
+function nested(depth: number): unknown {
+  let value: unknown = [1];
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
+
 const cyclic: Record<string, unknown> = { a: 1 };
 cyclic.self = cyclic;
 let deep: unknown = 'bottom';
@@ -45,7 +57,12 @@ const values: [string, unknown][] = [
   ['a function', () => 1],
   ['undefined properties', { a: undefined, b: 1, c: { d: undefined } }],
   ['function and symbol properties', { f: () => 1, s: Symbol('s'), k: 1 }],
-  ['undefined, functions and holes in arrays', [undefined, () => 1, holes, -0, Number.NaN]],
+  ['undefined and holes in arrays', [undefined, holes, [undefined], -0]],
+  ['functions and NaN in arrays', [() => 1, Number.NaN]],
+  ['an array with toJSON', { list: Object.assign([1, 2], { toJSON: () => 'list' }) }],
+  ['an Array subclass', List.of(1, 2)],
+  ['symbol keys', { [Symbol('s')]: 1, a: 2 }],
+  ['arrays nested 300 deep', nested(300)],
   ['integer-like keys', { b: 1, 10: 'ten', 2: 'two', a: [{ z: 1, y: 2 }] }],
   ['a Date', { at: new Date(0) }],
   ['a Map', new Map([[1, 2]])],
@@ -74,6 +91,16 @@ describe('plainData', () => {
     const copy = plainData(value);
     expect(copy).toStrictEqual(roundTrip(value));
     expect(JSON.stringify(copy)).toBe(JSON.stringify(roundTrip(value)));
+  });
+
+  it('a deeply nested result is what JSON makes of it, and can be written as JSON again, as a snapshot does', () => {
+    // Too deep for the test's own deep equality: compared as JSON text.
+    for (const depth of [3000, 50_000]) {
+      const value = nested(depth);
+      const text = JSON.stringify(plainData(value));
+      expect(text).toBe(JSON.stringify(roundTrip(value)));
+    }
+    expect(plainData(nested(50_000))).toBeNull(); // JSON gives up on it
   });
 
   it('turns minus zero into zero, as JSON does, at any depth', () => {

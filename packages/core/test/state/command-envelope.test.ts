@@ -16,6 +16,14 @@ describe('command envelopes', () => {
     });
   }
 
+  it('gives each envelope a buffer of its own: the leader keeps it as an entry until compaction', () => {
+    for (const sample of samples) {
+      const data = encodeEnvelope(sample);
+      expect(data.byteOffset).toBe(0);
+      expect(data.buffer.byteLength).toBe(data.byteLength);
+    }
+  });
+
   const bad: [string, Uint8Array][] = [
     ['empty data', new Uint8Array()],
     ['an unknown version', Uint8Array.of(9, 1)],
