@@ -28,8 +28,6 @@ function outcomeOf(p: Promise<unknown>): { value: string } {
 
 const liveLease = { id: 7, signal: new AbortController().signal } as Lease;
 
-// Found by the runtime simulator's lock workload (seed 0x9f, 3 members): a campaign aborted while it
-// waited for another caller's grant started a grant of its own and left it unhandled.
 describe('SharedLease', () => {
   it('an already aborted signal fails at once and starts no grant', async () => {
     const g = granter();
