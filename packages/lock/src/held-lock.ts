@@ -69,6 +69,9 @@ export class HeldLock {
         this.#onLeaseLost = () => this.lost(leaseCause(this.#lease));
         this.#lease.signal.addEventListener('abort', this.#onLeaseLost, { once: true });
       }
+    } else {
+      // Up to date inside another listener on the lease that runs before this handle's own.
+      this.#cause();
     }
     return this.#controller.signal;
   }

@@ -108,4 +108,15 @@ describe('HeldLock', () => {
     expect(bSignal.reason).toMatchObject({ code: 'BATON_LOCK_LOST', cause: 'keepalive-timeout' });
     expect(b.lostReason()).toBe(bSignal.reason);
   });
+
+  it('a signal read again inside an earlier listener on the lease is already aborted', () => {
+    const lease = new Lease(1, 1000, Number.POSITIVE_INFINITY, clock, async () => {});
+    const b = new HeldLock('b', 1, lease, async () => {});
+    const a = new HeldLock('a', 2, lease, async () => {});
+    let seen: boolean | undefined;
+    a.signal.addEventListener('abort', () => (seen = b.signal.aborted)); // a listens on the lease first
+    expect(b.signal.aborted).toBe(false);
+    lease.abort('expired');
+    expect(seen).toBe(true);
+  });
 });

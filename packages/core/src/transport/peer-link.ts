@@ -391,7 +391,10 @@ export class PeerLink {
   private drain(): void {
     const socket = this.socket;
     while (this.state === 'up' && socket !== undefined && this.queue.length > 0) {
-      if (socket.bufferedAmount >= this.options.socketBufferedBytesMax) return;
+      if (socket.bufferedAmount >= this.options.socketBufferedBytesMax) {
+        this.queue.keepOwnCopies(); // they wait past this turn: see SendQueue
+        return;
+      }
       const frame = this.queue.shift();
       if (frame !== undefined) this.write(socket, frame);
     }

@@ -9,7 +9,9 @@ export interface SendQueueLimits {
 /**
  * A FIFO of encoded frames bounded by count AND bytes. `push` refuses (and
  * counts the refusal) instead of growing past either bound, so a slow or
- * stuck peer costs at most `bytesMax` of memory.
+ * stuck peer costs at most `bytesMax` of memory — once `keepOwnCopies` has
+ * run: a frame is usually a slice of a slab shared with other frames
+ * (ByteWriter), and a queued slice keeps the whole slab alive.
  */
 export class SendQueue {
   private frames: Uint8Array[] = [];
@@ -64,6 +66,18 @@ export class SendQueue {
       this.head = 0;
     }
     return frame;
+  }
+
+  /**
+   * Replaces every queued frame that is a view into a larger buffer with a
+   * copy of its own bytes. For frames that wait past their turn (the socket
+   * is full): copying each one once costs less than the slabs they would pin.
+   */
+  keepOwnCopies(): void {
+    for (let i = this.head; i < this.frames.length; i++) {
+      const frame = this.frames[i]!;
+      if (frame.byteLength !== frame.buffer.byteLength) this.frames[i] = frame.slice();
+    }
   }
 
   /** Empties the queue and returns how many frames it held. */

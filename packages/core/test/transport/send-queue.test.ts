@@ -54,6 +54,24 @@ describe('SendQueue', () => {
     expect(queue.byteLength).toBe(500);
   });
 
+  it('keepOwnCopies gives each queued view a buffer of its own, same bytes and order, and leaves owners as they are', () => {
+    const slab = new Uint8Array(64).map((_, i) => i);
+    const owner = frame(3, 9);
+    const queue = new SendQueue({ messagesMax: 10, bytesMax: 100 });
+    queue.push(slab.subarray(0, 4));
+    queue.push(owner);
+    queue.push(slab.subarray(10, 12));
+    queue.shift(); // consumed frames are not touched
+    queue.keepOwnCopies();
+    expect(queue.byteLength).toBe(5);
+    const [a, b] = [queue.shift()!, queue.shift()!];
+    expect(a).toBe(owner);
+    expect(Array.from(b)).toEqual([10, 11]);
+    expect(b.buffer.byteLength).toBe(2);
+    slab.fill(0); // the slab may be reused: the copy does not change
+    expect(Array.from(b)).toEqual([10, 11]);
+  });
+
   it('clear drops everything and reports how much', () => {
     const queue = new SendQueue({ messagesMax: 10, bytesMax: 100 });
     queue.push(frame(5));
