@@ -20,8 +20,8 @@
  * Members run the compiled packages (`pnpm bench` builds them first), as an
  * application would: run from the TypeScript sources through tsx, every
  * closure pays for esbuild's name-keeping helper (one in-memory member spent
- * 37-48 us of CPU per lock from source against 29-32 us compiled). `--from-source` runs the sources, for profiles whose
- * frames name .ts lines.
+ * 37-48 us of CPU per lock from source against 29-32 us compiled).
+ * `--from-source` runs the sources, for profiles whose frames name .ts lines.
  * Options: --trials 20  --load-ms 5000  --soak-ms 0 (a long 16-proposer run
  * that counts spurious elections)  --members 3  --cpu-prof DIR (each member
  * writes a V8 CPU profile there; members are stopped gracefully at the end)

@@ -17,6 +17,8 @@ export class SendQueue {
   private frames: Uint8Array[] = [];
   /** Index of the oldest frame in `frames`; consumed slots are reclaimed in bulk, not per shift. */
   private head = 0;
+  /** Index in `frames` from which frames may still be views into shared buffers (see keepOwnCopies). */
+  private sharedFrom = 0;
   private bytes = 0;
   private refused = 0;
 
@@ -61,8 +63,10 @@ export class SendQueue {
     if (this.head === this.frames.length) {
       this.frames = [];
       this.head = 0;
+      this.sharedFrom = 0;
     } else if (this.head >= 1024 && this.head * 2 >= this.frames.length) {
       this.frames = this.frames.slice(this.head);
+      this.sharedFrom = Math.max(0, this.sharedFrom - this.head);
       this.head = 0;
     }
     return frame;
@@ -72,12 +76,14 @@ export class SendQueue {
    * Replaces every queued frame that is a view into a larger buffer with a
    * copy of its own bytes. For frames that wait past their turn (the socket
    * is full): copying each one once costs less than the slabs they would pin.
+   * Frames looked at by an earlier call are not looked at again.
    */
   keepOwnCopies(): void {
-    for (let i = this.head; i < this.frames.length; i++) {
+    for (let i = Math.max(this.head, this.sharedFrom); i < this.frames.length; i++) {
       const frame = this.frames[i]!;
       if (frame.byteLength !== frame.buffer.byteLength) this.frames[i] = frame.slice();
     }
+    this.sharedFrom = this.frames.length;
   }
 
   /** Empties the queue and returns how many frames it held. */
@@ -85,6 +91,7 @@ export class SendQueue {
     const dropped = this.length;
     this.frames = [];
     this.head = 0;
+    this.sharedFrom = 0;
     this.bytes = 0;
     return dropped;
   }

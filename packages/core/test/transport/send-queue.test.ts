@@ -72,6 +72,20 @@ describe('SendQueue', () => {
     expect(Array.from(b)).toEqual([10, 11]);
   });
 
+  it('keepOwnCopies also copies frames queued after an earlier call, across the queue compacting itself', () => {
+    const slab = new Uint8Array(8);
+    const queue = new SendQueue({ messagesMax: 5000, bytesMax: 10_000 });
+    for (let i = 0; i < 3000; i++) queue.push(slab.subarray(0, 1));
+    queue.keepOwnCopies();
+    for (let i = 0; i < 2000; i++) queue.shift(); // compacts past 1024 consumed frames
+    queue.push(slab.subarray(1, 2));
+    queue.keepOwnCopies();
+    const left: Uint8Array[] = [];
+    for (let f = queue.shift(); f !== undefined; f = queue.shift()) left.push(f);
+    expect(left).toHaveLength(1001);
+    expect(left.every((f) => f.buffer.byteLength === f.byteLength)).toBe(true);
+  });
+
   it('clear drops everything and reports how much', () => {
     const queue = new SendQueue({ messagesMax: 10, bytesMax: 100 });
     queue.push(frame(5));
