@@ -199,6 +199,8 @@ async function lockLoad(
   };
   const warmUpFailed = await lockWorkload(locks, mode, workers, warmUpStop);
   const latencyUs = createHistogram();
+  // The harness takes the members' costs (CPU, entries, fsyncs) from here to the result.
+  report({ type: 'locks-timed', mode });
   const t0 = nowMs();
   // The timed part: `count` sequential round trips, or the workers for `durationMs`.
   const timedStop =

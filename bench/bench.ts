@@ -7,7 +7,13 @@
  *   its first committed write; `--trials` times, p50/p99/max.
  * - locks: sequential acquire+release round trips on the leader and on a
  *   follower (--lock-count), 16 workers on distinct locks and on one lock for
- *   --lock-ms, spread over the members (--lock-ms 0 skips them).
+ *   --lock-ms, spread over the members (--lock-ms 0 skips them); with what
+ *   each acquire+release costs: raft entries, the leader's fsyncs, and the
+ *   CPU time of all members together (Linux /proc). The costs move far less
+ *   with the machine's load than the rates, so they compare builds.
+ * - first of all, the disk under the WALs (disk-probe.ts): what a durable
+ *   append costs alone and with three writers at once, the floor under every
+ *   commit, which moves with the disk from day to day.
  * - named elections: sequential campaign → elected → resign round trips on
  *   the leader and on a follower (--election-count); SIGKILL of a named
  *   election's winner → the next candidate's token valid (--election-trials,
@@ -30,12 +36,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { probeDisk } from './disk-probe.js';
 
 interface Ev {
   id: string;
@@ -77,6 +84,8 @@ const secret = randomBytes(16).toString('hex');
 const children = new Map<string, ChildProcess>();
 const listeners = new Set<(e: Ev) => void>();
 const log: Ev[] = [];
+/** Each member's current process id (a restarted member reports a new one). */
+const pids = new Map<string, number>();
 
 process.on('exit', () => {
   for (const c of children.values()) if (c.exitCode === null) c.kill('SIGKILL');
@@ -130,6 +139,7 @@ function start(id: string, members: Record<string, string>): void {
   createInterface({ input: child.stdout! }).on('line', (line) => {
     if (!line.startsWith('{"id"')) return;
     const e = JSON.parse(line) as Ev;
+    if (e.type === 'started') pids.set(e.id, e.pid as number);
     log.push(e);
     for (const l of listeners) l(e);
   });
@@ -197,6 +207,8 @@ async function runLoad(leader: string, proposers: number, durationMs: number) {
   return withElections;
 }
 
+// Before the members start, so that nothing else writes to the disk meanwhile.
+const disk = await probeDisk();
 const members: Record<string, string> = {};
 for (const id of ids) members[id] = `ws://127.0.0.1:${await freePort()}`;
 const leading = waitFor((e) => e.type === 'leading');
@@ -204,7 +216,11 @@ for (const id of ids) start(id, members);
 let leader = (await leading).id;
 await sleep(1000);
 console.log(`# Baton bench — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'}`);
-console.log(`${ids.length} members, real processes, fsync on (WAL in ${tmpdir()}), default timing\n`);
+console.log(`${ids.length} members, real processes, fsync on (WAL in ${tmpdir()}), default timing`);
+console.log(
+  `disk there: a 64-byte O_DSYNC append takes p50 ${disk.aloneP50Us.toFixed(0)} µs (p99 ${disk.aloneP99Us.toFixed(0)}) alone, ` +
+    `p50 ${disk.threeP50Us.toFixed(0)} µs (p99 ${disk.threeP99Us.toFixed(0)}) with 3 writers at once\n`,
+);
 
 console.log('## Commit throughput (64-byte commands)\n');
 console.log(
@@ -305,8 +321,10 @@ async function electionBench(): Promise<void> {
 /** Lock round trips on the leader and on a follower; 16 workers on distinct locks and on one lock, spread over the members. */
 async function lockBench(): Promise<void> {
   console.log('\n## Locks (Locks.acquire + release, fsync on)\n');
-  console.log('| workload | on | ops/s | p50 ms | p99 ms | failed |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log(
+    `| workload | on | ops/s | p50 ms | p99 ms | failed | entries/op | leader fsyncs/op | CPU ms/op (${ids.length} members) |`,
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const follower = ids.find((id) => id !== leader)!;
   for (const [on, id] of [
     ['leader', leader],
@@ -314,14 +332,14 @@ async function lockBench(): Promise<void> {
   ] as const) {
     const r = await runLocks([id], 'roundtrip', 1, 0);
     console.log(
-      `| round trip, sequential (${lockCount}) | ${on} | ${fmtRate(r)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${failures(r)} |`,
+      `| round trip, sequential (${lockCount}) | ${on} | ${fmtRate(r)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${failures(r)} | ${costs(r)} |`,
     );
   }
   for (const mode of ['distinct', 'one'] as const) {
     const r = await runLocks(ids, mode, 16, lockMs);
     const label = mode === 'distinct' ? '16 workers, distinct locks' : '16 workers, one lock (hand-offs)';
     console.log(
-      `| ${label} | all ${ids.length} members | ${fmtRate(r)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${failures(r)} |`,
+      `| ${label} | all ${ids.length} members | ${fmtRate(r)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${failures(r)} | ${costs(r)} |`,
     );
   }
   leader = currentLeader() ?? leader;
@@ -332,11 +350,17 @@ async function runLocks(on: readonly string[], mode: string, workers: number, du
   const results = on.map((id) =>
     waitFor((e) => e.type === 'locks-result' && e.id === id, warmUpMs + durationMs + 120_000),
   );
+  const timed = Promise.all(
+    on.map((id) => waitFor((e) => e.type === 'locks-timed' && e.id === id, warmUpMs + 120_000)),
+  );
   on.forEach((id, i) => {
     const share = Math.floor(workers / on.length) + (i < workers % on.length ? 1 : 0);
     send(id, { cmd: 'locks', mode, workers: share, durationMs, count: lockCount, warmUpMs });
   });
+  await timed;
+  const before = await costSnapshot();
   const rs = await Promise.all(results);
+  const after = await costSnapshot();
   const ops = rs.reduce((n, r) => n + (r.ops as number), 0);
   const elapsedMs = Math.max(...rs.map((r) => r.elapsedMs as number));
   return {
@@ -347,7 +371,46 @@ async function runLocks(on: readonly string[], mode: string, workers: number, du
     // Percentiles of the member with the most operations (the load is spread evenly).
     p50: Math.max(...rs.map((r) => r.p50 as number)),
     p99: Math.max(...rs.map((r) => r.p99 as number)),
+    entries: after.commitIndex - before.commitIndex,
+    leaderFsyncs: after.leaderFsyncs - before.leaderFsyncs,
+    cpuSeconds: after.cpuSeconds - before.cpuSeconds,
   };
+}
+
+/**
+ * What the cluster has spent so far: the leader's commit index and fsyncs,
+ * and the CPU time of every member process. Taken when the last member
+ * starts its timed part and after the last result: the workers on each
+ * member start and stop within a few ms of the others.
+ */
+async function costSnapshot(): Promise<{ commitIndex: number; leaderFsyncs: number; cpuSeconds: number }> {
+  const cpuSeconds = ids.reduce((sum, id) => sum + processCpuSeconds(pids.get(id)), 0);
+  const reply = waitFor((e) => e.type === 'stats' && e.id === leader);
+  send(leader, { cmd: 'stats' });
+  const e = await reply;
+  return {
+    commitIndex: (e.status as { commitIndex: number }).commitIndex,
+    leaderFsyncs: (e.storage as { fsyncs: number }).fsyncs,
+    cpuSeconds,
+  };
+}
+
+/** User + system CPU seconds a process used so far (Linux /proc; NaN elsewhere). */
+function processCpuSeconds(pid: number | undefined): number {
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The cost columns of the lock table, per acquire+release. */
+function costs(r: { ops: number; entries: number; leaderFsyncs: number; cpuSeconds: number }): string {
+  const perOp = (x: number, digits: number) =>
+    r.ops > 0 && Number.isFinite(x) ? (x / r.ops).toFixed(digits) : '-';
+  return `${perOp(r.entries, 2)} | ${perOp(r.leaderFsyncs, 2)} | ${perOp(r.cpuSeconds * 1000, 2)}`;
 }
 
 /** The failed column: timed calls that failed, and any that failed during the warm-up. */
