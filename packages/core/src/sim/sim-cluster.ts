@@ -1,3 +1,5 @@
+import { decodeMessage, encodeMessage } from '../codec/message-codec.js';
+import { isRaftMessage } from '../peer-message.js';
 import type { ProposeResult, RaftStatus } from '../raft/raw-node.js';
 import type { ClusterConfig, ConfigChange, MemberId, Message } from '../raft/types.js';
 import { SafetyCheckers } from './checkers.js';
@@ -304,7 +306,7 @@ export class SimCluster {
         this.member(ev.member).onPump(ev.incarnation);
         return ev.member;
       case 'deliver':
-        return this.deliver(ev.message);
+        return this.deliver(ev.frame === undefined ? ev.message : decodeRaftMessage(ev.frame));
       case 'crash':
         if (!this.faultsOn || this.member(ev.member).incarnation !== ev.incarnation) return undefined;
         this.note(`fault crash inside fsync ${ev.member}`);
@@ -347,8 +349,16 @@ export class SimCluster {
       scheduleCrash: (atUs, member, incarnation) =>
         this.queue.push(atUs, { kind: 'crash', member, incarnation }),
       send: (message) => {
+        // Every message crosses the network as the bytes production sends and is decoded (and
+        // validated) on arrival, as a peer's inbound link does: the core then sees what a real
+        // member would, and a message the codec cannot carry, or that validation refuses, fails
+        // the run. The frame is kept until it arrives, as a peer's send queue may keep it.
+        // Production's default limits: the drawn Raft options stay within them (at most 256 entries an append).
+        let encoded: { message: Message; frame: Uint8Array } | undefined;
         for (const d of this.network.send(message, this.clock.nowUs)) {
-          this.queue.push(d.atUs, { kind: 'deliver', message: d.message });
+          if (encoded?.message !== d.message)
+            encoded = { message: d.message, frame: encodeMessage(d.message) };
+          this.queue.push(d.atUs, { kind: 'deliver', message: d.message, frame: encoded.frame });
         }
       },
       onApply: (member, record) => {
@@ -364,4 +374,11 @@ export class SimCluster {
       trace: (line) => this.trace.add(this.clock.nowUs, line),
     };
   }
+}
+
+/** A frame the core sent, decoded as a peer's inbound link decodes it; anything but a Raft message is a codec bug. */
+function decodeRaftMessage(frame: Uint8Array): Message {
+  const message = decodeMessage(frame);
+  if (!isRaftMessage(message)) throw new Error(`a Raft message came back from the codec as ${message.type}`);
+  return message;
 }

@@ -15,7 +15,11 @@ export type SimEvent =
   | { readonly kind: 'restart'; readonly member: MemberId }
   /** Strike a leader soon after its election (crash or isolate it), before it can settle in. */
   | { readonly kind: 'ambush'; readonly member: MemberId; readonly incarnation: number }
-  | { readonly kind: 'deliver'; readonly message: Message }
+  /**
+   * A message arriving; `frame` is the bytes production's peer codec made of it
+   * on sending, decoded again on arrival (absent for messages the run injects).
+   */
+  | { readonly kind: 'deliver'; readonly message: Message; readonly frame?: Uint8Array }
   /** The safety phase's next random fault. */
   | { readonly kind: 'fault' }
   /** The safety phase's next random client request. */
