@@ -1,4 +1,6 @@
 import { CAMPAIGN_MARGIN_TICKS, resolveClusterOptions } from '../../cluster-options.js';
+import { decodeMessage, encodeMessage } from '../../codec/message-codec.js';
+import { type MessageLimits, resolveMessageLimits } from '../../codec/message-limits.js';
 import type { Env } from '../../env.js';
 import { silentLogger } from '../../env.js';
 import { isRaftMessage, type PeerMessage } from '../../peer-message.js';
@@ -62,6 +64,8 @@ export class RuntimeSim {
   readonly options: ReturnType<typeof resolveClusterOptions>;
   /** How long a member's Forwarder waits for the leader's answer before it sends a command again (as Cluster). */
   readonly answerTimeoutMs: number;
+  /** The peer codec's limits, as Cluster sets them from maxFrameBytes. */
+  private readonly messageLimits: MessageLimits;
   private readonly appliedTerms: AppliedTerms = new Map();
   /** The coordination effects of every applied entry, compared across members and restarts. */
   readonly effects = new AppliedEffects();
@@ -85,6 +89,7 @@ export class RuntimeSim {
       snapshotEntries: opts.snapshotEntries,
     });
     this.answerTimeoutMs = 2 * this.options.electionTimeoutMs[1];
+    this.messageLimits = resolveMessageLimits({ bytesMax: this.options.maxFrameBytes });
     const drift = this.options.driftBound;
     const clocks = this.rng.fork('clocks');
     const extremes = this.rng.fork('clock-extremes');
@@ -490,16 +495,13 @@ export class RuntimeSim {
     if (!to || route.kind === 'lost') return true;
     if (route.kind === 'refused') return false;
     const toIncarnation = to.incarnation;
-    // Routed as Cluster routes them: Raft to the loop, forwarding to the forwarder, keep-alives to the leases.
+    // As bytes, the way a member's transport sends them (with Cluster's frame limit), decoded and
+    // validated on arrival as its inbound link does: the runtime sees what a real peer would send,
+    // and a message the codec cannot carry, or that validation refuses, fails the run. The frame
+    // waits until it arrives, as a peer's send queue may keep it.
+    const frame = encodeMessage(msg, this.messageLimits);
     const deliver: SimJob = {
-      run: isRaftMessage(msg)
-        ? () => {
-            this.links.noteStepped(msg.from, msg.to, this.nowMs);
-            to.loop?.step(msg);
-          }
-        : msg.type === 'forward' || msg.type === 'forwardResp'
-          ? () => to.forwarder?.onMessage(msg)
-          : () => to.services?.leases.onMessage(msg),
+      run: () => this.arrive(to, decodeMessage(frame, this.messageLimits)),
       label: () => `${msg.type} from ${msg.from}`,
     };
     if (route.kind === 'held') {
@@ -510,6 +512,18 @@ export class RuntimeSim {
     }
     this.scheduleFor(to, toIncarnation, this.clock.nowUs + route.delayUs, deliver, 'io');
     return true;
+  }
+
+  /** Routes a message that arrived as Cluster routes them: Raft to the loop, forwarding to the forwarder, keep-alives to the leases. */
+  private arrive(to: SimMember, msg: PeerMessage): void {
+    if (isRaftMessage(msg)) {
+      this.links.noteStepped(msg.from, msg.to, this.nowMs);
+      to.loop?.step(msg);
+    } else if (msg.type === 'forward' || msg.type === 'forwardResp') {
+      to.forwarder?.onMessage(msg);
+    } else {
+      to.services?.leases.onMessage(msg);
+    }
   }
 
   /**
