@@ -398,8 +398,10 @@ async function costSnapshot(): Promise<{ commitIndex: number; leaderFsyncs: numb
 /** User + system CPU seconds a process used so far (Linux /proc; NaN elsewhere). */
 function processCpuSeconds(pid: number | undefined): number {
   try {
-    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // Fields after the command name (which may hold ') '): utime and stime are the 12th and 13th,
+    // in clock ticks, 100 a second on Linux (USER_HZ).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return Number.NaN;

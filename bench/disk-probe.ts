@@ -1,7 +1,7 @@
 /**
  * What one durable write costs on this machine's disk, the floor under every
- * commit: a small record appended to a file opened with O_DSYNC (as the WAL
- * appends), by one writer alone, and by three writers at once, as the three
+ * commit: a small record appended durably as the WAL appends it (O_DSYNC on
+ * Linux, a write and a datasync elsewhere), by one writer alone, and by three writers at once, as the three
  * members of `pnpm bench` share one disk. The figures move with the disk
  * from day to day; printed beside the bench's own, they tell a slow-disk
  * sitting from a slow build.
@@ -21,6 +21,8 @@ export interface DiskProbe {
 }
 
 const RECORD_BYTES = 64;
+/** As the WAL: an O_DSYNC write on Linux only (storage/wal.ts, openDsync); elsewhere a write and a datasync. */
+const DSYNC = process.platform === 'linux' && constants.O_DSYNC !== undefined;
 
 /** Measures `writes` appends per writer in a temporary directory under `parent` (where the WAL goes). */
 export async function probeDisk(writes = 500, parent = tmpdir()): Promise<DiskProbe> {
@@ -45,7 +47,8 @@ async function appendTimes(dir: string, writers: number, writes: number): Promis
   const handles: FileHandle[] = [];
   try {
     for (let w = 0; w < writers; w++) {
-      const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_DSYNC ?? 0);
+      const flags =
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (DSYNC ? constants.O_DSYNC : 0);
       handles.push(await open(join(dir, `writer-${writers}-${w}`), flags));
     }
     const record = Buffer.alloc(RECORD_BYTES, 0x5a);
@@ -54,8 +57,8 @@ async function appendTimes(dir: string, writers: number, writes: number): Promis
         for (let i = 0; i < writes; i++) {
           const started = process.hrtime.bigint();
           await handle.write(record, 0, RECORD_BYTES, i * RECORD_BYTES);
-          // Without O_DSYNC (not Linux) the write alone is not durable: flush it as the WAL would.
-          if (constants.O_DSYNC === undefined) await handle.datasync();
+          // Elsewhere the write alone is not durable: flush it as the WAL does there.
+          if (!DSYNC) await handle.datasync();
           times.push(Number(process.hrtime.bigint() - started) / 1e3);
         }
       }),

@@ -306,7 +306,7 @@ export class SimCluster {
         this.member(ev.member).onPump(ev.incarnation);
         return ev.member;
       case 'deliver':
-        return this.deliver(ev.frame === undefined ? ev.message : decodeRaftMessage(ev.frame));
+        return this.deliver(arrived(ev.frame, ev.from, ev.to));
       case 'crash':
         if (!this.faultsOn || this.member(ev.member).incarnation !== ev.incarnation) return undefined;
         this.note(`fault crash inside fsync ${ev.member}`);
@@ -353,12 +353,19 @@ export class SimCluster {
         // validated) on arrival, as a peer's inbound link does: the core then sees what a real
         // member would, and a message the codec cannot carry, or that validation refuses, fails
         // the run. The frame is kept until it arrives, as a peer's send queue may keep it.
-        // Production's default limits: the drawn Raft options stay within them (at most 256 entries an append).
+        // The codec's default limits (16 MiB frames, 1,024 entries an append): the drawn Raft
+        // options stay well within them. A message the codec refuses throws: production would
+        // log and drop it, here it is a bug.
         let encoded: { message: Message; frame: Uint8Array } | undefined;
         for (const d of this.network.send(message, this.clock.nowUs)) {
           if (encoded?.message !== d.message)
             encoded = { message: d.message, frame: encodeMessage(d.message) };
-          this.queue.push(d.atUs, { kind: 'deliver', message: d.message, frame: encoded.frame });
+          this.queue.push(d.atUs, {
+            kind: 'deliver',
+            from: d.message.from,
+            to: d.message.to,
+            frame: encoded.frame,
+          });
         }
       },
       onApply: (member, record) => {
@@ -376,9 +383,18 @@ export class SimCluster {
   }
 }
 
-/** A frame the core sent, decoded as a peer's inbound link decodes it; anything but a Raft message is a codec bug. */
-function decodeRaftMessage(frame: Uint8Array): Message {
+/**
+ * A frame sent from `from` to `to`, decoded and validated as a peer's inbound
+ * link does it (which also refuses a wrong sender or recipient). Anything but
+ * the Raft message of that link is a codec bug.
+ */
+function arrived(frame: Uint8Array, from: MemberId, to: MemberId): Message {
   const message = decodeMessage(frame);
   if (!isRaftMessage(message)) throw new Error(`a Raft message came back from the codec as ${message.type}`);
+  if (message.from !== from || message.to !== to) {
+    throw new Error(
+      `a message sent ${from}->${to} came back from the codec as ${message.from}->${message.to}`,
+    );
+  }
   return message;
 }

@@ -1,4 +1,4 @@
-import type { MemberId, Message } from '../raft/types.js';
+import type { MemberId } from '../raft/types.js';
 
 /** Everything that can happen in a simulation, scheduled on the one event queue. */
 export type SimEvent =
@@ -16,10 +16,11 @@ export type SimEvent =
   /** Strike a leader soon after its election (crash or isolate it), before it can settle in. */
   | { readonly kind: 'ambush'; readonly member: MemberId; readonly incarnation: number }
   /**
-   * A message arriving; `frame` is the bytes production's peer codec made of it
-   * on sending, decoded again on arrival (absent for messages the run injects).
+   * A message arriving: the bytes production's peer codec made of it, and the
+   * link it was sent on (what the frame decodes to must name the same sender
+   * and recipient, as a peer's inbound link checks).
    */
-  | { readonly kind: 'deliver'; readonly message: Message; readonly frame?: Uint8Array }
+  | { readonly kind: 'deliver'; readonly from: MemberId; readonly to: MemberId; readonly frame: Uint8Array }
   /** The safety phase's next random fault. */
   | { readonly kind: 'fault' }
   /** The safety phase's next random client request. */

@@ -66,6 +66,8 @@ export class RuntimeSim {
   readonly answerTimeoutMs: number;
   /** The peer codec's limits, as Cluster sets them from maxFrameBytes. */
   private readonly messageLimits: MessageLimits;
+  /** Rewrites each message as it is sent (scripted tests only). */
+  private interceptor: ((message: PeerMessage) => PeerMessage) | undefined;
   private readonly appliedTerms: AppliedTerms = new Map();
   /** The coordination effects of every applied entry, compared across members and restarts. */
   readonly effects = new AppliedEffects();
@@ -385,6 +387,11 @@ export class RuntimeSim {
     for (const deliver of this.links.release(from, to)) deliver();
   }
 
+  /** Installs (or with undefined removes) a hook that may replace each message as it is sent (scripted tests only). */
+  setInterceptor(interceptor: ((message: PeerMessage) => PeerMessage) | undefined): void {
+    this.interceptor = interceptor;
+  }
+
   /** Runs events until global time reaches `ms` (absolute), checking the token invariant after each. */
   async runUntil(ms: number): Promise<void> {
     const endUs = ms * US_PER_MS;
@@ -488,20 +495,21 @@ export class RuntimeSim {
   }
 
   /** Hands a message to the simulated network; false when the sender's transport refused it (link known down). */
-  private send(from: SimMember, incarnation: number, msg: PeerMessage): boolean {
+  private send(from: SimMember, incarnation: number, sent: PeerMessage): boolean {
     if (from.incarnation !== incarnation) return false;
+    const msg = this.interceptor?.(sent) ?? sent;
     const route = this.links.route(msg.from, msg.to);
     const to = this.members.get(msg.to);
     if (!to || route.kind === 'lost') return true;
     if (route.kind === 'refused') return false;
     const toIncarnation = to.incarnation;
     // As bytes, the way a member's transport sends them (with Cluster's frame limit), decoded and
-    // validated on arrival as its inbound link does: the runtime sees what a real peer would send,
-    // and a message the codec cannot carry, or that validation refuses, fails the run. The frame
-    // waits until it arrives, as a peer's send queue may keep it.
+    // validated on arrival as its inbound link does: the runtime sees what a real peer would send.
+    // A message the codec refuses throws here (production would log and drop it): a bug either way.
+    // The frame waits until it arrives, as a peer's send queue may keep it.
     const frame = encodeMessage(msg, this.messageLimits);
     const deliver: SimJob = {
-      run: () => this.arrive(to, decodeMessage(frame, this.messageLimits)),
+      run: () => this.arrive(to, this.decodeFrom(frame, msg.from, msg.to)),
       label: () => `${msg.type} from ${msg.from}`,
     };
     if (route.kind === 'held') {
@@ -512,6 +520,15 @@ export class RuntimeSim {
     }
     this.scheduleFor(to, toIncarnation, this.clock.nowUs + route.delayUs, deliver, 'io');
     return true;
+  }
+
+  /** A frame sent from `from` to `to`, decoded as the inbound link decodes it (which refuses a wrong sender or recipient). */
+  private decodeFrom(frame: Uint8Array, from: MemberId, to: MemberId): PeerMessage {
+    const msg = decodeMessage(frame, this.messageLimits);
+    if (msg.from !== from || msg.to !== to) {
+      throw new Error(`a message sent ${from}->${to} came back from the codec as ${msg.from}->${msg.to}`);
+    }
+    return msg;
   }
 
   /** Routes a message that arrived as Cluster routes them: Raft to the loop, forwarding to the forwarder, keep-alives to the leases. */
