@@ -48,7 +48,8 @@ export function writeOutcomeOnError(error: unknown): 'failed' | 'unknown' {
  * running member, a register and an operation — `put` of a value no one
  * wrote before, through the member's Forwarder (forwarded when it follows),
  * or a linearizable read (Forwarder.read, then the member's own registers) —
- * and records invocation and outcome in `history`. The call runs inside the
+ * and records invocation and outcome in `history`; after half of its
+ * acknowledged writes it reads the register back at once on another member. The call runs inside the
  * member's process (delayed by its pauses, lost with it in a crash); the
  * client stops waiting after the timeout plus a margin, leaving the outcome
  * unknown. Every choice comes from `rng`.
@@ -164,10 +165,19 @@ export class KvWorkload {
       const input: RegisterInput = rng.chance(this.opts.readShare)
         ? { op: 'read' }
         : { op: 'write', value: this.newValue(name) };
-      await this.run(name, member, key, input);
+      const { outcome } = await this.run(name, member, key, input);
+      // Half the acknowledged writes are read back at once through another member: a read point
+      // below the write's index there (a stale ReadIndex) returns an older value, which the
+      // linearizability check refuses. Random reads alone rarely land in that window.
+      if (input.op !== 'write' || outcome !== 'ok' || !rng.chance(READ_BACK_SHARE)) continue;
+      const others = this.opts.members.filter((id) => id !== member && this.sim.forwarder(id) !== undefined);
+      if (others.length > 0) await this.run(name, rng.pick(others), key, { op: 'read' });
     }
   }
 }
+
+/** Share of a client's acknowledged writes it reads back at once through another member. */
+const READ_BACK_SHARE = 0.5;
 
 function errorCode(error: unknown): string {
   return isBatonError(error) ? error.code : String(error);
