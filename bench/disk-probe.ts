@@ -1,10 +1,10 @@
 /**
  * What one durable write costs on this machine's disk, the floor under every
  * commit: a small record appended durably as the WAL appends it (O_DSYNC on
- * Linux, a write and a datasync elsewhere), by one writer alone, and by three writers at once, as the three
- * members of `pnpm bench` share one disk. The figures move with the disk
- * from day to day; printed beside the bench's own, they tell a slow-disk
- * sitting from a slow build.
+ * Linux, a write and a datasync elsewhere), by one writer alone, and by
+ * three writers at once, as the three members of `pnpm bench` share one
+ * disk. The figures move with the disk from day to day; printed beside the
+ * bench's own, they tell a slow-disk sitting from a slow build.
  */
 import { constants } from 'node:fs';
 import { type FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface DiskProbe {
-  /** Microseconds per O_DSYNC append, one writer alone. */
+  /** Microseconds per durable append, one writer alone. */
   readonly aloneP50Us: number;
   readonly aloneP99Us: number;
-  /** Microseconds per O_DSYNC append, three writers at once (each its own file). */
+  /** Microseconds per durable append, three writers at once (each its own file). */
   readonly threeP50Us: number;
   readonly threeP99Us: number;
 }

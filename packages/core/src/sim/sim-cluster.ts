@@ -350,12 +350,11 @@ export class SimCluster {
         this.queue.push(atUs, { kind: 'crash', member, incarnation }),
       send: (message) => {
         // Every message crosses the network as the bytes production sends and is decoded (and
-        // validated) on arrival, as a peer's inbound link does: the core then sees what a real
-        // member would, and a message the codec cannot carry, or that validation refuses, fails
-        // the run. The frame is kept until it arrives, as a peer's send queue may keep it.
-        // The codec's default limits (16 MiB frames, 1,024 entries an append): the drawn Raft
-        // options stay well within them. A message the codec refuses throws: production would
-        // log and drop it, here it is a bug.
+        // validated) on arrival, as a peer's inbound link does, so the core sees what a real
+        // member would. A message the codec refuses throws (production would log and drop it;
+        // here it is a bug). The frame is kept until it arrives, as a peer's send queue may keep
+        // it. The codec's default limits (16 MiB frames, 1,024 entries an append): the drawn
+        // Raft options stay well within them.
         let encoded: { message: Message; frame: Uint8Array } | undefined;
         for (const d of this.network.send(message, this.clock.nowUs)) {
           if (encoded?.message !== d.message)

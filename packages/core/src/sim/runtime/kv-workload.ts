@@ -49,10 +49,10 @@ export function writeOutcomeOnError(error: unknown): 'failed' | 'unknown' {
  * wrote before, through the member's Forwarder (forwarded when it follows),
  * or a linearizable read (Forwarder.read, then the member's own registers) —
  * and records invocation and outcome in `history`; after half of its
- * acknowledged writes it reads the register back at once on another member. The call runs inside the
- * member's process (delayed by its pauses, lost with it in a crash); the
- * client stops waiting after the timeout plus a margin, leaving the outcome
- * unknown. Every choice comes from `rng`.
+ * acknowledged writes it reads the register back at once on another member.
+ * The call runs inside the member's process (delayed by its pauses, lost
+ * with it in a crash); the client stops waiting after the timeout plus a
+ * margin, leaving the outcome unknown. Every choice comes from `rng`.
  */
 export class KvWorkload {
   readonly history: History<RegisterInput, RegisterOutput>;

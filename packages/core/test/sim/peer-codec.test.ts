@@ -15,7 +15,7 @@ function errorWithin(run: () => void): unknown {
 
 // The simulated network carries each message as the bytes production's peer
 // codec makes of it and decodes them on arrival, so the core sees what a real
-// member would and a codec or validation bug fails the run.
+// member would, and a message the codec refuses fails the run.
 describe('the simulated network and the peer codec', () => {
   it('a message the decoder refuses on arrival fails the run with BATON_PROTOCOL', () => {
     const sim = scenario(1, 3);
