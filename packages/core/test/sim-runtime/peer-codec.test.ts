@@ -29,4 +29,12 @@ describe('the runtime simulator and the peer codec', () => {
     const error = await runWith((m) => (m.type === 'append' ? { ...m, prevLogTerm: m.term + 1 } : m));
     expect(isBatonError(error, 'BATON_PROTOCOL')).toBe(true);
   });
+
+  it("a message sent in another member's name fails the run, as the transport refuses it", async () => {
+    // n2 answers heartbeats claiming to be n3: production's transport never sends that.
+    const error = await runWith((m) =>
+      m.type === 'heartbeatResp' && m.from === 'n2' ? { ...m, from: 'n3' } : m,
+    );
+    expect(error).toBeInstanceOf(Error);
+  });
 });

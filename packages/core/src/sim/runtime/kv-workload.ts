@@ -170,6 +170,7 @@ export class KvWorkload {
       // below the write's index there (a stale ReadIndex) returns an older value, which the
       // linearizability check refuses. Random reads alone rarely land in that window.
       if (input.op !== 'write' || outcome !== 'ok' || !rng.chance(READ_BACK_SHARE)) continue;
+      if (!this.running || this.quiet) continue; // nothing new once stopped, or while quiet
       const others = this.opts.members.filter((id) => id !== member && this.sim.forwarder(id) !== undefined);
       if (others.length > 0) await this.run(name, rng.pick(others), key, { op: 'read' });
     }

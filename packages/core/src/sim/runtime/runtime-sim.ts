@@ -498,6 +498,11 @@ export class RuntimeSim {
   private send(from: SimMember, incarnation: number, sent: PeerMessage): boolean {
     if (from.incarnation !== incarnation) return false;
     const msg = this.interceptor?.(sent) ?? sent;
+    // Production's transport refuses (and logs) a message to itself or in another member's name:
+    // from a runtime that is a bug, so the run fails.
+    if (msg.to === from.id || msg.from !== from.id) {
+      throw new Error(`member ${from.id} sent a misaddressed ${msg.type} from ${msg.from} to ${msg.to}`);
+    }
     const route = this.links.route(msg.from, msg.to);
     const to = this.members.get(msg.to);
     if (!to || route.kind === 'lost') return true;
@@ -509,7 +514,7 @@ export class RuntimeSim {
     // The frame waits until it arrives, as a peer's send queue may keep it.
     const frame = encodeMessage(msg, this.messageLimits);
     const deliver: SimJob = {
-      run: () => this.arrive(to, this.decodeFrom(frame, msg.from, msg.to)),
+      run: () => this.arrive(to, this.decodeFrom(frame, from.id, to.id)),
       label: () => `${msg.type} from ${msg.from}`,
     };
     if (route.kind === 'held') {
@@ -522,7 +527,11 @@ export class RuntimeSim {
     return true;
   }
 
-  /** A frame sent from `from` to `to`, decoded as the inbound link decodes it (which refuses a wrong sender or recipient). */
+  /**
+   * A frame member `from` sent to `to`, decoded as the inbound link decodes
+   * it: the link knows which peer it authenticated, and refuses a message
+   * that names another sender, or another recipient than itself.
+   */
   private decodeFrom(frame: Uint8Array, from: MemberId, to: MemberId): PeerMessage {
     const msg = decodeMessage(frame, this.messageLimits);
     if (msg.from !== from || msg.to !== to) {
