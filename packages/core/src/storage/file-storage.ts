@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { BatonError } from '../errors.js';
 import type { HardState, LogIndex, Snapshot } from '../raft/types.js';
 import type { Histogram } from '../status/histogram.js';
+import { isCommitOnly } from './commit-only.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { ensureDataDirIdentity } from './identity-file.js';
 import {
@@ -260,17 +261,7 @@ export class FileStorage implements LogStorage {
    * no snapshot, no entries, no fsync asked, the same term and vote.
    */
   private isCommitOnly(batch: PersistBatch): batch is PersistBatch & { hardState: HardState } {
-    const { hardState } = batch;
-    return (
-      hardState !== undefined &&
-      !batch.sync &&
-      batch.snapshot === undefined &&
-      batch.entries.length === 0 &&
-      this.hardState !== undefined &&
-      hardState.term === this.hardState.term &&
-      hardState.vote === this.hardState.vote &&
-      !this.commitsConfigChange(hardState.commit)
-    );
+    return isCommitOnly(batch, this.hardState, (commit) => this.commitsConfigChange(commit));
   }
 
   /**

@@ -32,10 +32,12 @@ function rig() {
     nowUs = ms * US_PER_MS;
   };
   const durableIndexes = async () => (await durable.load()).entries.map((e) => e.index);
+  const durableHardState = async () => (await durable.load()).hardState;
   return {
     disk,
     runUntilMs,
     durableIndexes,
+    durableHardState,
     setDelay: (ms: number) => (delayMs = ms),
     crash: () => (alive = false),
   };
@@ -102,5 +104,31 @@ describe('DelayedDisk: RuntimeSim disk writes with fsync crash semantics', () =>
     await r.disk.persist({ entries: [entry(2, 2)], sync: true });
     expect([1, 2, 3].map((i) => r.disk.durableLog.holds(i, 1))).toEqual([true, false, false]);
     expect(r.disk.durableLog.holds(2, 2)).toBe(true);
+  });
+
+  it('a hard state that only moves the commit index waits for the next batch, and a crash before it loses it', async () => {
+    const r = rig();
+    const stored = r.durableHardState;
+    const hs = (commit: number) => ({ term: 1, vote: 'n1', commit });
+    await r.disk.persist({ entries: [entry(1), entry(2)], hardState: hs(0), sync: true });
+    await r.disk.persist({ entries: [], hardState: hs(2), sync: false });
+    expect(await stored()).toEqual(hs(0)); // deferred, as FileStorage defers it
+    await r.disk.persist({ entries: [entry(3)], sync: true });
+    expect(await stored()).toEqual(hs(2)); // rode along with the next batch
+    await r.disk.persist({ entries: [], hardState: hs(3), sync: false });
+    r.crash();
+    expect(await stored()).toEqual(hs(2)); // lost with the crash: the member restarts behind
+  });
+
+  it('a commit index that passes a configuration entry is written at once', async () => {
+    const r = rig();
+    const config: Entry = { type: 'config', term: 1, index: 2, change: { op: 'addLearner', id: 'n4' } };
+    await r.disk.persist({
+      entries: [entry(1), config],
+      hardState: { term: 1, vote: 'n1', commit: 1 },
+      sync: true,
+    });
+    await r.disk.persist({ entries: [], hardState: { term: 1, vote: 'n1', commit: 2 }, sync: false });
+    expect((await r.durableHardState())?.commit).toBe(2);
   });
 });

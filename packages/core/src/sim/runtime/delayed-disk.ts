@@ -1,4 +1,5 @@
-import type { Snapshot } from '../../raft/types.js';
+import type { HardState, LogIndex, Snapshot } from '../../raft/types.js';
+import { isCommitOnly } from '../../storage/commit-only.js';
 import type { LogStorage, PersistBatch, RecoveredState } from '../../storage/log-storage.js';
 import type { MemoryStorage } from '../../storage/memory-storage.js';
 import { US_PER_MS } from '../sim-clock.js';
@@ -28,6 +29,10 @@ export interface DelayedDiskOptions {
  * the batch and every later one. Writes become durable in the order they were
  * made, even when the delay shrinks between them. With no delay and nothing in
  * flight, a write is durable at once, as MemoryStorage alone would be.
+ *
+ * Like FileStorage, it writes a hard state that only moves the commit index
+ * (storage/commit-only.ts) with the next batch instead of on its own, so a
+ * crash before that batch loses it and the member restarts behind.
  */
 export class DelayedDisk implements LogStorage {
   /** Which entries are durable right now (for the apply checker). */
@@ -37,6 +42,14 @@ export class DelayedDisk implements LogStorage {
   private queued = 0;
   /** When the newest write in flight becomes durable (global µs); later writes never finish before it. */
   private lastDoneUs = 0;
+  /** The hard state last handed to the disk, deferred or not. */
+  private stored: HardState | undefined;
+  /** A commit-only hard state not written yet: it rides the next batch (or the close). */
+  private deferred: HardState | undefined;
+  /** The commit index of the newest hard state written (not deferred). */
+  private writtenCommit: LogIndex = 0;
+  /** Indexes of the configuration entries handed to the disk (a commit past one is written at once). */
+  private readonly configIndexes: LogIndex[] = [];
 
   constructor(private readonly opts: DelayedDiskOptions) {}
 
@@ -48,10 +61,29 @@ export class DelayedDisk implements LogStorage {
   async load(): Promise<RecoveredState> {
     const recovered = await this.opts.durable.load();
     this.durableLog.reset(recovered);
+    this.stored = recovered.hardState;
+    this.writtenCommit = recovered.hardState?.commit ?? 0;
+    this.noteConfigEntries(recovered.entries);
     return recovered;
   }
 
   persist(batch: PersistBatch): Promise<void> {
+    if (isCommitOnly(batch, this.stored, (commit) => this.passesConfig(commit))) {
+      this.stored = batch.hardState;
+      this.deferred = batch.hardState;
+      return Promise.resolve();
+    }
+    this.noteConfigEntries(batch.entries);
+    const hardState = batch.hardState ?? this.deferred;
+    this.deferred = undefined;
+    if (hardState !== undefined) {
+      this.stored = hardState;
+      this.writtenCommit = hardState.commit;
+    }
+    return this.persistNow(hardState === batch.hardState ? batch : { ...batch, hardState });
+  }
+
+  private persistNow(batch: PersistBatch): Promise<void> {
     const delayMs = this.opts.delayMs();
     if (delayMs <= 0 && this.queued === 0) return this.write(batch);
     if (this.inFlight.length >= DISK_WRITES_IN_FLIGHT_MAX) {
@@ -70,8 +102,22 @@ export class DelayedDisk implements LogStorage {
     return this.after(0, () => this.writeSnapshot(snapshot));
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    // As FileStorage: a deferred commit index is written (and synced) at close; losing it loses nothing.
+    const deferred = this.deferred;
+    this.deferred = undefined;
+    if (deferred !== undefined)
+      await this.persistNow({ entries: [], hardState: deferred, sync: true }).catch(() => {});
     return this.opts.durable.close();
+  }
+
+  private noteConfigEntries(entries: readonly { type: string; index: LogIndex }[]): void {
+    for (const entry of entries) if (entry.type === 'config') this.configIndexes.push(entry.index);
+  }
+
+  /** Whether a configuration entry lies past the written commit index, up to `commit` (one truncated since counts too: safe). */
+  private passesConfig(commit: LogIndex): boolean {
+    return this.configIndexes.some((index) => index > this.writtenCommit && index <= commit);
   }
 
   private async write(batch: PersistBatch): Promise<void> {
