@@ -339,6 +339,14 @@ describe('FileStorage commit-only hard states', () => {
     await storage.close();
   });
 
+  it('a commit-only hard state the caller asks to sync is written at once', async () => {
+    const storage = await FileStorage.open(dir);
+    await storage.persist({ entries: commands(1, 2, 1), hardState: hardState(1, 0), sync: true });
+    await storage.persist({ entries: [], hardState: hardState(1, 2), sync: true });
+    expect(await endsWith(hardStateRecord(hardState(1, 2)))).toBe(true);
+    await storage.close();
+  });
+
   it('a term or vote change is never deferred', async () => {
     const storage = await FileStorage.open(dir);
     await storage.persist({ entries: commands(1, 2, 1), hardState: hardState(1, 0), sync: true });

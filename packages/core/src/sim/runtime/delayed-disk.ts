@@ -111,11 +111,22 @@ export class DelayedDisk implements LogStorage {
     return this.opts.durable.close();
   }
 
+  /**
+   * Keeps `configIndexes` to the configuration entries of the log as it now
+   * stands past the written commit index, as FileStorage looks only at its
+   * log: entries at or after the first new index were replaced. (Indexes a
+   * leader's snapshot discarded stay: that only writes a commit sooner.)
+   */
   private noteConfigEntries(entries: readonly { type: string; index: LogIndex }[]): void {
+    const first = entries[0]?.index;
+    if (first !== undefined) {
+      const kept = this.configIndexes.filter((index) => index < first && index > this.writtenCommit);
+      this.configIndexes.splice(0, this.configIndexes.length, ...kept);
+    }
     for (const entry of entries) if (entry.type === 'config') this.configIndexes.push(entry.index);
   }
 
-  /** Whether a configuration entry lies past the written commit index, up to `commit` (one truncated since counts too: safe). */
+  /** Whether a configuration entry lies past the written commit index, up to `commit`. */
   private passesConfig(commit: LogIndex): boolean {
     return this.configIndexes.some((index) => index > this.writtenCommit && index <= commit);
   }
