@@ -256,10 +256,7 @@ export class FileStorage implements LogStorage {
     return { frames, lastIndex: window.lastIndex, maxIndex, hardStateFrame };
   }
 
-  /**
-   * A batch that only moves the commit index of the hard state last given:
-   * no snapshot, no entries, no fsync asked, the same term and vote.
-   */
+  /** A batch that only moves the commit index of the hard state last given, and passes no configuration entry (commit-only.ts). */
   private isCommitOnly(batch: PersistBatch): batch is PersistBatch & { hardState: HardState } {
     return isCommitOnly(batch, this.hardState, (commit) => this.commitsConfigChange(commit));
   }

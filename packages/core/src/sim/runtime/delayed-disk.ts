@@ -48,7 +48,7 @@ export class DelayedDisk implements LogStorage {
   private deferred: HardState | undefined;
   /** The commit index of the newest hard state written (not deferred). */
   private writtenCommit: LogIndex = 0;
-  /** Indexes of the configuration entries handed to the disk (a commit past one is written at once). */
+  /** Indexes of the configuration entries in the log past the written commit (a commit past one is written at once). */
   private readonly configIndexes: LogIndex[] = [];
 
   constructor(private readonly opts: DelayedDiskOptions) {}
