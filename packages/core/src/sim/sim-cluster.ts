@@ -348,7 +348,14 @@ export class SimCluster {
         this.queue.push(atUs, { kind: 'pump', member, incarnation }),
       scheduleCrash: (atUs, member, incarnation) =>
         this.queue.push(atUs, { kind: 'crash', member, incarnation }),
-      send: (message) => {
+      send: (sender, message) => {
+        // The transport refuses a message to its own member or in another member's name: from
+        // the core that is a bug.
+        if (message.from !== sender || message.to === sender) {
+          throw new Error(
+            `member ${sender} sent a misaddressed ${message.type} from ${message.from} to ${message.to}`,
+          );
+        }
         // Every message crosses the network as the bytes production sends and is decoded (and
         // validated) on arrival, as a peer's inbound link does, so the core sees what a real
         // member would. A message the codec refuses throws (production would log and drop it;
@@ -359,12 +366,7 @@ export class SimCluster {
         for (const d of this.network.send(message, this.clock.nowUs)) {
           if (encoded?.message !== d.message)
             encoded = { message: d.message, frame: encodeMessage(d.message) };
-          this.queue.push(d.atUs, {
-            kind: 'deliver',
-            from: d.message.from,
-            to: d.message.to,
-            frame: encoded.frame,
-          });
+          this.queue.push(d.atUs, { kind: 'deliver', from: sender, to: d.message.to, frame: encoded.frame });
         }
       },
       onApply: (member, record) => {

@@ -33,7 +33,8 @@ export interface MemberHost {
   schedulePump(atUs: number, member: MemberId, incarnation: number): void;
   /** A crash of this incarnation at `atUs` (used to cut an fsync short). */
   scheduleCrash(atUs: number, member: MemberId, incarnation: number): void;
-  send(message: Message): void;
+  /** A message member `from` hands to the network. */
+  send(from: MemberId, message: Message): void;
   onApply(member: MemberId, record: AppliedRecord): void;
   onRestore(member: MemberId, index: LogIndex, stateHash: string): void;
   onReadState(member: MemberId, requestId: string, index: LogIndex): void;
@@ -166,7 +167,7 @@ export class SimMember {
       driver: new ReadyDriver(node, this.config.leaseMs, {
         now: () => this.clock.localMs(this.host.nowUs()),
         write: (batch, done) => this.write(run, batch, done),
-        send: (m) => this.host.send(m),
+        send: (m) => this.host.send(this.id, m),
         restore: (s) => this.restoreSnapshot(run, s),
         apply: (entries) => this.apply(run, entries),
         reads: (states, failures) => {

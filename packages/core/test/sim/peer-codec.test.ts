@@ -29,6 +29,16 @@ describe('the simulated network and the peer codec', () => {
     expect(isBatonError(error, 'BATON_PROTOCOL')).toBe(true);
   });
 
+  it("a message that arrives in another member's name fails the run, as the inbound link refuses it", () => {
+    const sim = scenario(1, 3);
+    const leader = awaitLeader(sim);
+    const [a, b] = sim.ids.filter((id) => id !== leader) as [string, string];
+    sim.network.setInterceptor((m: Message) =>
+      m.type === 'heartbeatResp' && m.from === a ? { ...m, from: b } : m,
+    );
+    expect(errorWithin(() => sim.runFor(20))).toBeInstanceOf(Error);
+  });
+
   it('a message the encoder cannot represent fails the run when sent', () => {
     const sim = scenario(1, 3);
     awaitLeader(sim);
