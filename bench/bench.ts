@@ -189,12 +189,15 @@ async function stats(): Promise<Ev[]> {
   return Promise.all(replies);
 }
 
-/** The leader's fsync count so far (its storage stats). */
-async function leaderFsyncs(id: string): Promise<number> {
+/** A member's commit index and fsync count so far (its status and storage stats). */
+async function memberStats(id: string): Promise<{ commitIndex: number; fsyncs: number }> {
   const reply = waitFor((e) => e.type === 'stats' && e.id === id);
   send(id, { cmd: 'stats' });
-  const storage = (await reply).storage as { fsyncs?: number } | undefined;
-  return storage?.fsyncs ?? Number.NaN;
+  const e = await reply;
+  return {
+    commitIndex: (e.status as { commitIndex?: number } | undefined)?.commitIndex ?? Number.NaN,
+    fsyncs: (e.storage as { fsyncs?: number } | undefined)?.fsyncs ?? Number.NaN,
+  };
 }
 
 async function runLoad(leader: string, proposers: number, durationMs: number) {
@@ -236,9 +239,9 @@ const loads: { proposers: number; on: 'leader' | 'follower' }[] = [
 ];
 for (const { proposers, on } of loads) {
   const where = on === 'leader' ? leader : ids.find((id) => id !== leader)!;
-  const fsyncsBefore = await leaderFsyncs(leader);
+  const fsyncsBefore = (await memberStats(leader)).fsyncs;
   const r = await runLoad(where, proposers, loadMs);
-  const fsyncs = (await leaderFsyncs(leader)) - fsyncsBefore;
+  const fsyncs = (await memberStats(leader)).fsyncs - fsyncsBefore;
   const fsyncsPerEntry = fsyncs / (r.committed as number);
   console.log(
     `| ${proposers} | ${on} | ${fmt(r.perSecond as number)} | ${fmt(r.p50 as number)} | ${fmt(r.p99 as number)} | ${fsyncsPerEntry.toFixed(3)} | ${r.elections} |`,
@@ -385,14 +388,8 @@ async function runLocks(on: readonly string[], mode: string, workers: number, du
  */
 async function costSnapshot(): Promise<{ commitIndex: number; leaderFsyncs: number; cpuSeconds: number }> {
   const cpuSeconds = ids.reduce((sum, id) => sum + processCpuSeconds(pids.get(id)), 0);
-  const reply = waitFor((e) => e.type === 'stats' && e.id === leader);
-  send(leader, { cmd: 'stats' });
-  const e = await reply;
-  return {
-    commitIndex: (e.status as { commitIndex: number }).commitIndex,
-    leaderFsyncs: (e.storage as { fsyncs: number }).fsyncs,
-    cpuSeconds,
-  };
+  const { commitIndex, fsyncs } = await memberStats(leader);
+  return { commitIndex, leaderFsyncs: fsyncs, cpuSeconds };
 }
 
 /** User + system CPU seconds a process used so far (Linux /proc; NaN elsewhere). */

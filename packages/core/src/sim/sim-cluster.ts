@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage } from '../codec/message-codec.js';
+import { encodeMessage } from '../codec/message-codec.js';
 import { isRaftMessage } from '../peer-message.js';
 import type { ProposeResult, RaftStatus } from '../raft/raw-node.js';
 import type { ClusterConfig, ConfigChange, MemberId, Message } from '../raft/types.js';
@@ -6,6 +6,7 @@ import { SafetyCheckers } from './checkers.js';
 import { describeMessage } from './describe.js';
 import { EventQueue } from './event-queue.js';
 import type { MemberView } from './member-view.js';
+import { checkSender, decodeOnLink } from './peer-frames.js';
 import { formatSeed, Rng } from './rng.js';
 import { SimClient } from './sim-client.js';
 import { pickLocalClock, SimClock, US_PER_MS } from './sim-clock.js';
@@ -349,13 +350,7 @@ export class SimCluster {
       scheduleCrash: (atUs, member, incarnation) =>
         this.queue.push(atUs, { kind: 'crash', member, incarnation }),
       send: (sender, message) => {
-        // The transport refuses a message to its own member or in another member's name: from
-        // the core that is a bug.
-        if (message.from !== sender || message.to === sender) {
-          throw new Error(
-            `member ${sender} sent a misaddressed ${message.type} from ${message.from} to ${message.to}`,
-          );
-        }
+        checkSender(sender, message);
         // Every message crosses the network as the bytes production sends and is decoded (and
         // validated) on arrival, as a peer's inbound link does, so the core sees what a real
         // member would. A message the codec refuses throws (production would log and drop it;
@@ -384,18 +379,9 @@ export class SimCluster {
   }
 }
 
-/**
- * A frame sent from `from` to `to`, decoded and validated as a peer's inbound
- * link does it (which also refuses a wrong sender or recipient). Anything but
- * the Raft message of that link is a codec bug.
- */
+/** A frame sent from `from` to `to`, decoded on its link; anything but a Raft message is a codec bug. */
 function arrived(frame: Uint8Array, from: MemberId, to: MemberId): Message {
-  const message = decodeMessage(frame);
+  const message = decodeOnLink(frame, from, to);
   if (!isRaftMessage(message)) throw new Error(`a Raft message came back from the codec as ${message.type}`);
-  if (message.from !== from || message.to !== to) {
-    throw new Error(
-      `a message sent ${from}->${to} came back from the codec as ${message.from}->${message.to}`,
-    );
-  }
   return message;
 }

@@ -1,5 +1,5 @@
 import { CAMPAIGN_MARGIN_TICKS, resolveClusterOptions } from '../../cluster-options.js';
-import { decodeMessage, encodeMessage } from '../../codec/message-codec.js';
+import { encodeMessage } from '../../codec/message-codec.js';
 import { type MessageLimits, resolveMessageLimits } from '../../codec/message-limits.js';
 import type { Env } from '../../env.js';
 import { silentLogger } from '../../env.js';
@@ -13,6 +13,7 @@ import { untilAborted } from '../../runtime/until-aborted.js';
 import type { PersistBatch, RecoveredState } from '../../storage/log-storage.js';
 import { MemoryStorage } from '../../storage/memory-storage.js';
 import { EventQueue } from '../event-queue.js';
+import { checkSender, decodeOnLink } from '../peer-frames.js';
 import { formatSeed, Rng } from '../rng.js';
 import { LocalClock, SimClock, US_PER_MS } from '../sim-clock.js';
 import { AppliedEffects } from './applied-effects.js';
@@ -498,11 +499,7 @@ export class RuntimeSim {
   private send(from: SimMember, incarnation: number, sent: PeerMessage): boolean {
     if (from.incarnation !== incarnation) return false;
     const msg = this.interceptor?.(sent) ?? sent;
-    // Production's transport refuses (and logs) a message to itself or in another member's name:
-    // from a runtime that is a bug, so the run fails.
-    if (msg.to === from.id || msg.from !== from.id) {
-      throw new Error(`member ${from.id} sent a misaddressed ${msg.type} from ${msg.from} to ${msg.to}`);
-    }
+    checkSender(from.id, msg);
     const route = this.links.route(msg.from, msg.to);
     const to = this.members.get(msg.to);
     if (!to || route.kind === 'lost') return true;
@@ -514,7 +511,7 @@ export class RuntimeSim {
     // The frame waits until it arrives, as a peer's send queue may keep it.
     const frame = encodeMessage(msg, this.messageLimits);
     const deliver: SimJob = {
-      run: () => this.arrive(to, this.decodeFrom(frame, from.id, to.id)),
+      run: () => this.arrive(to, decodeOnLink(frame, from.id, to.id, this.messageLimits)),
       label: () => `${msg.type} from ${msg.from}`,
     };
     if (route.kind === 'held') {
@@ -525,19 +522,6 @@ export class RuntimeSim {
     }
     this.scheduleFor(to, toIncarnation, this.clock.nowUs + route.delayUs, deliver, 'io');
     return true;
-  }
-
-  /**
-   * A frame member `from` sent to `to`, decoded as the inbound link decodes
-   * it: the link knows which peer it authenticated, and refuses a message
-   * that names another sender, or another recipient than itself.
-   */
-  private decodeFrom(frame: Uint8Array, from: MemberId, to: MemberId): PeerMessage {
-    const msg = decodeMessage(frame, this.messageLimits);
-    if (msg.from !== from || msg.to !== to) {
-      throw new Error(`a message sent ${from}->${to} came back from the codec as ${msg.from}->${msg.to}`);
-    }
-    return msg;
   }
 
   /** Routes a message that arrived as Cluster routes them: Raft to the loop, forwarding to the forwarder, keep-alives to the leases. */
