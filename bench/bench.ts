@@ -10,7 +10,9 @@
  *   --lock-ms, spread over the members (--lock-ms 0 skips them); with what
  *   each acquire+release costs: raft entries, the leader's fsyncs, and the
  *   CPU time of all members together (Linux /proc). The costs move far less
- *   with the machine's load than the rates, so they compare builds.
+ *   with the machine's load than the rates, so they compare builds. The last
+ *   column, how busy the leader's main thread was, tells whether its one
+ *   event loop or the disk set the pace.
  * - first of all, the disk under the WALs (disk-probe.ts): what a durable
  *   append costs alone and with three writers at once, the floor under every
  *   commit, which moves with the disk from day to day.
@@ -325,9 +327,9 @@ async function electionBench(): Promise<void> {
 async function lockBench(): Promise<void> {
   console.log('\n## Locks (Locks.acquire + release, fsync on)\n');
   console.log(
-    `| workload | on | ops/s | p50 ms | p99 ms | failed | entries/op | leader fsyncs/op | CPU ms/op (${ids.length} members) |`,
+    `| workload | on | ops/s | p50 ms | p99 ms | failed | entries/op | leader fsyncs/op | CPU ms/op (${ids.length} members) | leader CPU |`,
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const follower = ids.find((id) => id !== leader)!;
   for (const [on, id] of [
     ['leader', leader],
@@ -377,6 +379,7 @@ async function runLocks(on: readonly string[], mode: string, workers: number, du
     entries: after.commitIndex - before.commitIndex,
     leaderFsyncs: after.leaderFsyncs - before.leaderFsyncs,
     cpuSeconds: after.cpuSeconds - before.cpuSeconds,
+    leaderCpuSeconds: after.leaderCpuSeconds - before.leaderCpuSeconds,
   };
 }
 
@@ -386,18 +389,33 @@ async function runLocks(on: readonly string[], mode: string, workers: number, du
  * starts its timed part and after the last result: the workers on each
  * member start and stop within a few ms of the others.
  */
-async function costSnapshot(): Promise<{ commitIndex: number; leaderFsyncs: number; cpuSeconds: number }> {
+async function costSnapshot(): Promise<{
+  commitIndex: number;
+  leaderFsyncs: number;
+  cpuSeconds: number;
+  leaderCpuSeconds: number;
+}> {
   const cpuSeconds = ids.reduce((sum, id) => sum + processCpuSeconds(pids.get(id)), 0);
+  const leaderCpuSeconds = mainThreadCpuSeconds(pids.get(leader));
   const { commitIndex, fsyncs } = await memberStats(leader);
-  return { commitIndex, leaderFsyncs: fsyncs, cpuSeconds };
+  return { commitIndex, leaderFsyncs: fsyncs, cpuSeconds, leaderCpuSeconds };
 }
 
-/** User + system CPU seconds a process used so far (Linux /proc; NaN elsewhere). */
+/** User + system CPU seconds a process used so far, all its threads (Linux /proc; NaN elsewhere). */
 function processCpuSeconds(pid: number | undefined): number {
+  return cpuSecondsOf(`/proc/${pid}/stat`);
+}
+
+/** The same for a process's main thread alone: its event loop, without the threads that write files. */
+function mainThreadCpuSeconds(pid: number | undefined): number {
+  return cpuSecondsOf(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function cpuSecondsOf(statPath: string): number {
   try {
     // Fields after the command name (which may hold ') '): utime and stime are the 12th and 13th,
     // in clock ticks, 100 a second on Linux (USER_HZ).
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(statPath, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
@@ -406,10 +424,21 @@ function processCpuSeconds(pid: number | undefined): number {
 }
 
 /** The cost columns of the lock table, per acquire+release. */
-function costs(r: { ops: number; entries: number; leaderFsyncs: number; cpuSeconds: number }): string {
+function costs(r: {
+  ops: number;
+  elapsedMs: number;
+  entries: number;
+  leaderFsyncs: number;
+  cpuSeconds: number;
+  leaderCpuSeconds: number;
+}): string {
   const perOp = (x: number, digits: number) =>
     r.ops > 0 && Number.isFinite(x) ? (x / r.ops).toFixed(digits) : '-';
-  return `${perOp(r.entries, 2)} | ${perOp(r.leaderFsyncs, 2)} | ${perOp(r.cpuSeconds * 1000, 2)}`;
+  // How busy the leader's main thread was: one event loop does all of the leader's work, so near
+  // 100 % it, not the disk, sets the pace.
+  const leaderBusy = (r.leaderCpuSeconds * 1000) / r.elapsedMs;
+  const busy = r.elapsedMs > 0 && Number.isFinite(leaderBusy) ? `${(leaderBusy * 100).toFixed(0)} %` : '-';
+  return `${perOp(r.entries, 2)} | ${perOp(r.leaderFsyncs, 2)} | ${perOp(r.cpuSeconds * 1000, 2)} | ${busy}`;
 }
 
 /** The failed column: timed calls that failed, and any that failed during the warm-up. */
