@@ -6,7 +6,7 @@
  * - failover: SIGKILL the leader → a survivor's leadership() resolves, and →
  *   its first committed write; `--trials` times, p50/p99/max.
  * - locks: sequential acquire+release round trips on the leader and on a
- *   follower (--lock-count), 16 workers on distinct locks and on one lock for
+ *   follower (--lock-count), 16 workers (--lock-workers) on distinct locks and on one lock for
  *   --lock-ms, spread over the members (--lock-ms 0 skips them); with what
  *   each acquire+release costs: raft entries, the leader's fsyncs, and the
  *   CPU time of all members together (Linux /proc). The costs move far less
@@ -33,8 +33,8 @@
  * Options: --trials 20  --load-ms 5000  --soak-ms 0 (a long 16-proposer run
  * that counts spurious elections)  --members 3  --cpu-prof DIR (each member
  * writes a V8 CPU profile there; members are stopped gracefully at the end)
- * --lock-ms 10000  --lock-count 1000  --warm-up-ms 5000  --election-count 300
- * --election-trials 5  --election-ttl-ms 2000.
+ * --lock-ms 10000  --lock-count 1000  --lock-workers 16  --warm-up-ms 5000
+ * --election-count 300  --election-trials 5  --election-ttl-ms 2000.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -62,6 +62,7 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     'lock-ms': { type: 'string', default: '10000' },
     'lock-count': { type: 'string', default: '1000' },
+    'lock-workers': { type: 'string', default: '16' },
     'warm-up-ms': { type: 'string', default: '5000' },
     'election-count': { type: 'string', default: '300' },
     'election-trials': { type: 'string', default: '5' },
@@ -71,6 +72,7 @@ const { values: args } = parseArgs({
 });
 const lockMs = Number(args['lock-ms']);
 const lockCount = Number(args['lock-count']);
+const lockWorkers = Number(args['lock-workers']);
 const warmUpMs = Number(args['warm-up-ms']);
 const electionCount = Number(args['election-count']);
 const electionTrials = Number(args['election-trials']);
@@ -323,7 +325,7 @@ async function electionBench(): Promise<void> {
   );
 }
 
-/** Lock round trips on the leader and on a follower; 16 workers on distinct locks and on one lock, spread over the members. */
+/** Lock round trips on the leader and on a follower; `lockWorkers` on distinct locks and on one lock, spread over the members. */
 async function lockBench(): Promise<void> {
   console.log('\n## Locks (Locks.acquire + release, fsync on)\n');
   console.log(
@@ -341,8 +343,11 @@ async function lockBench(): Promise<void> {
     );
   }
   for (const mode of ['distinct', 'one'] as const) {
-    const r = await runLocks(ids, mode, 16, lockMs);
-    const label = mode === 'distinct' ? '16 workers, distinct locks' : '16 workers, one lock (hand-offs)';
+    const r = await runLocks(ids, mode, lockWorkers, lockMs);
+    const label =
+      mode === 'distinct'
+        ? `${lockWorkers} workers, distinct locks`
+        : `${lockWorkers} workers, one lock (hand-offs)`;
     console.log(
       `| ${label} | all ${ids.length} members | ${fmtRate(r)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${failures(r)} | ${costs(r)} |`,
     );
