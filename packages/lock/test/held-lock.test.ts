@@ -15,6 +15,18 @@ describe('HeldLock', () => {
     expect(held.signal.reason).toMatchObject({ code: 'BATON_LOCK_LOST', cause: 'keepalive-timeout' });
   });
 
+  it('is invalid once its lease’s deadline has passed, before the lease’s signal has aborted (a stalled event loop)', () => {
+    let now = 0;
+    const lease = new Lease(1, 1000, 500, { now: () => now }, async () => {});
+    const held = new HeldLock('x', 5, lease, async () => {});
+    now = 499;
+    expect(held.valid).toBe(true);
+    // The lease's expiry timer has not run yet: only the clock says the lease is over.
+    now = 500;
+    expect(lease.signal.aborted).toBe(false);
+    expect(held.valid).toBe(false);
+  });
+
   it('is invalid from the call to release() on, before the release is answered', async () => {
     const lease = new Lease(1, 1000, Number.POSITIVE_INFINITY, clock, async () => {});
     let answer: (() => void) | undefined;

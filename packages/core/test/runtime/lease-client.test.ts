@@ -63,6 +63,26 @@ describe('LeaseClient: this member’s side of its leases (DESIGN.md §2.3)', ()
     expect(b.valid).toBe(true);
   });
 
+  it('applies each TTL of an answer to the lease at its position in the round, whatever was dropped or tracked meanwhile', async () => {
+    const { time, rounds, client } = setUp(0);
+    const a = client.track(1, 900, 1000);
+    const b = client.track(2, 900, 1000);
+    time.advance(0);
+    expect(rounds.map((r) => r.ids)).toEqual([[1, 2]]);
+    time.advance(100);
+    // While the round is out: lease 1 is revoked here, lease 3 is granted.
+    await a.revoke();
+    const c = client.track(3, 900, 1100);
+    // The leader restarted lease 1 and has started expiring lease 2.
+    rounds[0]!.answer({ ok: true, ttlsMs: [900, 0] });
+    await settle();
+    expect(b.valid).toBe(false);
+    expect(causeOf(b.signal)).toMatchObject({ code: 'BATON_LEASE_EXPIRED', cause: 'expired' });
+    // Lease 3 was not in that round: the answer says nothing about it.
+    expect(c.valid).toBe(true);
+    expect(c.deadline).toBe(2000);
+  });
+
   it('after a round no sole leader answered, it asks again sooner; the deadline does not move meanwhile', async () => {
     const { time, rounds, client } = setUp(0);
     const lease = client.track(1, 900, 1000);
