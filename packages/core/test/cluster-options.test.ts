@@ -47,6 +47,30 @@ describe('derived size limits', () => {
     );
   });
 
+  it('every accepted timing’s leader lease ends, in real time, before a follower that acknowledged its round may vote (§2.1)', () => {
+    let checked = 0;
+    for (const heartbeatMs of [10, 13, 50, 100, 250])
+      for (const factor of [4, 10])
+        for (const driftBound of [0, 0.05, 0.2]) {
+          const electionTimeoutMs = [factor * heartbeatMs, 2 * factor * heartbeatMs] as const;
+          let o: ReturnType<typeof resolveClusterOptions>;
+          try {
+            o = resolveClusterOptions({ ...base, heartbeatMs, electionTimeoutMs, driftBound });
+          } catch {
+            continue; // refused timings are the test above's
+          }
+          // The leader's clock at 1 − δ stretches its lease; the follower's at 1 + δ shortens its
+          // refusal of votes: electionTicks of its ticks, the first of which may come at once.
+          const leaseRealMs = o.leaseMs / (1 - driftBound);
+          const refusalRealMs = ((o.electionTicks - 1) * o.tickMs) / (1 + driftBound);
+          expect(leaseRealMs).toBeLessThanOrEqual(refusalRealMs * (1 + 1e-12));
+          // …and the electionTicks the raft core refuses votes for are the ones the timing asked for.
+          expect(o.electionTicks * o.tickMs).toBeLessThanOrEqual(electionTimeoutMs[0]);
+          checked++;
+        }
+    expect(checked).toBeGreaterThan(10);
+  });
+
   it('every accepted timing keeps a lease of at least two heartbeat rounds as actually sent', () => {
     let accepted = 0;
     let refused = 0;

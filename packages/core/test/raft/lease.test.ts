@@ -118,6 +118,49 @@ describe('leader lease rounds (DESIGN.md §2.1, dissertation §6.4)', () => {
     }
   });
 
+  it('§3.10 after a TimeoutNow the lease stays over even when a committed removal of the target ends the transfer', () => {
+    const c = new TestCluster();
+    c.elect('n1');
+    c.tick('n1');
+    c.stabilize();
+    expect(c.node('n1').status().leaseRound).toBeGreaterThan(0);
+    // n1 proposes to remove n3 and replicates the entry before its own write is durable.
+    c.holding.add('n1');
+    expect(c.node('n1').proposeConfigChange({ op: 'removeMember', id: 'n3' })).toMatchObject({ ok: true });
+    const rd = c.node('n1').ready();
+    const [toN3] = rd.messages.filter(msg('append', 'n1', 'n3'));
+    c.deliver(toN3!);
+    c.flush();
+    for (const m of c.takeMessages(msg('appendResp', 'n3', 'n1'))) c.deliver(m);
+    // n3 holds the whole log, still uncommitted: the transfer tells it to campaign at once.
+    c.node('n1').transferLeadership('n3');
+    c.persist('n1', rd);
+    const after = c.node('n1').persisted(rd);
+    c.node('n1').advance(rd);
+    c.holding.delete('n1');
+    // n1's own copy commits the removal; n3 is no longer a voter and the transfer is over for n1…
+    expect(c.node('n1').status()).toMatchObject({ role: 'leader', commitIndex: rd.entries.at(-1)!.index });
+    expect(c.node('n1').status().config.voters).toEqual(['n1', 'n2']);
+    expect(c.node('n1').status().leadTransferee).toBeUndefined();
+    // …but the TimeoutNow is out, and n3, which has not seen the commit, may still campaign past stickiness.
+    expect(c.node('n1').status().leaseRound).toBe(0);
+    c.queue.push(...after.messages);
+    const timeoutNow = c.flushAndTake(msg('timeoutNow', 'n1', 'n3'));
+    expect(timeoutNow).toHaveLength(1);
+    c.takeMessages();
+    c.deliver(timeoutNow[0]!);
+    // Whatever n1 says from here on is late: n3 campaigns and n2 hears from n3 first (its heartbeats, not
+    // yet the entries that would commit n3's own removal).
+    c.filter = (m) => m.from !== 'n1' && m.to !== 'n1' && m.type !== 'append';
+    c.stabilize();
+    expect(c.node('n3').status()).toMatchObject({ role: 'leader', term: 2 });
+    const leaseHolders = ['n1', 'n2', 'n3'].filter((id) => {
+      const s = c.node(id).status();
+      return s.role === 'leader' && s.leaseRound > 0;
+    });
+    expect(leaseHolders).toEqual(['n3']);
+  });
+
   it('§6.4 a follower that acknowledged a round grants no vote for electionTicks of its ticks (what the lease rests on)', () => {
     const c = new TestCluster();
     c.elect('n1');

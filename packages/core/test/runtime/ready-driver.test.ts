@@ -138,6 +138,34 @@ describe('ReadyDriver: the Ready contract, carried out for NodeLoop and the simu
     host.complete();
   });
 
+  it('a round that left while the leader wrote keeps its send time as the lease start after the write completes', () => {
+    const c = new TestCluster();
+    c.elect('n1');
+    c.stabilize();
+    c.holding.add('n1');
+    const host = new RecordingHost();
+    const driver = new ReadyDriver(c.node('n1'), 100, host);
+    c.node('n1').propose(command('x'));
+    driver.pump();
+    c.tick('n1', 1); // heartbeatTicks is 1: a heartbeat round is due
+    host.clockMs = 7;
+    driver.pump();
+    const beats = host.sent.filter(msg('heartbeat'));
+    expect(beats.map((m) => m.to)).toEqual(['n2', 'n3']);
+    c.queue.push(...beats);
+    c.deliverAll();
+    c.flush();
+    for (const m of c.takeMessages(msg('heartbeatResp'))) c.deliver(m);
+    expect(driver.lease.validUntil(c.node('n1').status())).toBe(107);
+    // The write completes much later, with no newer round in between: the next Ready must not
+    // present the round that already left as taken now.
+    host.clockMs = 60;
+    host.complete();
+    expect(driver.isBusy).toBe(false);
+    expect(host.sent.filter(msg('heartbeat'))).toHaveLength(2);
+    expect(driver.lease.validUntil(c.node('n1').status())).toBe(107);
+  });
+
   it('a failed write stops it: fatal once, and nothing is sent, applied or written afterwards', () => {
     const { c, host, driver } = drivenFollower();
     c.node('n1').propose(command('x'));
