@@ -104,6 +104,21 @@ describe('@baton/lock on an in-process cluster over real sockets', () => {
     expect([...tokens].sort((x, y) => x - y)).toEqual(tokens);
   });
 
+  it('holder() of a lock granted to a waiter names that grant’s token, not its request’s', async () => {
+    const [a, b, c] = await startThree();
+    const first = await locksOn(a!).acquire('handed');
+    const waiting = locksOn(b!).acquire('handed');
+    await waitUntil(() => a!.coordination.view.waiters('lock', 'handed').length === 1, 'waiter queued');
+    await first.release();
+    const next = await waiting;
+    // Granted by the release's entry (applied on b before its acquire resolved): the token is that
+    // entry's index, above the index of the request that queued.
+    const granted = b!.coordination.view.holder('lock', 'handed');
+    expect(granted?.fencingToken).toBe(next.fencingToken);
+    expect(granted!.waiterId).toBeLessThan(next.fencingToken);
+    expect(await locksOn(c!).holder('handed')).toEqual({ memberId: b!.id, fencingToken: next.fencingToken });
+  });
+
   it('tryAcquire does not wait; holder() names the member and token', async () => {
     const [a, b] = await startThree();
     const held = await locksOn(a!).acquire('job');
@@ -213,6 +228,19 @@ describe('@baton/lock on an in-process cluster over real sockets', () => {
     const granted = await next;
     expect(performance.now() - stoppedAt).toBeGreaterThanOrEqual(400 * 0.9);
     expect(granted.fencingToken).toBeGreaterThan(held.fencingToken);
+  });
+
+  it('withLock releases the lock when fn throws, and rejects with fn’s error', async () => {
+    const [a, b] = await startThree();
+    const locks = locksOn(a!);
+    const thrown = new Error('fn failed');
+    const result = await locks
+      .withLock('thrown', () => {
+        throw thrown;
+      })
+      .catch((e: unknown) => e);
+    expect(result).toBe(thrown);
+    expect(await locksOn(b!).holder('thrown')).toBeUndefined();
   });
 
   it('withLock rejects BATON_LOCK_LOST when the lock was lost while fn ran', async () => {

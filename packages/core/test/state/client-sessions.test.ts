@@ -37,6 +37,18 @@ describe('ClientSessions (Raft dissertation §6.3)', () => {
     expect(t.toSnapshot().sessions[0]?.results).toEqual([[2, 'two']]);
   });
 
+  it('keeps the result at the floor: a retry of the lowest command still waiting gets its first result', () => {
+    const t = opened();
+    t.check(1, 1, 1, 2);
+    t.record(1, 1, 'one');
+    t.check(1, 2, 1, 3);
+    t.record(1, 2, 'two');
+    // The client has its answer for seq 1 only: seq 2's answer was lost, so the floor is 2.
+    t.check(1, 3, 2, 4);
+    t.record(1, 3, 'three');
+    expect(t.check(1, 2, 2, 5)).toEqual({ kind: 'duplicate', result: 'two' });
+  });
+
   it('a floor never moves back', () => {
     const t = opened();
     t.check(1, 5, 5, 2);
