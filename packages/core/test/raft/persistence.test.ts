@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RawNode } from '../../src/raft/raw-node.js';
 import type { MemberId } from '../../src/raft/types.js';
 import { as, command, commandsOf, msg, TestCluster } from './harness.js';
 
@@ -135,6 +136,42 @@ describe('persistence and the Ready contract', () => {
     expect(early).toBeGreaterThan(40);
   });
 
+  it('§5.2 a vote cast in the term the member already holds must be synced before it is answered', () => {
+    // A member that learned term 2 without voting in it (e.g. it refused a candidate whose log was
+    // behind) grants a vote later in the same term: only the vote changes, and it must be fsynced.
+    const node = new RawNode(
+      {
+        id: 'n2',
+        initialVoters: ['n1', 'n2', 'n3'],
+        heartbeatTicks: 1,
+        electionTicks: 10,
+        electionTicksMax: 20,
+        random: () => 0,
+        preVote: false,
+        checkQuorum: false,
+      },
+      { hardState: { term: 2, vote: undefined, commit: 0 } },
+    );
+    node.step({
+      type: 'vote',
+      from: 'n3',
+      to: 'n2',
+      term: 2,
+      lastLogIndex: 0,
+      lastLogTerm: 0,
+      transfer: false,
+    });
+    const rd = node.ready();
+    expect(rd.hardState).toEqual({ term: 2, vote: 'n3', commit: 0 });
+    expect(rd.mustSync).toBe(true);
+    expect(rd.messages).toEqual([]);
+    const after = node.persisted(rd);
+    expect(after.messages).toMatchObject([
+      { type: 'voteResp', from: 'n2', to: 'n3', term: 2, reject: false },
+    ]);
+    node.advance(rd);
+  });
+
   it('§10.2.1 a new leader replicates ahead of its write only once its term and vote are durable', () => {
     const c = new TestCluster();
     // n2 and n3 sit out their start-up quiet period (they refuse votes for one election timeout).
@@ -166,6 +203,40 @@ describe('persistence and the Ready contract', () => {
     expect(rd.messages.every((m) => m.type === 'append' || m.type === 'heartbeat')).toBe(true);
     c.holding.delete('n1');
     c.process('n1', rd);
+  });
+
+  it('§10.2.1 a sole voter that wins at once sends its learners nothing before its new term and vote are durable', () => {
+    // Elected in the same step it campaigns: were its appends to leave before the term is on disk, a
+    // crash could let it win the same term again and append other entries at indexes a learner holds.
+    const node = new RawNode(
+      {
+        id: 'n1',
+        initialVoters: ['n1'],
+        heartbeatTicks: 1,
+        electionTicks: 10,
+        electionTicksMax: 20,
+        random: () => 0,
+        preVote: false,
+        checkQuorum: false,
+      },
+      {
+        hardState: { term: 1, vote: 'n1', commit: 1 },
+        snapshot: {
+          meta: { index: 1, term: 1, config: { voters: ['n1'], learners: ['n2'], addresses: {} } },
+          data: new Uint8Array(),
+        },
+      },
+    );
+    for (let tick = 0; tick < 20 && node.status().role !== 'leader'; tick++) node.tick();
+    expect(node.status()).toMatchObject({ role: 'leader', term: 2 });
+    const rd = node.ready();
+    expect(rd.hardState).toMatchObject({ term: 2, vote: 'n1' });
+    expect(rd.mustSync).toBe(true);
+    expect(rd.messages).toEqual([]);
+    expect(node.takeLeaderMessages().messages).toEqual([]);
+    const after = node.persisted(rd);
+    expect(after.messages.filter((m) => m.to === 'n2').length).toBeGreaterThan(0);
+    node.advance(rd);
   });
 
   it('§10.2.1 while a new term is being written, a leader takes no replication out early', () => {

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isBatonError } from '../../src/errors.js';
 import { FileStorage } from '../../src/storage/file-storage.js';
+import { segmentFileName } from '../../src/storage/wal-segments.js';
 import {
   commands,
   hardState,
@@ -16,7 +18,16 @@ import {
  * completed), and the tests check that what DESIGN.md §2.4 needs on disk was
  * fsynced before the call that depends on it resolved.
  */
-const journal = vi.hoisted(() => ({ events: [] as string[], root: '' }));
+const journal = vi.hoisted(() => ({
+  events: [] as string[],
+  root: '',
+  /** When set, an operation (`rename`, `datasync`, ...) on a file for which it returns true fails with EIO instead. */
+  fails: undefined as ((op: string, file: string) => boolean) | undefined,
+}));
+
+function eio(op: string): Error {
+  return Object.assign(new Error(`EIO: i/o error, ${op}`), { code: 'EIO' });
+}
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs/promises')>();
@@ -36,6 +47,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
           if (typeof value !== 'function') return value;
           if (typeof prop !== 'string' || !recorded.has(prop)) return value.bind(target);
           return async (...callArgs: unknown[]) => {
+            if (journal.fails?.(prop, file)) throw eio(prop);
             const result = await value.apply(target, callArgs);
             journal.events.push(`${prop}${dsync && prop.startsWith('write') ? '(dsync)' : ''} ${file}`);
             return result;
@@ -44,6 +56,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       });
     },
     rename: async (from: Parameters<typeof real.rename>[0], to: Parameters<typeof real.rename>[1]) => {
+      if (journal.fails?.('rename', label(from))) throw eio('rename');
       await real.rename(from, to);
       journal.events.push(`rename ${label(from)} ${label(to)}`);
     },
@@ -55,6 +68,7 @@ let dir: string;
 beforeEach(async () => {
   dir = await makeTempDir();
   journal.root = dir;
+  journal.fails = undefined;
 });
 
 afterEach(async () => {
@@ -102,6 +116,90 @@ describe('FileStorage fsyncs before it reports', () => {
     });
   });
 
+  it('a synced persist that starts a new segment first datasyncs the unsynced end of the full one', async () => {
+    await withFileStorage(
+      dir,
+      async (storage) => {
+        await storage.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 0), sync: true });
+        journal.events.length = 0;
+        await storage.persist({ entries: commands(4, 4, 1), sync: false });
+        await storage.persist({ entries: commands(5, 12, 1), sync: true });
+        const events = [...journal.events];
+        expect(new Set(walWrites(events).map((w) => w.file)).size, events.join('\n')).toBe(2);
+        expectEveryWalFileDurable(events);
+      },
+      { segmentBytesMax: 200 },
+    );
+  });
+
+  it("a new segment's name is made durable by a directory fsync before anything is written to it", async () => {
+    await withFileStorage(
+      dir,
+      async (storage) => {
+        await storage.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 0), sync: true });
+        journal.events.length = 0;
+        await storage.persist({ entries: commands(4, 12, 1), sync: true });
+        const events = [...journal.events];
+        const files = [...new Set(walWrites(events).map((w) => w.file))];
+        expect(files, events.join('\n')).toEqual([`/wal/${segmentFileName(2, 4)}`]);
+        const firstWrite = walWrites(events)[0]!.at;
+        expect(events.slice(0, firstWrite), events.join('\n')).toContain('sync /wal');
+        expectEveryWalFileDurable(events);
+      },
+      { segmentBytesMax: 200 },
+    );
+  });
+
+  it("a leader's snapshot is durable (renamed, directory fsynced) before the log records that follow it are written", async () => {
+    await withFileStorage(dir, async (storage) => {
+      await storage.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 0), sync: true });
+      journal.events.length = 0;
+      await storage.persist({ snapshot: snapshotAt(10, 2), entries: commands(11, 12, 2), sync: true });
+      const events = [...journal.events];
+      const firstWalWrite = walWrites(events)[0]!.at;
+      expect(events.slice(0, firstWalWrite), events.join('\n')).toContain('sync /snap');
+    });
+  });
+
+  it("a leader's snapshot that cannot be saved fails its persist, and nothing after it reaches the log", async () => {
+    await withFileStorage(dir, async (storage) => {
+      await storage.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 0), sync: true });
+      journal.events.length = 0;
+      journal.fails = (op) => op === 'rename';
+      const failed = await storage
+        .persist({ snapshot: snapshotAt(10, 2), entries: commands(11, 12, 2), sync: true })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect((failed as { code?: string } | undefined)?.code).toBe('EIO');
+      expect(walWrites([...journal.events])).toEqual([]);
+      const next = await storage.persist({ entries: commands(4, 4, 1), sync: true }).catch((e: unknown) => e);
+      expect(isBatonError(next, 'BATON_STOPPED')).toBe(true);
+    });
+  });
+
+  it('after a failed fsync nothing more is written, not even the deferred commit index at close', async () => {
+    const storage = await FileStorage.open(dir);
+    try {
+      await storage.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 0), sync: true });
+      await storage.persist({ entries: commands(4, 4, 1), sync: false });
+      journal.fails = (op, file) => op === 'datasync' && file.startsWith('/wal/');
+      const failed = await storage
+        .persist({ entries: commands(5, 5, 1), sync: true })
+        .catch((e: unknown) => e);
+      expect((failed as { code?: string }).code).toBe('EIO');
+      journal.fails = undefined;
+      await storage.persist({ entries: [], hardState: hardState(1, 3), sync: false });
+      journal.events.length = 0;
+      const next = await storage.persist({ entries: commands(5, 5, 1), sync: true }).catch((e: unknown) => e);
+      expect(isBatonError(next, 'BATON_STOPPED')).toBe(true);
+    } finally {
+      await storage.close();
+    }
+    expect(walWrites([...journal.events])).toEqual([]);
+  });
+
   it('a snapshot is written to a temp file, fsynced, renamed into place, and then its directory fsynced', async () => {
     await withFileStorage(dir, async (storage) => {
       await storage.persist({ entries: commands(1, 5, 1), hardState: hardState(1, 5), sync: true });
@@ -119,6 +217,27 @@ describe('FileStorage fsyncs before it reports', () => {
     });
   });
 });
+
+/** Every write to the WAL in `events`: its index, operation and file. */
+function walWrites(events: readonly string[]): Array<{ at: number; op: string; file: string }> {
+  const writes: Array<{ at: number; op: string; file: string }> = [];
+  events.forEach((e, at) => {
+    if (!/^write(v)?(\(dsync\))? \/wal\//.test(e)) return;
+    const [op, file] = e.split(' ');
+    writes.push({ at, op: op!, file: file! });
+  });
+  return writes;
+}
+
+/** For each WAL file written in `events`, its last write was durable when it returned or a datasync of it follows. */
+function expectEveryWalFileDurable(events: readonly string[]): void {
+  const lastByFile = new Map<string, { at: number; op: string }>();
+  for (const write of walWrites(events)) lastByFile.set(write.file, write);
+  for (const [file, { at, op }] of lastByFile) {
+    if (op.endsWith('(dsync)')) continue;
+    expect(events.slice(at + 1), `${file}\n${events.join('\n')}`).toContain(`datasync ${file}`);
+  }
+}
 
 /** The last write to the WAL in `events`: its index, operation and file. */
 function lastWalWrite(events: readonly string[]): { at: number; op: string; file: string } {

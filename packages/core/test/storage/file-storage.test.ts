@@ -151,6 +151,25 @@ describe('FileStorage recovery', () => {
     expect(await indexesAfterOpen()).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('damage followed only by a valid hard-state record (a vote) is corruption, not a torn tail', async () => {
+    await withStorage(async (s) => {
+      await s.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 0), sync: true });
+      await s.persist({ entries: [], hardState: hardState(2, 0, 'n2'), sync: true });
+    });
+    const path = await onlySegmentPath();
+    const full = await readFile(path);
+    const ranges = recordRanges(full);
+    const last = readRecord(full, ranges.at(-1)![0], 1 << 20);
+    expect(last.ok && last.type).toBe(RECORD_TYPES.hardState);
+    const [start, end] = ranges.at(-2)!;
+    for (const at of [start, start + 4, start + 8, end - 1]) {
+      const damaged = Buffer.from(full);
+      damaged[at] = (damaged[at] ?? 0) ^ 0x41;
+      await writeFile(path, damaged);
+      expect(isBatonError(await openError(), 'BATON_STORAGE_CORRUPT'), `flip at byte ${at}`).toBe(true);
+    }
+  });
+
   it('damage at the end of a segment that is not the last is corruption, not a torn tail', async () => {
     await persistOneByOne(1, 40, { segmentBytesMax: 128 });
     const segments = await walSegments(dir);
@@ -168,6 +187,26 @@ describe('FileStorage recovery', () => {
     const segments = await walSegments(dir);
     expect(segments.length).toBeGreaterThan(2);
     await rm(join(dir, 'wal', segments[1]!));
+    expect(isBatonError(await openError(), 'BATON_STORAGE_CORRUPT')).toBe(true);
+  });
+
+  it('a missing segment is corruption even when the segments around it meet at the same index', async () => {
+    // Segment 2 overwrote entries 3..4 with term 2, leaving the log's end at 4, so segment 3 starts at 5
+    // just as if segment 2 had never existed: only the segment numbers tell that it is gone.
+    await mkdir(join(dir, 'wal'), { recursive: true });
+    const segment = (seq: number, firstIndex: number, frames: Uint8Array[]) =>
+      writeFile(join(dir, 'wal', segmentFileName(seq, firstIndex)), Buffer.concat(frames));
+    await segment(1, 1, [...commands(1, 4, 1).map(entryRecord), hardStateRecord(hardState(1, 2))]);
+    await segment(2, 5, [hardStateRecord(hardState(2, 2)), ...commands(3, 4, 2).map(entryRecord)]);
+    await segment(3, 5, [hardStateRecord(hardState(2, 4)), ...commands(5, 5, 2).map(entryRecord)]);
+    expect(await withStorage(async (s) => shape((await s.load()).entries))).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 2],
+      [4, 2],
+      [5, 2],
+    ]);
+    await rm(join(dir, 'wal', segmentFileName(2, 5)));
     expect(isBatonError(await openError(), 'BATON_STORAGE_CORRUPT')).toBe(true);
   });
 
@@ -352,6 +391,14 @@ describe('FileStorage commit-only hard states', () => {
     await storage.persist({ entries: commands(1, 2, 1), hardState: hardState(1, 0), sync: true });
     await storage.persist({ entries: [], hardState: hardState(2, 2, undefined), sync: false });
     expect(await endsWith(hardStateRecord(hardState(2, 2, undefined)))).toBe(true);
+    await storage.close();
+  });
+
+  it('a vote cast in the term already stored is never deferred', async () => {
+    const storage = await FileStorage.open(dir);
+    await storage.persist({ entries: commands(1, 2, 1), hardState: hardState(2, 2, undefined), sync: true });
+    await storage.persist({ entries: [], hardState: hardState(2, 2, 'n2'), sync: false });
+    expect(await endsWith(hardStateRecord(hardState(2, 2, 'n2')))).toBe(true);
     await storage.close();
   });
 });

@@ -61,6 +61,18 @@ describe('Wal group commit', () => {
     await wal.close();
   });
 
+  it('a shared round is fsynced when any of its appends asked for it, wherever it stands in the round', async () => {
+    const wal = await freshWal();
+    const before = wal.stats();
+    // The first append starts a round alone; the next three share the second round.
+    const appended = [wal.append(writeOf(1), false)];
+    appended.push(wal.append(writeOf(2), false), wal.append(writeOf(3), true), wal.append(writeOf(4), false));
+    await Promise.all(appended);
+    expect(wal.stats().records - before.records).toBe(4);
+    expect(wal.stats().fsyncs - before.fsyncs).toBe(1);
+    await wal.close();
+  });
+
   it('unsynced appends are written without an fsync', async () => {
     const wal = await freshWal();
     const before = wal.stats();
