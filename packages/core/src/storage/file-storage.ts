@@ -19,6 +19,7 @@ import { SnapshotStore } from './snapshot-store.js';
 import { WAL_RECORD_PAYLOAD_BYTES_MAX, Wal, type WalStats, type WalWrite } from './wal.js';
 import { RECORD_HEADER_BYTES } from './wal-record.js';
 import { corruptAt, replayWal } from './wal-replay.js';
+import { syncDirectory } from './wal-scan.js';
 
 export interface FileStorageOptions {
   /** Where recovery and compaction are reported (a pino logger fits). Default: silent. */
@@ -107,6 +108,9 @@ export class FileStorage implements LogStorage {
         beforeRound: () => lock.verify(),
       });
       wal = opened.wal;
+      // The names `snap` and `wal` may have just been created: they must survive a crash before anything
+      // in them is acknowledged, as a new segment's name must (MEMBER's fsync of the dataDir came earlier).
+      await syncDirectory(dataDir);
       if (opened.segments.length === 0 && snapshots.current !== undefined) {
         // The first segment is durable before any snapshot can be saved, and the active one is never deleted.
         throw corruptAt(join(dataDir, 'wal'), 0, 'a snapshot exists but the write-ahead log is gone');

@@ -132,6 +132,17 @@ describe('FileStorage fsyncs before it reports', () => {
     );
   });
 
+  it('the names of a new dataDir’s log and snapshot directories are made durable before anything is written in them', async () => {
+    journal.events.length = 0;
+    await withFileStorage(dir, async (storage) => {
+      await storage.persist({ entries: commands(1, 3, 1), hardState: hardState(1, 0), sync: true });
+      const events = [...journal.events];
+      const firstWrite = walWrites(events)[0]!.at;
+      // The dataDir itself (journaled by its path inside the test's root: the empty string).
+      expect(events.slice(0, firstWrite), events.join('\n')).toContain('sync ');
+    });
+  });
+
   it("a new segment's name is made durable by a directory fsync before anything is written to it", async () => {
     await withFileStorage(
       dir,
