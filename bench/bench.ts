@@ -6,13 +6,14 @@
  * - failover: SIGKILL the leader → a survivor's leadership() resolves, and →
  *   its first committed write; `--trials` times, p50/p99/max.
  * - locks: sequential acquire+release round trips on the leader and on a
- *   follower (--lock-count), 16 workers (--lock-workers) on distinct locks and on one lock for
- *   --lock-ms, spread over the members (--lock-ms 0 skips them); with what
- *   each acquire+release costs: raft entries, the leader's fsyncs, and the
- *   CPU time of all members together (Linux /proc). The costs move far less
- *   with the machine's load than the rates, so they compare builds. The last
- *   column, how busy the leader's main thread was, tells whether its one
- *   event loop or the disk set the pace.
+ *   follower (--lock-count), 16 workers (--lock-workers) on distinct locks
+ *   and on one lock for --lock-ms, spread over the members (--lock-ms 0
+ *   skips them); with what each acquire+release costs: raft entries, the
+ *   leader's fsyncs, and the CPU time of all members together (Linux
+ *   /proc). The costs move far less with the machine's load than the
+ *   rates, so they compare builds. The last column, how busy the leader's
+ *   main thread was, tells whether its one event loop or the disk set the
+ *   pace.
  * - first of all, the disk under the WALs (disk-probe.ts): what a durable
  *   append costs alone and with three writers at once, the floor under every
  *   commit, which moves with the disk from day to day.
