@@ -68,6 +68,30 @@ function drivenFollower(): { c: TestCluster; host: RecordingHost; driver: ReadyD
 }
 
 describe('ReadyDriver: the Ready contract, carried out for NodeLoop and the simulator alike', () => {
+  it('a vote that changes only the hard state is written with sync, and answered once durable', () => {
+    const { c, host, driver } = drivenFollower();
+    const { term } = c.node('n2').status();
+    // A transfer's candidate (past stickiness) with a log at least as long as n2's.
+    c.deliver({
+      type: 'vote',
+      from: 'n3',
+      to: 'n2',
+      term: term + 1,
+      lastLogIndex: 100,
+      lastLogTerm: term,
+      transfer: true,
+    });
+    driver.pump();
+    expect(host.writes).toHaveLength(1);
+    const { batch } = host.writes[0]!;
+    expect(batch.entries).toEqual([]);
+    expect(batch.hardState).toMatchObject({ term: term + 1, vote: 'n3' });
+    expect(batch.sync).toBe(true);
+    expect(host.sent.filter(msg('voteResp'))).toEqual([]);
+    host.complete();
+    expect(host.sent.filter(msg('voteResp'))).toMatchObject([{ to: 'n3', reject: false }]);
+  });
+
   it('a follower acknowledges an append only once its write is durable', () => {
     const { c, host, driver } = drivenFollower();
     c.node('n1').propose(command('x'));
