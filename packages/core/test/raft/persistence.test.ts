@@ -3,6 +3,27 @@ import { RawNode } from '../../src/raft/raw-node.js';
 import type { MemberId } from '../../src/raft/types.js';
 import { as, command, commandsOf, msg, TestCluster } from './harness.js';
 
+/** A RawNode on its own, without pre-votes or CheckQuorum, recovered from `recovered`. */
+function plainNode(
+  id: MemberId,
+  initialVoters: MemberId[],
+  recovered: ConstructorParameters<typeof RawNode>[1],
+) {
+  return new RawNode(
+    {
+      id,
+      initialVoters,
+      heartbeatTicks: 1,
+      electionTicks: 10,
+      electionTicksMax: 20,
+      random: () => 0,
+      preVote: false,
+      checkQuorum: false,
+    },
+    recovered,
+  );
+}
+
 /** The highest index a member's store holds after persisting `rd`. */
 function durableLastIndex(c: TestCluster, id: MemberId): number {
   const s = c.store(id);
@@ -139,19 +160,7 @@ describe('persistence and the Ready contract', () => {
   it('§5.2 a vote cast in the term the member already holds must be synced before it is answered', () => {
     // A member that learned term 2 without voting in it (e.g. it refused a candidate whose log was
     // behind) grants a vote later in the same term: only the vote changes, and it must be fsynced.
-    const node = new RawNode(
-      {
-        id: 'n2',
-        initialVoters: ['n1', 'n2', 'n3'],
-        heartbeatTicks: 1,
-        electionTicks: 10,
-        electionTicksMax: 20,
-        random: () => 0,
-        preVote: false,
-        checkQuorum: false,
-      },
-      { hardState: { term: 2, vote: undefined, commit: 0 } },
-    );
+    const node = plainNode('n2', ['n1', 'n2', 'n3'], { hardState: { term: 2, vote: undefined, commit: 0 } });
     node.step({
       type: 'vote',
       from: 'n3',
@@ -208,25 +217,13 @@ describe('persistence and the Ready contract', () => {
   it('§10.2.1 a sole voter that wins at once sends its learners nothing before its new term and vote are durable', () => {
     // Elected in the same step it campaigns: were its appends to leave before the term is on disk, a
     // crash could let it win the same term again and append other entries at indexes a learner holds.
-    const node = new RawNode(
-      {
-        id: 'n1',
-        initialVoters: ['n1'],
-        heartbeatTicks: 1,
-        electionTicks: 10,
-        electionTicksMax: 20,
-        random: () => 0,
-        preVote: false,
-        checkQuorum: false,
+    const node = plainNode('n1', ['n1'], {
+      hardState: { term: 1, vote: 'n1', commit: 1 },
+      snapshot: {
+        meta: { index: 1, term: 1, config: { voters: ['n1'], learners: ['n2'], addresses: {} } },
+        data: new Uint8Array(),
       },
-      {
-        hardState: { term: 1, vote: 'n1', commit: 1 },
-        snapshot: {
-          meta: { index: 1, term: 1, config: { voters: ['n1'], learners: ['n2'], addresses: {} } },
-          data: new Uint8Array(),
-        },
-      },
-    );
+    });
     for (let tick = 0; tick < 20 && node.status().role !== 'leader'; tick++) node.tick();
     expect(node.status()).toMatchObject({ role: 'leader', term: 2 });
     const rd = node.ready();

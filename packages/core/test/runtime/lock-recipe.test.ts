@@ -79,14 +79,15 @@ function setUp() {
   if (holder.type !== 'leaseGranted' || waiter.type !== 'leaseGranted') throw new Error('no leases');
   const held = log.apply({ type: 'acquire', space: 'lock', name: 'x', leaseId: holder.leaseId, wait: true });
   if (held.type !== 'granted') throw new Error('not granted');
-  return {
-    time,
-    log,
-    recipe,
-    holderLease: holder.leaseId,
-    waiterLease: waiter.leaseId,
-    heldToken: held.fencingToken,
-  };
+  /** The holder's release of its grant, as a command. */
+  const holderRelease = {
+    type: 'release',
+    space: 'lock',
+    name: 'x',
+    leaseId: holder.leaseId,
+    fencingToken: held.fencingToken,
+  } as const;
+  return { time, log, recipe, holderLease: holder.leaseId, waiterLease: waiter.leaseId, holderRelease };
 }
 
 /** A wait that timed out while its cancel failed in doubt: the request still waits in the cluster. */
@@ -110,13 +111,7 @@ describe('LockRecipe: a request given up on whose cancel was not confirmed', () 
     const s = setUp();
     await timedOutWithCancelInDoubt(s);
     // The holder releases: the abandoned request is granted in that entry.
-    s.log.apply({
-      type: 'release',
-      space: 'lock',
-      name: 'x',
-      leaseId: s.holderLease,
-      fencingToken: s.heldToken,
-    });
+    s.log.apply(s.holderRelease);
     const granted = s.log.machine.state.holder('lock', 'x');
     expect(granted?.leaseId).toBe(s.waiterLease);
     await settle();
@@ -134,14 +129,7 @@ describe('LockRecipe: a request given up on whose cancel was not confirmed', () 
     const s = setUp();
     await timedOutWithCancelInDoubt(s);
     // The member falls behind; the leader's snapshot covers the holder's release, which granted the request.
-    const release = {
-      type: 'release',
-      space: 'lock',
-      name: 'x',
-      leaseId: s.holderLease,
-      fencingToken: s.heldToken,
-    } as const;
-    const snapshotIndex = s.log.installSnapshotWith([release]);
+    const snapshotIndex = s.log.installSnapshotWith([s.holderRelease]);
     const granted = s.log.machine.state.holder('lock', 'x');
     expect(granted).toMatchObject({ leaseId: s.waiterLease, fencingToken: snapshotIndex });
     await settle();
@@ -164,9 +152,7 @@ describe('LockRecipe: a waiting acquire', () => {
     );
     await settle();
     expect(s.log.machine.state.waiters('lock', 'x')).toMatchObject([{ leaseId: s.waiterLease }]);
-    const snapshotIndex = s.log.installSnapshotWith([
-      { type: 'release', space: 'lock', name: 'x', leaseId: s.holderLease, fencingToken: s.heldToken },
-    ]);
+    const snapshotIndex = s.log.installSnapshotWith([s.holderRelease]);
     await settle();
     expect(outcome).toEqual({ type: 'granted', fencingToken: snapshotIndex });
   });
@@ -199,13 +185,7 @@ describe('LockRecipe: an acquire given up in doubt that was applied after all', 
 
   it('is released when its late result says it was granted', async () => {
     const s = setUp();
-    s.log.apply({
-      type: 'release',
-      space: 'lock',
-      name: 'x',
-      leaseId: s.holderLease,
-      fencingToken: s.heldToken,
-    });
+    s.log.apply(s.holderRelease);
     const late = await givenUpInDoubt(s, s.waiterLease);
     const granted = s.log.apply({
       type: 'acquire',
